@@ -1,0 +1,42 @@
+# complaintflow — `make run` serves the desk, `make test` runs the suite (SQLite, then PostgreSQL).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+QUICK ?=
+
+.PHONY: install migrate seed run test test-sqlite test-postgres lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/complaintflow db upgrade
+	$(BIN)/complaintflow processes deploy processes/complaint.bpmn --if-empty --comment "ilk sürüm / initial version"
+
+seed: migrate
+
+run: seed
+	$(BIN)/complaintflow run
+
+lint: install
+	$(BIN)/ruff check app tests bench
+
+test-sqlite: install
+	$(BIN)/pytest
+
+test-postgres: install
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest
+
+test: lint test-sqlite test-postgres
+
+bench: migrate
+	$(BIN)/python -m bench $(if $(QUICK),--quick,)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,164 @@
+"""Business-time arithmetic for the complaint desk.
+
+Deadlines are counted in business hours: weekdays 09:00-18:00 in Europe/Istanbul,
+minus Turkish public holidays and caller-supplied extra days off. Half days (arife
+days, 28 October) are working days that end early. The ``holidays`` package's own
+working-day helpers treat half days as whole days off, so hours are counted here.
+"""
+
+import math
+import re
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+__all__ = ["BusinessCalendar", "parse_time"]
+
+_MAX_DAYS_SCANNED = 3660  # ten years; guards every day-by-day walk against runaway input
+_TIME_RE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*")
+
+
+def parse_time(value: str) -> time:
+    """Parse an ``HH:MM`` config value, failing loudly so a typo cannot shift deadlines."""
+    match = _TIME_RE.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"invalid time {value!r}: expected HH:MM, e.g. '09:00'")
+    hour, minute = int(match[1]), int(match[2])
+    if hour > 23 or minute > 59:
+        raise ValueError(f"invalid time {value!r}: hour must be 0-23 and minute 0-59")
+    return time(hour, minute)
+
+
+@lru_cache(maxsize=64)
+def _turkish_days(year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """Public holidays and half days of one year, cached because construction is slow."""
+    public = holidays.Turkey(years=year, categories=("public",))
+    half = holidays.Turkey(years=year, categories=("half_day",))
+    return frozenset(public), frozenset(half)
+
+
+def _require_aware(value: datetime, name: str) -> datetime:
+    """Naive datetimes are ambiguous about which instant they mean, so reject them."""
+    if not isinstance(value, datetime):
+        raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got naive datetime {value.isoformat()}")
+    return value.astimezone(UTC)
+
+
+class BusinessCalendar:
+    """Working days and hours; all arithmetic is done in UTC so DST gaps cannot skew it."""
+
+    def __init__(
+        self,
+        tz: str = "Europe/Istanbul",
+        day_start: time | str = time(9),
+        day_end: time | str = time(18),
+        half_day_end: time | str = time(13),
+        extra_days_off: Iterable[date] = (),
+    ) -> None:
+        try:
+            self.tz = ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {tz!r}") from exc
+        self.day_start, self.day_end, self.half_day_end = (
+            parse_time(t) if isinstance(t, str) else t for t in (day_start, day_end, half_day_end)
+        )
+        if not self.day_start < self.day_end:
+            raise ValueError(f"day_start {self.day_start} must be before day_end {self.day_end}")
+        if not self.day_start < self.half_day_end <= self.day_end:
+            raise ValueError(
+                f"half_day_end {self.half_day_end} must be after day_start and not after day_end"
+            )
+        # One "business day" for add_business_days is the nominal length of a full day.
+        anchor = date(2000, 1, 1)
+        self.day_length = datetime.combine(anchor, self.day_end) - datetime.combine(anchor, self.day_start)
+        self.extra_days_off = extra_days_off
+
+    @property
+    def extra_days_off(self) -> frozenset[date]:
+        """Administrative leave / bridge days kept by the app outside this module."""
+        return self._extra_days_off
+
+    @extra_days_off.setter
+    def extra_days_off(self, dates: Iterable[date]) -> None:
+        # datetime is a date subclass but never equals a date, so normalise it away.
+        self._extra_days_off = frozenset(d.date() if isinstance(d, datetime) else d for d in dates)
+
+    def set_extra_days_off(self, dates: Iterable[date]) -> None:
+        """Replace the extra days off (e.g. after the DB table changed)."""
+        self.extra_days_off = dates
+
+    def working_hours(self, day: date) -> tuple[datetime, datetime] | None:
+        """Aware start and end of business on ``day``, or None when it is a day off."""
+        if isinstance(day, datetime) or not isinstance(day, date):
+            raise TypeError(f"day must be a date, got {type(day).__name__}")
+        if day.weekday() >= 5 or day in self._extra_days_off:
+            return None
+        public, half = _turkish_days(day.year)
+        if day in public:
+            return None
+        end = self.half_day_end if day in half else self.day_end
+        return (
+            datetime.combine(day, self.day_start, tzinfo=self.tz),
+            datetime.combine(day, end, tzinfo=self.tz),
+        )
+
+    def _days_from(self, instant_utc: datetime) -> Iterable[tuple[datetime, datetime]]:
+        """Working-hour windows in UTC from the local day of ``instant_utc`` on, bounded."""
+        day = instant_utc.astimezone(self.tz).date()
+        for _ in range(_MAX_DAYS_SCANNED):
+            hours = self.working_hours(day)
+            if hours is not None:
+                yield hours[0].astimezone(UTC), hours[1].astimezone(UTC)
+            day += timedelta(days=1)
+        raise ValueError(f"no result within {_MAX_DAYS_SCANNED} days; check the calendar inputs")
+
+    def add_business_days(self, start: datetime, days: float) -> datetime:
+        """Instant when ``days`` full business days' worth of business hours have elapsed."""
+        if isinstance(days, bool) or not isinstance(days, int | float) or not math.isfinite(days):
+            raise ValueError(f"days must be a finite number, got {days!r}")
+        if days < 0:
+            raise ValueError(f"days must not be negative, got {days}")
+        cursor = _require_aware(start, "start")
+        if days == 0:
+            return cursor.astimezone(self.tz)
+        remaining = self.day_length * days
+        for open_, close in self._days_from(cursor):
+            begin = max(open_, cursor)
+            if begin >= close:
+                continue
+            if remaining <= close - begin:
+                # Running out exactly at close returns close, not the next morning.
+                return (begin + remaining).astimezone(self.tz)
+            remaining -= close - begin
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def acknowledgement_deadline(self, received: datetime) -> datetime:
+        """End of the business day of receipt, or of the next working day if received after it."""
+        instant = _require_aware(received, "received")
+        for _, close in self._days_from(instant):
+            if instant < close:
+                return close.astimezone(self.tz)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def business_hours_between(self, a: datetime, b: datetime) -> float:
+        """Business hours from ``a`` to ``b``; negative when ``b`` is before ``a``."""
+        start, end = _require_aware(a, "a"), _require_aware(b, "b")
+        if end < start:
+            return -self.business_hours_between(b, a)
+        total = timedelta()
+        for open_, close in self._days_from(start):
+            if open_ >= end:
+                break
+            total += max(timedelta(), min(close, end) - max(open_, start))
+        return total / timedelta(hours=1)
+
+    def is_business_time(self, at: datetime) -> bool:
+        """True while the desk is open: within a working day's hours, end exclusive."""
+        instant = _require_aware(at, "at")
+        hours = self.working_hours(instant.astimezone(self.tz).date())
+        return hours is not None and hours[0] <= instant < hours[1]

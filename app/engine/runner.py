@@ -1,0 +1,185 @@
+"""Run one complaint's workflow: start, restore, complete a user task, fire timers, save.
+
+This is the only code that drives SpiffWorkflow objects; callers get plain values back.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from ..calendar import BusinessCalendar
+from . import clock, scripting
+from .serialization import dump_state, load_state
+from .specs import ProcessBundle
+
+TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
+
+
+class TaskNotReady(Exception):
+    """The task is not (or no longer) waiting for a person."""
+
+
+@dataclass(frozen=True)
+class HumanTaskView:
+    """What the inbox needs to know about a ready user task."""
+
+    guid: str
+    spec_name: str
+    name: str
+    lane: str | None
+    form: str | None
+    iso_stage: int | None
+    escalation: str | None
+    due: datetime | None
+    instructions: str | None
+    properties: dict
+
+
+def _parse_instant(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(UTC)
+
+
+class WorkflowRun:
+    """One workflow loaded in memory for one use case; collects the messages its scripts queue."""
+
+    def __init__(self, workflow: BpmnWorkflow, bundle: ProcessBundle):
+        self.workflow = workflow
+        self.bundle = bundle
+        self.effects: list[dict] = []
+        self._started = time.time()
+
+    def _drive(self, at: datetime | None, action) -> None:
+        effects, token = scripting.collect_effects()
+        try:
+            with clock.frozen(at):
+                action()
+                self.workflow.do_engine_steps()
+                self.workflow.refresh_timers()
+                self.workflow.do_engine_steps()
+        finally:
+            scripting.stop_collecting(token)
+        self.effects.extend(effects)
+
+    def complete(self, task_guid: str, data: dict, at: datetime | None = None) -> None:
+        if "typename" in data:
+            raise ValueError("'typename' cannot be used as a field name")
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_guid))
+        except Exception as exc:
+            raise TaskNotReady(task_guid) from exc
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(task_guid)
+
+        def run_task():
+            task.set_data(**data)
+            task.run()
+
+        self._drive(at, run_task)
+
+    def fire_due_timers(self, at: datetime | None = None) -> None:
+        self._drive(at, lambda: None)
+
+    def ready_human_tasks(self) -> list[HumanTaskView]:
+        views = []
+        for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
+            spec = task.task_spec
+            props = dict((spec.extensions or {}).get("properties", {}))
+            due_var = props.get("due")
+            stage = props.get("iso10002_stage")
+            views.append(
+                HumanTaskView(
+                    guid=str(task.id),
+                    spec_name=spec.bpmn_id or spec.name,
+                    name=spec.bpmn_name or spec.bpmn_id or spec.name,
+                    lane=spec.lane,
+                    form=props.get("form"),
+                    iso_stage=int(stage) if stage and str(stage).isdigit() else None,
+                    escalation=props.get("escalation"),
+                    due=_parse_instant(task.data.get(due_var)) if due_var else None,
+                    instructions=(spec.extensions or {}).get("instructionsForEndUser"),
+                    properties=props,
+                )
+            )
+        return views
+
+    def task_data(self, task_guid: str) -> dict:
+        task = self.workflow.get_task_from_id(UUID(task_guid))
+        return dict(task.data) if task is not None else {}
+
+    def data_snapshot(self) -> dict:
+        """The newest known values after this run.
+
+        Merged in order: open escalation branches (their copy is from when the timer fired), tasks
+        completed during this run (oldest first, so a closing script's values survive the end of the
+        main path), then the open main-path tasks, which win.
+        """
+        def is_escalation(task) -> bool:
+            extensions = getattr(task.task_spec, "extensions", None) or {}
+            return bool(extensions.get("properties", {}).get("escalation"))
+
+        open_tasks = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+        finished = sorted(
+            (t for t in self.workflow.get_tasks(state=TaskState.COMPLETED) if t.last_state_change >= self._started),
+            key=lambda t: t.last_state_change,
+        )
+        merged: dict = {}
+        for task in [t for t in open_tasks if is_escalation(t)] + finished + \
+                [t for t in open_tasks if not is_escalation(t)]:
+            merged.update(task.data)
+        if self.workflow.is_completed():
+            merged.update(self.workflow.data)
+        return merged
+
+    def next_timer_at(self) -> datetime | None:
+        instants = []
+        for event in self.workflow.waiting_events():
+            if event.event_type not in TIMER_EVENT_TYPES or not event.value:
+                continue
+            try:
+                instants.append(TimerEventDefinition.get_datetime(str(event.value)))
+            except ValueError:
+                continue
+        return min(instants) if instants else None
+
+    @property
+    def is_completed(self) -> bool:
+        return self.workflow.is_completed()
+
+    def serialize(self) -> str:
+        return dump_state(self.workflow)
+
+
+class Engine:
+    """The workflow engine configured for this desk (script environment with its business calendar)."""
+
+    def __init__(self, calendar: BusinessCalendar):
+        self.calendar = calendar
+        self.script_engine = scripting.build_script_engine(calendar)
+
+    def start(self, bundle: ProcessBundle, data: dict, at: datetime | None = None) -> WorkflowRun:
+        workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=self.script_engine)
+        start = workflow.get_tasks(state=TaskState.READY)[0]
+        start.set_data(**data)
+        run = WorkflowRun(workflow, bundle)
+        run._drive(at, lambda: None)
+        return run
+
+    def restore(self, bundle: ProcessBundle, state_json: str) -> WorkflowRun:
+        workflow = load_state(state_json, bundle.spec, bundle.subprocess_specs)
+        workflow.script_engine = self.script_engine
+        return WorkflowRun(workflow, bundle)

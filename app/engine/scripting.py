@@ -1,0 +1,81 @@
+"""The script environment of the diagram: business-calendar functions, the clock, messages.
+
+Analysts write Python in the BPMN (scripts, conditions, timer expressions); what they may call is
+defined here. Timer expressions must yield ISO 8601 strings with an offset, so the calendar
+functions take and return such strings.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import datetime
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+
+from ..calendar import BusinessCalendar
+from . import clock
+
+_running_context: ContextVar[dict | None] = ContextVar("script_context", default=None)
+_effects: ContextVar[list | None] = ContextVar("script_effects", default=None)
+
+MESSAGE_KINDS = ("acknowledgement", "decision", "survey")
+
+
+def _as_datetime(value) -> datetime:
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if parsed.tzinfo is None:
+        raise ValueError(f"time {value!r} has no UTC offset")
+    return parsed
+
+
+class _Environment(TaskDataEnvironment):
+    """Remembers which task's data a script is running on, so `send_message` can snapshot it."""
+
+    def execute(self, script, context, external_context=None):
+        token = _running_context.set(context)
+        try:
+            return super().execute(script, context, external_context)
+        finally:
+            _running_context.reset(token)
+
+
+def build_script_engine(calendar: BusinessCalendar) -> PythonScriptEngine:
+    def add_business_days(start, days) -> str:
+        """Deadline after `days` business days of hours from `start` (ISO string in, ISO string out)."""
+        return calendar.add_business_days(_as_datetime(start), days).isoformat()
+
+    def acknowledgement_deadline(received) -> str:
+        """End of the business day of receipt (or of the next one, outside business hours)."""
+        return calendar.acknowledgement_deadline(_as_datetime(received)).isoformat()
+
+    def now() -> str:
+        """The engine clock in business time, as an ISO string."""
+        return clock.now().astimezone(calendar.tz).isoformat()
+
+    def send_message(kind: str) -> None:
+        """Queue a message to the customer; the app writes it to the outbox with the state change."""
+        if kind not in MESSAGE_KINDS:
+            raise ValueError(f"unknown message kind {kind!r}; known: {', '.join(MESSAGE_KINDS)}")
+        effects = _effects.get()
+        if effects is not None:
+            effects.append({"kind": kind, "data": dict(_running_context.get() or {})})
+
+    environment = _Environment(
+        {
+            "add_business_days": add_business_days,
+            "acknowledgement_deadline": acknowledgement_deadline,
+            "now": now,
+            "send_message": send_message,
+        }
+    )
+    return PythonScriptEngine(environment=environment)
+
+
+def collect_effects() -> tuple[list, object]:
+    """Start collecting `send_message` calls; returns the list and a token for `stop_collecting`."""
+    effects: list = []
+    return effects, _effects.set(effects)
+
+
+def stop_collecting(token) -> None:
+    _effects.reset(token)

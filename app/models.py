@@ -1,0 +1,224 @@
+"""Durable state: process versions, instances, the inbox projection, complaints, audit and outbox.
+
+Workflow state lives in `process_instance.state_json` (without the spec, which is stored once per
+version); everything the inbox, lists and figures read is projected into plain indexed columns so
+that no list ever deserializes a workflow.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend (SQLite keeps no offset, so store naive UTC there)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware one is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class ProcessVersion(db.Model):
+    """One deployable version of the procedure: BPMN, its forms and the parsed spec, stored once."""
+
+    __tablename__ = "process_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    process_id: Mapped[str] = mapped_column(sa.String(100))
+    content_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # Large texts are loaded only when needed: run-time code reads the parsed spec from the cache.
+    bpmn_xml: Mapped[str] = mapped_column(sa.Text, deferred=True)
+    forms_json: Mapped[str] = mapped_column(sa.Text, deferred=True)
+    spec_json: Mapped[str] = mapped_column(sa.Text, deferred=True)
+    is_live: Mapped[bool] = mapped_column(default=False, index=True)
+    author: Mapped[str] = mapped_column(sa.String(100))
+    comment: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deployed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProcessInstance(db.Model):
+    """A running (or finished) complaint procedure; `lock_version` guards against lost updates."""
+
+    __tablename__ = "process_instance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("process_version.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20), default="running", index=True)
+    state_json: Mapped[str] = mapped_column(sa.Text)
+    lock_version: Mapped[int] = mapped_column(default=1)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    version: Mapped[ProcessVersion] = relationship()
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class User(db.Model):
+    """A staff member; roles are a space-separated list of role codes."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    roles: Mapped[str] = mapped_column(sa.String(200), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def role_set(self) -> set[str]:
+        return set(self.roles.split())
+
+
+class Complaint(db.Model):
+    """The complaint as staff, customers and figures see it; kept in step with its workflow."""
+
+    __tablename__ = "complaint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_number: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    instance_id: Mapped[int | None] = mapped_column(sa.ForeignKey("process_instance.id"), unique=True)
+    channel: Mapped[str] = mapped_column(sa.String(20), index=True)
+    customer_name: Mapped[str] = mapped_column(sa.String(200))
+    customer_phone: Mapped[str | None] = mapped_column(sa.String(40))
+    customer_email: Mapped[str | None] = mapped_column(sa.String(254))
+    preferred_contact: Mapped[str] = mapped_column(sa.String(20))
+    subscription_number: Mapped[str | None] = mapped_column(sa.String(50))
+    subject: Mapped[str | None] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text)
+    priority: Mapped[str | None] = mapped_column(sa.String(10), index=True)
+    category: Mapped[str | None] = mapped_column(sa.String(40))
+    root_cause_category: Mapped[str | None] = mapped_column(sa.String(40), index=True)
+    solution: Mapped[str | None] = mapped_column(sa.Text)
+    stage: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(sa.String(20), default="open", index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    acknowledgement_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    solution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    decision_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    instance: Mapped[ProcessInstance | None] = relationship()
+
+
+class HumanTask(db.Model):
+    """The inbox projection: one row per user task, written on every save of its instance."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (sa.Index("ix_human_task_inbox", "state", "lane", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(sa.ForeignKey("process_instance.id"), index=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
+    task_guid: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    spec_name: Mapped[str] = mapped_column(sa.String(100))
+    name: Mapped[str] = mapped_column(sa.String(255))
+    form: Mapped[str | None] = mapped_column(sa.String(100))
+    lane: Mapped[str | None] = mapped_column(sa.String(200))
+    iso_stage: Mapped[int | None]
+    escalation: Mapped[str | None] = mapped_column(sa.String(50))
+    state: Mapped[str] = mapped_column(sa.String(20), default="ready")
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(sa.String(100))
+
+    complaint: Mapped[Complaint] = relationship()
+    assignee: Mapped[User | None] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Append-only history of a complaint; each event carries the hash of the one before it."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (sa.UniqueConstraint("complaint_id", "seq", name="uq_audit_event_complaint_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
+    seq: Mapped[int]
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(sa.String(100))
+    action: Mapped[str] = mapped_column(sa.String(50))
+    data_json: Mapped[str] = mapped_column(sa.Text, default="{}")
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class OutboxMessage(db.Model):
+    """A message to a customer, written with the state change and delivered after commit."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (sa.Index("ix_outbox_pending", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    payload_json: Mapped[str] = mapped_column(sa.Text, default="{}")
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    message_id: Mapped[str | None] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DayOff(db.Model):
+    """An extra day off the public-holiday list does not know (administrative leave, bridge day)."""
+
+    __tablename__ = "day_off"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, unique=True)
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    created_by: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RegistrationCounter(db.Model):
+    """Last registration number handed out per year (SK-2026-000001, ...)."""
+
+    __tablename__ = "registration_counter"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,146 @@
+"""Register a complaint (stage 1) and look one up by its registration number (stage 4)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Complaint, ProcessInstance, RegistrationCounter
+from . import audit, context, runtime, versions
+from .errors import NotFound, ValidationFailed
+
+# Channels of the seed procedure, plus the public web form.
+CHANNELS = ("telefon", "faks", "eposta", "posta_kargo", "yuz_yuze", "anket", "web")
+IMMEDIATE_CHANNELS = ("telefon", "yuz_yuze")
+CONTACT_CHANNELS = ("eposta", "telefon")
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
+
+_LIMITS = {"customer_name": 200, "customer_phone": 40, "customer_email": 254, "subscription_number": 50,
+           "subject": 200, "description": 10000}
+
+
+def _clean(fields: dict) -> dict:
+    cleaned = {}
+    for key in ("channel", "customer_name", "customer_phone", "customer_email", "preferred_contact",
+                "subscription_number", "subject", "description"):
+        value = fields.get(key)
+        cleaned[key] = value.strip() if isinstance(value, str) and value.strip() else None
+    return cleaned
+
+
+def validate_intake(fields: dict) -> dict:
+    """Checked, trimmed intake fields; raises ValidationFailed with Turkish messages per field."""
+    data = _clean(fields)
+    errors: dict[str, str] = {}
+    if data["channel"] not in CHANNELS:
+        errors["channel"] = "Geçerli bir başvuru kanalı seçin."
+    if not data["customer_name"]:
+        errors["customer_name"] = "Müşteri adı zorunludur."
+    if not data["description"]:
+        errors["description"] = "Şikâyet açıklaması zorunludur."
+    if not data["customer_email"] and not data["customer_phone"]:
+        errors["customer_email"] = "E-posta adresi veya telefon numarasından en az biri gereklidir."
+    if data["customer_email"] and not _EMAIL.match(data["customer_email"]):
+        errors["customer_email"] = "Geçerli bir e-posta adresi girin."
+    if data["customer_phone"] and not _PHONE.match(data["customer_phone"]):
+        errors["customer_phone"] = "Geçerli bir telefon numarası girin."
+    for key, limit in _LIMITS.items():
+        if data[key] and len(data[key]) > limit:
+            errors[key] = f"En fazla {limit} karakter girilebilir."
+    preferred = data["preferred_contact"] or ("eposta" if data["customer_email"] else "telefon")
+    if preferred not in CONTACT_CHANNELS:
+        errors["preferred_contact"] = "Geçerli bir iletişim tercihi seçin."
+    elif preferred == "eposta" and not data["customer_email"] and "customer_email" not in errors:
+        errors["customer_email"] = "E-posta ile iletişim için e-posta adresi gereklidir."
+    elif preferred == "telefon" and not data["customer_phone"] and "customer_phone" not in errors:
+        errors["customer_phone"] = "Telefonla iletişim için telefon numarası gereklidir."
+    data["preferred_contact"] = preferred
+    if errors:
+        raise ValidationFailed(errors)
+    return data
+
+
+def _next_registration_number(year: int, prefix: str) -> str:
+    """Allocate the next number of the year; the counter row's update serializes concurrent intake."""
+    bump = (
+        sa.update(RegistrationCounter)
+        .where(RegistrationCounter.year == year)
+        .values(last_number=RegistrationCounter.last_number + 1)
+        .returning(RegistrationCounter.last_number)
+    )
+    number = db.session.execute(bump).scalar()
+    if number is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(RegistrationCounter(year=year, last_number=0))
+        except IntegrityError:
+            pass
+        number = db.session.execute(bump).scalar_one()
+    return f"{prefix}-{year}-{number:06d}"
+
+
+def register_complaint(fields: dict, *, actor: str, at: datetime | None = None,
+                       idempotency_key: str | None = None) -> Complaint:
+    """Record a complaint and start its procedure, in one transaction; returns it with its number.
+
+    A repeated idempotency key returns the complaint the first request created.
+    """
+    at = context.utc(at)
+    if idempotency_key:
+        existing = db.session.scalar(sa.select(Complaint).where(Complaint.idempotency_key == idempotency_key))
+        if existing is not None:
+            return existing
+    data = validate_intake(fields)
+    desk = context.runtime()
+    version = versions.live_version()
+    bundle = versions.bundle_for(version)
+    received_local = at.astimezone(desk.calendar.tz)
+
+    try:
+        number = _next_registration_number(received_local.year, desk.registration_prefix)
+        complaint = Complaint(
+            registration_number=number, idempotency_key=idempotency_key, received_at=at, created_by=actor,
+            created_at=at, updated_at=at, stage=1, status="open", **data,
+        )
+        seed = {
+            "registration_number": number,
+            "channel": data["channel"],
+            "received_at": received_local.isoformat(),
+            "preferred_contact": data["preferred_contact"],
+        }
+        run = desk.engine.start(bundle, seed, at=at)
+        instance = ProcessInstance(version=version, status="running", state_json="{}", created_at=at,
+                                   updated_at=at)
+        complaint.instance = instance
+        db.session.add_all([instance, complaint])
+        db.session.flush()
+        audit.record(complaint.id, "registered", actor=actor, at=at,
+                     data={"channel": data["channel"], "process_version": version.number})
+        runtime.save_run(complaint, instance, run, at=at, actor=actor)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if idempotency_key:
+            existing = db.session.scalar(sa.select(Complaint).where(Complaint.idempotency_key == idempotency_key))
+            if existing is not None:
+                return existing
+        raise
+    except Exception:
+        db.session.rollback()
+        raise
+    return complaint
+
+
+def get_by_number(registration_number: str) -> Complaint:
+    complaint = db.session.scalar(
+        sa.select(Complaint).where(Complaint.registration_number == registration_number.strip().upper())
+    )
+    if complaint is None:
+        raise NotFound(f"no complaint {registration_number}")
+    return complaint

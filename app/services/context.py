@@ -1,0 +1,53 @@
+"""The app-wide engine and business calendar, with the admin's extra days off kept fresh."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..calendar import BusinessCalendar
+from ..engine import Engine
+from ..extensions import db
+from ..models import DayOff
+
+DAYS_OFF_REFRESH_SECONDS = 60.0
+
+
+class DeskRuntime:
+    """Per-app singleton: one engine, one calendar (shared by the script environment)."""
+
+    def __init__(self, config):
+        self.calendar = BusinessCalendar(
+            tz=config["BUSINESS_TIMEZONE"],
+            day_start=config["BUSINESS_DAY_START"],
+            day_end=config["BUSINESS_DAY_END"],
+            half_day_end=config["BUSINESS_HALF_DAY_END"],
+        )
+        self.engine = Engine(self.calendar)
+        self.registration_prefix = config["REGISTRATION_PREFIX"]
+        self._days_off_loaded_at = 0.0
+
+    def refresh_days_off(self, force: bool = False) -> None:
+        if not force and time.monotonic() - self._days_off_loaded_at < DAYS_OFF_REFRESH_SECONDS:
+            return
+        days = db.session.scalars(sa.select(DayOff.day)).all()
+        self.calendar.set_extra_days_off(days)
+        self._days_off_loaded_at = time.monotonic()
+
+
+def runtime() -> DeskRuntime:
+    desk = current_app.extensions["complaintflow"]
+    desk.refresh_days_off()
+    return desk
+
+
+def utc(at: datetime | None) -> datetime:
+    """The instant a use case runs at: given (tests, replays, `--now`) or the real clock."""
+    if at is None:
+        return datetime.now(UTC)
+    if at.tzinfo is None:
+        raise ValueError("an aware datetime is required")
+    return at.astimezone(UTC)

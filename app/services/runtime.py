@@ -1,0 +1,130 @@
+"""Load a complaint's workflow and save everything one step changed, in the caller's transaction.
+
+`save_run` is where the workflow meets the database: instance state, the inbox rows, the complaint's
+columns, audit events and outbox messages are all written here, and committed by the use case.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..engine import WorkflowRun
+from ..extensions import db
+from ..models import Complaint, HumanTask, OutboxMessage, ProcessInstance
+from . import audit, context, versions
+
+# Process variables the app mirrors into complaint columns (the contract with the diagram).
+_TEXT_FIELDS = {"priority": "priority", "category": "category",
+                "root_cause_category": "root_cause_category", "solution": "solution"}
+_TIME_FIELDS = {"ack_due": "acknowledgement_due_at", "acknowledged_at": "acknowledged_at",
+                "solution_due": "solution_due_at", "decision_notified_at": "decision_notified_at",
+                "closed_at": "closed_at"}
+
+
+def load(instance: ProcessInstance) -> WorkflowRun:
+    bundle = versions.bundle_for(instance.version)
+    return context.runtime().engine.restore(bundle, instance.state_json)
+
+
+def _instant(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return context.utc(parsed) if parsed.tzinfo else None
+
+
+def save_run(complaint: Complaint, instance: ProcessInstance, run: WorkflowRun, *, at: datetime, actor: str,
+             completed_guid: str | None = None) -> list[HumanTask]:
+    """Write the run's results; returns the inbox rows that became ready in this step."""
+    instance.state_json = run.serialize()
+    instance.updated_at = at
+    if run.is_completed:
+        instance.status, instance.completed_at, instance.next_timer_at = "completed", at, None
+    else:
+        instance.next_timer_at = run.next_timer_at()
+
+    views = run.ready_human_tasks()
+    new_rows = _sync_inbox(complaint, instance, views, at=at, actor=actor, completed_guid=completed_guid)
+    _mirror_process_data(complaint, run, views, at=at, actor=actor)
+    for effect in run.effects:
+        _queue_message(complaint, effect, at=at, actor=actor)
+    for row in new_rows:
+        if row.escalation:
+            audit.record(complaint.id, "escalation_raised", actor=actor, at=at,
+                         data={"task": row.name, "escalation": row.escalation})
+    return new_rows
+
+
+def _sync_inbox(complaint, instance, views, *, at, actor, completed_guid) -> list[HumanTask]:
+    open_rows = {
+        row.task_guid: row
+        for row in db.session.scalars(
+            sa.select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready")
+        )
+    }
+    ready = {view.guid: view for view in views}
+    for guid, row in open_rows.items():
+        if guid in ready:
+            continue
+        row.state = "completed" if guid == completed_guid else "cancelled"
+        row.completed_at, row.completed_by = at, actor
+    new_rows = []
+    for guid, view in ready.items():
+        if guid in open_rows:
+            open_rows[guid].due_at = view.due
+            continue
+        row = HumanTask(
+            instance_id=instance.id, complaint_id=complaint.id, task_guid=guid, spec_name=view.spec_name,
+            name=view.name, form=view.form, lane=view.lane, iso_stage=view.iso_stage,
+            escalation=view.escalation, state="ready", due_at=view.due, created_at=at,
+        )
+        db.session.add(row)
+        new_rows.append(row)
+    return new_rows
+
+
+def _mirror_process_data(complaint: Complaint, run: WorkflowRun, views, *, at, actor) -> None:
+    data = run.data_snapshot()
+    for var, column in _TEXT_FIELDS.items():
+        if data.get(var) is not None:
+            setattr(complaint, column, str(data[var]))
+    for var, column in _TIME_FIELDS.items():
+        value = _instant(data.get(var))
+        if value is not None:
+            setattr(complaint, column, value)
+    reopen_count = data.get("reopen_count")
+    if isinstance(reopen_count, int) and reopen_count > complaint.reopen_count:
+        audit.record(complaint.id, "reopened", actor=actor, at=at, data={"reopen_count": reopen_count})
+        complaint.reopen_count = reopen_count
+        complaint.closed_at = None
+
+    main_stages = [v.iso_stage for v in views if v.iso_stage and not v.escalation]
+    closed = data.get("closed_at") is not None and not main_stages
+    if closed and complaint.status != "closed":
+        complaint.status, complaint.stage = "closed", 8
+        audit.record(complaint.id, "closed", actor=actor, at=at, data={})
+    elif main_stages:
+        complaint.stage = min(main_stages)
+        complaint.status = "open"
+    complaint.updated_at = at
+
+
+def _queue_message(complaint: Complaint, effect: dict, *, at, actor) -> None:
+    kind = effect["kind"]
+    if not complaint.customer_email:
+        audit.record(complaint.id, "message_skipped", actor=actor, at=at,
+                     data={"kind": kind, "reason": "no e-mail address on record"})
+        return
+    payload = {key: effect["data"].get(key) for key in ("solution", "root_cause_category", "reopen_count",
+                                                         "solution_due", "priority") if key in effect["data"]}
+    message = OutboxMessage(complaint_id=complaint.id, kind=kind, recipient=complaint.customer_email,
+                            payload_json=json.dumps(payload, ensure_ascii=False), status="pending",
+                            next_attempt_at=at, created_at=at)
+    db.session.add(message)
+    audit.record(complaint.id, "message_queued", actor=actor, at=at, data={"kind": kind})

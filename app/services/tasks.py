@@ -1,0 +1,77 @@
+"""Complete a user task: validate against its form, advance the workflow, save — one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..engine import TaskNotReady
+from ..extensions import db
+from ..models import Complaint, HumanTask, User
+from . import audit, context, forms, runtime, versions
+from .errors import ConcurrentUpdate, NotFound, StaleData, TaskAlreadyCompleted, TaskClaimedByOther
+
+
+def get_task(task_id: int) -> HumanTask:
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    return task
+
+
+def form_schema(task: HumanTask) -> dict | None:
+    if not task.form:
+        return None
+    return versions.forms_for(task.complaint.instance.version).get(task.form)
+
+
+def complete_task(task_id: int, data: dict, *, actor: str, user: User | None = None,
+                  expected_version: int | None = None, at: datetime | None = None) -> HumanTask:
+    """Complete a ready task with form data; nothing changes if any check fails.
+
+    Raises TaskAlreadyCompleted (with who and when), TaskClaimedByOther, StaleData (the complaint
+    moved on since `expected_version`), ValidationFailed (per-field messages) or ConcurrentUpdate.
+    """
+    at = context.utc(at)
+    task = get_task(task_id)
+    if task.state != "ready":
+        raise TaskAlreadyCompleted(task.completed_by, task.completed_at, task.state)
+    if task.assignee_id is not None and user is not None and task.assignee_id != user.id:
+        raise TaskClaimedByOther(task.assignee.full_name, task.claimed_at)
+    complaint: Complaint = task.complaint
+    instance = complaint.instance
+    if expected_version is not None and expected_version != instance.lock_version:
+        raise StaleData(expected_version, instance.lock_version)
+    schema = form_schema(task)
+    if schema is not None:
+        forms.validate(schema, data)
+
+    try:
+        run = runtime.load(instance)
+        run.complete(task.task_guid, data, at=at)
+        audit.record(complaint.id, "task_completed", actor=actor, at=at,
+                     data={"task": task.name, "spec": task.spec_name, "form": task.form, "data": data})
+        runtime.save_run(complaint, instance, run, at=at, actor=actor, completed_guid=task.task_guid)
+        db.session.commit()
+    except TaskNotReady as exc:
+        db.session.rollback()
+        raise TaskAlreadyCompleted(None, None, "closed") from exc
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise ConcurrentUpdate("the complaint was changed by another request; try again") from exc
+    except Exception:
+        db.session.rollback()
+        raise
+    return task
+
+
+def ready_tasks_for(complaint: Complaint) -> list[HumanTask]:
+    return list(
+        db.session.scalars(
+            sa.select(HumanTask)
+            .where(HumanTask.complaint_id == complaint.id, HumanTask.state == "ready")
+            .order_by(HumanTask.created_at, HumanTask.id)
+        )
+    )

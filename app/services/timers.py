@@ -1,0 +1,76 @@
+"""Fire due timers: only instances whose indexed `next_timer_at` has passed are loaded.
+
+Safe to run in several processes at once: on PostgreSQL a due instance is claimed with
+`FOR UPDATE SKIP LOCKED`; everywhere, the instance's version counter refuses a second write.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..models import Complaint, ProcessInstance
+from . import context, runtime
+
+log = logging.getLogger(__name__)
+TIMER_ACTOR = "system:timer"
+
+
+def due_instance_ids(at: datetime, limit: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(ProcessInstance.id)
+            .where(ProcessInstance.next_timer_at < at, ProcessInstance.status == "running")
+            .order_by(ProcessInstance.next_timer_at)
+            .limit(limit)
+        )
+    )
+
+
+def _claim(instance_id: int, at: datetime) -> ProcessInstance | None:
+    query = sa.select(ProcessInstance).where(
+        ProcessInstance.id == instance_id, ProcessInstance.next_timer_at < at,
+        ProcessInstance.status == "running",
+    )
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=ProcessInstance)
+    return db.session.scalar(query.execution_options(populate_existing=True))
+
+
+def fire_instance(instance_id: int, at: datetime) -> bool:
+    """Fire what is due on one instance, in its own transaction; False if someone else did."""
+    try:
+        instance = _claim(instance_id, at)
+        if instance is None:
+            db.session.rollback()
+            return False
+        complaint = db.session.scalar(sa.select(Complaint).where(Complaint.instance_id == instance.id))
+        run = runtime.load(instance)
+        run.fire_due_timers(at=at)
+        runtime.save_run(complaint, instance, run, at=at, actor=TIMER_ACTOR)
+        db.session.commit()
+        return True
+    except StaleDataError:
+        db.session.rollback()
+        return False
+    except Exception:
+        db.session.rollback()
+        log.exception("firing timers of instance %s failed", instance_id)
+        return False
+
+
+def fire_due_timers(at: datetime | None = None, limit: int = 500) -> int:
+    """Fire every timer due at `at` (default now); returns how many instances advanced."""
+    at = context.utc(at)
+    fired, seen = 0, set()
+    while True:
+        ids = [i for i in due_instance_ids(at, limit) if i not in seen]
+        db.session.rollback()
+        if not ids:
+            return fired
+        seen.update(ids)
+        fired += sum(fire_instance(i, at) for i in ids)

@@ -1,0 +1,110 @@
+"""Fixtures: one migrated database per session (SQLite file, or TEST_DATABASE_URL), emptied per test.
+
+PostgreSQL is optional on a laptop (the run is skipped with the reason) and required in CI
+(`COMPLAINTFLOW_REQUIRE_POSTGRES=1`, set by `.ci/run`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.config import PROJECT_ROOT, TestConfig
+from app.extensions import db
+
+from .helpers import ist
+
+
+
+def _required(name: str) -> bool:
+    return os.environ.get(name) == "1"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    if url.startswith("postgresql"):
+        try:
+            engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            engine.dispose()
+        except Exception as exc:  # noqa: BLE001 - any connection failure means "no PostgreSQL here"
+            message = f"PostgreSQL at {url} is not reachable: {exc.__class__.__name__}"
+            if _required("COMPLAINTFLOW_REQUIRE_POSTGRES"):
+                pytest.fail(message + " (required: COMPLAINTFLOW_REQUIRE_POSTGRES=1)")
+            pytest.skip(message)
+        return url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return url
+
+
+def _make_app(database_url: str):
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+
+    return create_app(Config)
+
+
+@pytest.fixture(scope="session")
+def _migrated(database_url):
+    """Build the schema the way production does: by running the Alembic migrations."""
+    from flask_migrate import upgrade
+
+    app = _make_app(database_url)
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade(directory=str(PROJECT_ROOT / "migrations"))
+        db.engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def app(_migrated):
+    app = _make_app(_migrated)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(sa.text(f"DELETE FROM {table}"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(_migrated):
+    """A second app object over the same database (a restart)."""
+    return lambda: _make_app(_migrated)
+
+
+@pytest.fixture
+def live_version(app):
+    from app.services import versions
+
+    bpmn = (PROJECT_ROOT / "processes" / "complaint.bpmn").read_text(encoding="utf-8")
+    forms = versions.load_forms_dir(PROJECT_ROOT / "forms")
+    return versions.deploy_version(bpmn, forms, author="test", comment="test", at=ist(2026, 1, 1, 9, 0))
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+TESTS_DIR = Path(__file__).parent

@@ -1,0 +1,234 @@
+"""Tests for app.calendar; every expected value below was worked out by hand from the rules."""
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.calendar import BusinessCalendar, parse_time
+
+IST = ZoneInfo("Europe/Istanbul")
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def ist(*args: int) -> datetime:
+    return datetime(*args, tzinfo=IST)
+
+
+@pytest.fixture
+def cal() -> BusinessCalendar:
+    return BusinessCalendar()
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "expected"),
+    [
+        # the specification table
+        (ist(2026, 11, 25, 10), 3, ist(2026, 11, 30, 10)),
+        (ist(2026, 11, 27, 17, 30), 1, ist(2026, 11, 30, 17, 30)),
+        (ist(2026, 11, 28, 11), 1, ist(2026, 11, 30, 18)),  # Saturday
+        (ist(2026, 3, 18, 15), 1, ist(2026, 3, 23, 11)),  # 3h + half day 4h + Bayram + 2h
+        (ist(2026, 12, 31, 16), 3, ist(2027, 1, 6, 16)),  # 2h, 1 Jan off, weekend, 9h, 9h, 7h
+        (ist(2026, 11, 25, 7, 15), 1, ist(2026, 11, 25, 18)),
+        # own cases
+        (ist(2026, 11, 25, 9), 1, ist(2026, 11, 25, 18)),  # ends exactly at close: same day 18:00
+        (ist(2026, 11, 25, 18), 1, ist(2026, 11, 26, 18)),  # exactly at close counts as after hours
+        (ist(2026, 10, 27, 17), 1, ist(2026, 10, 30, 13)),  # 1h Tue, 28 Oct 4h, 29 Oct off, 4h Fri
+        (ist(2026, 5, 22, 12), 3, ist(2026, 6, 1, 17)),  # 6h, 9h, arife 4h, Kurban 27-30 May, 8h
+        (ist(2026, 11, 25, 10), 0.5, ist(2026, 11, 25, 14, 30)),  # 0.5 day = 4.5 h
+        (ist(2026, 11, 25, 9), 1.5, ist(2026, 11, 26, 13, 30)),  # 9h + 4.5h
+        (ist(2026, 11, 25, 10), 0, ist(2026, 11, 25, 10)),
+    ],
+)
+def test_add_business_days(cal: BusinessCalendar, start: datetime, days: float, expected: datetime) -> None:
+    result = cal.add_business_days(start, days)
+    assert result == expected
+    assert result.tzinfo == IST
+    assert result.utcoffset() == expected.utcoffset()
+
+
+@pytest.mark.parametrize(
+    ("received", "expected"),
+    [
+        # the specification table
+        (ist(2026, 11, 25, 19), ist(2026, 11, 26, 18)),
+        (ist(2026, 3, 18, 19), ist(2026, 3, 19, 13)),  # next day is the arife half day
+        (ist(2026, 11, 27, 18, 30), ist(2026, 11, 30, 18)),  # Friday evening
+        # own cases
+        (ist(2026, 11, 25, 7), ist(2026, 11, 25, 18)),  # before opening: same day
+        (ist(2026, 11, 25, 18), ist(2026, 11, 26, 18)),  # exactly at close: next day
+        (ist(2026, 3, 19, 12, 59), ist(2026, 3, 19, 13)),
+        (ist(2026, 3, 19, 13), ist(2026, 3, 23, 18)),  # after half day: Bayram 20-22 March
+        (ist(2026, 10, 28, 14), ist(2026, 10, 30, 18)),  # 29 Oct Cumhuriyet Bayramı is off
+    ],
+)
+def test_acknowledgement_deadline(cal: BusinessCalendar, received: datetime, expected: datetime) -> None:
+    result = cal.acknowledgement_deadline(received)
+    assert result == expected
+    assert result.utcoffset() == expected.utcoffset()
+
+
+def test_utc_input_is_the_same_instant(cal: BusinessCalendar) -> None:
+    # 07:00 UTC is 10:00 in Istanbul (+03:00 all year).
+    result = cal.add_business_days(datetime(2026, 11, 25, 7, tzinfo=UTC), 3)
+    assert result == datetime(2026, 11, 30, 7, tzinfo=UTC)
+    assert result.tzinfo == IST
+    assert (result.hour, result.minute) == (10, 0)
+    ack = cal.acknowledgement_deadline(datetime(2026, 11, 25, 16, tzinfo=UTC))  # 19:00 local
+    assert ack == ist(2026, 11, 26, 18)
+
+
+def test_zero_days_returns_start_in_calendar_tz(cal: BusinessCalendar) -> None:
+    saturday_utc = datetime(2026, 11, 28, 8, tzinfo=UTC)
+    result = cal.add_business_days(saturday_utc, 0)
+    assert result == saturday_utc
+    assert result.tzinfo == IST
+    assert result.hour == 11
+
+
+def test_extra_day_off_pushes_deadlines() -> None:
+    cal = BusinessCalendar(extra_days_off=[date(2026, 11, 26)])
+    assert cal.acknowledgement_deadline(ist(2026, 11, 25, 19)) == ist(2026, 11, 27, 18)
+    # Wed 8h, Thu off, Fri 9h, Mon 9h, Tue 1h = 27h
+    assert cal.add_business_days(ist(2026, 11, 25, 10), 3) == ist(2026, 12, 1, 10)
+    assert cal.working_hours(date(2026, 11, 26)) is None
+
+    cal.set_extra_days_off([])
+    assert cal.acknowledgement_deadline(ist(2026, 11, 25, 19)) == ist(2026, 11, 26, 18)
+    cal.extra_days_off = [datetime(2026, 11, 26, 0, 0)]  # a datetime counts as its date
+    assert cal.extra_days_off == frozenset({date(2026, 11, 26)})
+    assert not cal.is_business_time(ist(2026, 11, 26, 12))
+
+
+def test_working_hours(cal: BusinessCalendar) -> None:
+    assert cal.working_hours(date(2026, 11, 25)) == (ist(2026, 11, 25, 9), ist(2026, 11, 25, 18))
+    assert cal.working_hours(date(2026, 10, 28)) == (ist(2026, 10, 28, 9), ist(2026, 10, 28, 13))
+    assert cal.working_hours(date(2026, 3, 19)) == (ist(2026, 3, 19, 9), ist(2026, 3, 19, 13))
+    assert cal.working_hours(date(2026, 10, 29)) is None  # Cumhuriyet Bayramı
+    assert cal.working_hours(date(2026, 3, 20)) is None  # Ramazan Bayramı
+    assert cal.working_hours(date(2026, 11, 28)) is None  # Saturday
+    assert cal.working_hours(date(2027, 5, 15)) is None  # arife falls on a Saturday: still off
+    with pytest.raises(TypeError):
+        cal.working_hours(ist(2026, 11, 25, 10))
+
+
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        (ist(2026, 11, 25, 9), True),
+        (ist(2026, 11, 25, 17, 59), True),
+        (ist(2026, 11, 25, 18), False),
+        (ist(2026, 11, 25, 8, 59), False),
+        (ist(2026, 10, 28, 12, 59), True),
+        (ist(2026, 10, 28, 13), False),
+        (ist(2026, 10, 29, 10), False),
+        (ist(2026, 11, 28, 10), False),
+        (datetime(2026, 11, 25, 6, tzinfo=UTC), True),  # 09:00 local
+    ],
+)
+def test_is_business_time(cal: BusinessCalendar, at: datetime, expected: bool) -> None:
+    assert cal.is_business_time(at) is expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (ist(2026, 11, 27, 17), ist(2026, 11, 30, 10), 2.0),  # Fri 1h + weekend + Mon 1h
+        (ist(2026, 3, 18, 15), ist(2026, 3, 23, 11), 9.0),  # 3h + half day 4h + Bayram + 2h
+        (ist(2026, 10, 27, 9), ist(2026, 10, 30, 18), 22.0),  # 9h + 4h + 29 Oct off + 9h
+        (ist(2026, 11, 25, 10), ist(2026, 11, 25, 10, 30), 0.5),
+        (ist(2026, 11, 28, 10), ist(2026, 11, 29, 20), 0.0),  # weekend only
+        (ist(2026, 11, 25, 19), ist(2026, 11, 26, 8), 0.0),  # overnight
+        (ist(2026, 11, 30, 10), ist(2026, 11, 27, 17), -2.0),  # reversed
+    ],
+)
+def test_business_hours_between(cal: BusinessCalendar, a: datetime, b: datetime, expected: float) -> None:
+    assert cal.business_hours_between(a, b) == pytest.approx(expected)
+
+
+def test_custom_hours_and_time_zone() -> None:
+    cal = BusinessCalendar(tz="Europe/Berlin", day_start=time(8, 30), day_end=time(17, 30))
+    start = datetime(2026, 11, 25, 16, 30, tzinfo=BERLIN)
+    # one day = 9h: Wed 16:30-17:30 1h, Thu 8h -> 16:30
+    assert cal.add_business_days(start, 1) == datetime(2026, 11, 26, 16, 30, tzinfo=BERLIN)
+    assert cal.add_business_days(start, 1).tzinfo == BERLIN
+    # 0.5 day = 4.5h from opening
+    assert cal.add_business_days(datetime(2026, 11, 25, 8, 30, tzinfo=BERLIN), 0.5) == datetime(
+        2026, 11, 25, 13, tzinfo=BERLIN
+    )
+    # 20:00 in Istanbul is 18:00 in Berlin: after Berlin hours, so next day's end
+    ack = cal.acknowledgement_deadline(ist(2026, 11, 25, 20))
+    assert ack == datetime(2026, 11, 26, 17, 30, tzinfo=BERLIN)
+    # half day keeps the default 13:00 end
+    assert cal.working_hours(date(2026, 10, 28)) == (
+        datetime(2026, 10, 28, 8, 30, tzinfo=BERLIN),
+        datetime(2026, 10, 28, 13, tzinfo=BERLIN),
+    )
+
+
+def test_dst_change_in_other_time_zone() -> None:
+    # Berlin moves to +02:00 on Sunday 2026-03-29; Fri 17:00 + 1 day = Fri 1h + Mon 8h.
+    cal = BusinessCalendar(tz="Europe/Berlin")
+    result = cal.add_business_days(datetime(2026, 3, 27, 17, tzinfo=BERLIN), 1)
+    assert result == datetime(2026, 3, 30, 17, tzinfo=BERLIN)
+    assert result.utcoffset().total_seconds() == 2 * 3600
+    assert cal.business_hours_between(
+        datetime(2026, 3, 27, 9, tzinfo=BERLIN), datetime(2026, 3, 30, 18, tzinfo=BERLIN)
+    ) == pytest.approx(18.0)
+
+
+def test_string_times_are_parsed() -> None:
+    cal = BusinessCalendar(day_start="08:30", day_end="17:30", half_day_end="12:30")
+    assert cal.working_hours(date(2026, 10, 28)) == (ist(2026, 10, 28, 8, 30), ist(2026, 10, 28, 12, 30))
+
+
+def test_naive_datetime_raises(cal: BusinessCalendar) -> None:
+    naive = datetime(2026, 11, 25, 10)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        cal.add_business_days(naive, 1)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        cal.acknowledgement_deadline(naive)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        cal.business_hours_between(naive, ist(2026, 11, 26, 10))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        cal.is_business_time(naive)
+
+
+@pytest.mark.parametrize("days", [-1, -0.5, float("nan"), float("inf")])
+def test_bad_day_counts_raise(cal: BusinessCalendar, days: float) -> None:
+    with pytest.raises(ValueError):
+        cal.add_business_days(ist(2026, 11, 25, 10), days)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"tz": "Mars/Olympus_Mons"},
+        {"day_start": time(18), "day_end": time(9)},
+        {"half_day_end": time(19)},
+        {"half_day_end": time(8)},
+    ],
+)
+def test_bad_configuration_raises(kwargs: dict) -> None:
+    with pytest.raises(ValueError):
+        BusinessCalendar(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("09:00", time(9)), ("8:30", time(8, 30)), (" 17:45 ", time(17, 45)), ("00:00", time(0))],
+)
+def test_parse_time(text: str, expected: time) -> None:
+    assert parse_time(text) == expected
+
+
+@pytest.mark.parametrize("text", ["9", "25:00", "09:60", "09:00:00", "nine", "", None, 900])
+def test_parse_time_rejects_bad_input(text: object) -> None:
+    with pytest.raises(ValueError, match="HH:MM|hour must be"):
+        parse_time(text)
+
+
+def test_walk_is_bounded(cal: BusinessCalendar) -> None:
+    # 3000 business days need about 12 calendar years, more than the 3660-day scan limit.
+    with pytest.raises(ValueError, match="3660 days"):
+        cal.add_business_days(ist(2026, 11, 25, 10), 3000)
