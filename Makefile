@@ -25,7 +25,7 @@ run: seed
 	$(BIN)/complaintflow run
 
 lint: install
-	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff check .
 
 test-sqlite: install
 	$(BIN)/pytest

@@ -19,7 +19,6 @@ from app.extensions import db
 from .helpers import ist
 
 
-
 def _required(name: str) -> bool:
     return os.environ.get(name) == "1"
 
