@@ -35,7 +35,7 @@ test-postgres: install
 
 test: lint test-sqlite test-postgres
 
-bench: migrate
+bench: install
 	$(BIN)/python -m bench $(if $(QUICK),--quick,)
 
 clean:
