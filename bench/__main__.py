@@ -178,7 +178,7 @@ class Bench:
 
         timings = []
         at = START + timedelta(hours=2)
-        for round_ in range(21):
+        for _ in range(21):
             t0 = time.perf_counter()
             self._solve(number, at)
             timings.append((time.perf_counter() - t0) / 2)
