@@ -64,8 +64,10 @@ def run_command(host: str, port: int) -> None:
         scheduler = build_scheduler(app, blocking=False)
         scheduler.start()
         click.echo(f"timer sweep every {app.config['TIMER_SWEEP_SECONDS']} s (in-process)")
+    from werkzeug.serving import run_simple
+
     try:
-        app.run(host=host, port=port, threaded=True, use_reloader=False)
+        run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
