@@ -186,6 +186,9 @@ class Bench:
             (task,) = [t for t in tasks.ready_tasks_for(complaint) if t.spec_name == "task_customer_answer"]
             tasks.complete_task(task.id, REJECT, actor="bench", at=at)
             db.session.remove()
+            for escalation in [t for t in tasks.ready_tasks_for(complaints.get_by_number(number)) if t.escalation]:
+                tasks.complete_task(escalation.id, {"action_taken": "Ele alındı."}, actor="bench", at=at)
+                db.session.remove()
             at += timedelta(minutes=5)
         state = len(complaints.get_by_number(number).instance.state_json)
         self.add("step after 20 reopens / fresh", f"{timings[-1] / timings[0]:.2f}x",

@@ -160,7 +160,62 @@ class WorkflowRun:
     def is_completed(self) -> bool:
         return self.workflow.is_completed()
 
+    def compact(self) -> int:
+        """Drop finished history from the task tree, so a reopened complaint costs what a fresh one does.
+
+        SpiffWorkflow grows the tree on every pass through the reopen loop, and each later step walks
+        and serializes every earlier pass. What the desk keeps of finished steps lives in the audit log
+        and the inbox rows, so finished tasks are removed; kept are the root, unfinished tasks, the
+        parents of tasks still waiting to start (they inherit data from them), and boundary-event
+        splits above open work (their joins look them up as ancestors). Returns the tasks removed.
+        """
+        workflow = self.workflow
+        root = workflow.task_tree
+        open_tasks = [t for t in workflow.tasks.values() if t.state & TaskState.NOT_FINISHED_MASK]
+        if not open_tasks:
+            return 0
+        above_open: set = set()
+        for task in open_tasks:
+            node = task.parent
+            while node is not None and node.id not in above_open:
+                above_open.add(node.id)
+                node = node.parent
+        keep = {root.id} | {t.id for t in open_tasks}
+        for task in open_tasks:
+            if not task.state & (TaskState.READY | TaskState.STARTED) and task.parent is not None:
+                keep.add(task.parent.id)
+        keep |= {i for i in above_open if workflow.tasks[i].task_spec.name.endswith("EventSplit")}
+        if len(keep) == len(workflow.tasks):
+            return 0
+        new_parent = {}
+        for task_id in keep - {root.id}:
+            node = workflow.tasks[task_id].parent
+            while node.id not in keep:
+                node = node.parent
+            new_parent[task_id] = node.id
+        ordered = [t.id for t in workflow.get_tasks_iterator(skip_subprocesses=True) if t.id in keep]
+        for task_id in keep:
+            workflow.tasks[task_id]._children = []
+        for task_id in ordered:
+            if task_id in new_parent:
+                workflow.tasks[task_id]._parent = new_parent[task_id]
+                workflow.tasks[new_parent[task_id]]._children.append(task_id)
+        removed = [task_id for task_id in workflow.tasks if task_id not in keep]
+        for task_id in removed:
+            del workflow.tasks[task_id]
+            self._drop_subprocess(task_id)
+        if workflow.last_task is not None and workflow.last_task.id not in workflow.tasks:
+            workflow.last_task = None
+        return len(removed)
+
+    def _drop_subprocess(self, task_id) -> None:
+        subprocess = self.workflow.subprocesses.pop(task_id, None)
+        if subprocess is not None:
+            for inner_id in list(subprocess.tasks):
+                self._drop_subprocess(inner_id)
+
     def serialize(self) -> str:
+        self.compact()
         return dump_state(self.workflow)
 
 

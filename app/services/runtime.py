@@ -42,16 +42,15 @@ def _instant(value) -> datetime | None:
 def save_run(complaint: Complaint, instance: ProcessInstance, run: WorkflowRun, *, at: datetime, actor: str,
              completed_guid: str | None = None) -> list[HumanTask]:
     """Write the run's results; returns the inbox rows that became ready in this step."""
-    instance.state_json = run.serialize()
+    views = run.ready_human_tasks()
+    new_rows = _sync_inbox(complaint, instance, views, at=at, actor=actor, completed_guid=completed_guid)
+    _mirror_process_data(complaint, run, views, at=at, actor=actor)
+    instance.state_json = run.serialize()  # last: serializing compacts finished history away
     instance.updated_at = at
     if run.is_completed:
         instance.status, instance.completed_at, instance.next_timer_at = "completed", at, None
     else:
         instance.next_timer_at = run.next_timer_at()
-
-    views = run.ready_human_tasks()
-    new_rows = _sync_inbox(complaint, instance, views, at=at, actor=actor, completed_guid=completed_guid)
-    _mirror_process_data(complaint, run, views, at=at, actor=actor)
     for effect in run.effects:
         _queue_message(complaint, effect, at=at, actor=actor)
     for row in new_rows:
