@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..engine import TaskNotReady
@@ -58,13 +59,22 @@ def complete_task(task_id: int, data: dict, *, actor: str, user: User | None = N
     except TaskNotReady as exc:
         db.session.rollback()
         raise TaskAlreadyCompleted(None, None, "closed") from exc
-    except StaleDataError as exc:
+    except (StaleDataError, IntegrityError, OperationalError) as exc:
+        # Another request committed a change to this complaint first: its version, its next audit
+        # sequence number or (SQLite) the write lock. Nothing of ours was written.
         db.session.rollback()
+        if isinstance(exc, OperationalError) and not _is_lock_conflict(exc):
+            raise
         raise ConcurrentUpdate("the complaint was changed by another request; try again") from exc
     except Exception:
         db.session.rollback()
         raise
     return task
+
+
+def _is_lock_conflict(exc: OperationalError) -> bool:
+    message = str(exc.orig).lower()
+    return "locked" in message or "could not serialize" in message or "deadlock" in message
 
 
 def ready_tasks_for(complaint: Complaint) -> list[HumanTask]:

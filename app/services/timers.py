@@ -10,6 +10,7 @@ import logging
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -54,7 +55,8 @@ def fire_instance(instance_id: int, at: datetime) -> bool:
         runtime.save_run(complaint, instance, run, at=at, actor=TIMER_ACTOR)
         db.session.commit()
         return True
-    except StaleDataError:
+    except (StaleDataError, IntegrityError, OperationalError):
+        # Lost a race with another sweeper or a user's request on the same complaint: they did it.
         db.session.rollback()
         return False
     except Exception:
