@@ -24,23 +24,34 @@ def _required(name: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
-        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
     if url.startswith("postgresql"):
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+        # A schema of this run's own, so runs sharing one database never see each other's tables.
+        schema = f"test_{os.getpid()}"
         try:
-            engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-            with engine.connect() as conn:
-                conn.execute(sa.text("SELECT 1"))
+            engine = sa.create_engine(url)
+            with engine.begin() as conn:
+                conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
             engine.dispose()
         except Exception as exc:  # noqa: BLE001 - any connection failure means "no PostgreSQL here"
             message = f"PostgreSQL at {url} is not reachable: {exc.__class__.__name__}"
             if _required("COMPLAINTFLOW_REQUIRE_POSTGRES"):
                 pytest.fail(message + " (required: COMPLAINTFLOW_REQUIRE_POSTGRES=1)")
             pytest.skip(message)
-        return url.replace("postgresql://", "postgresql+psycopg://", 1)
-    return url
+        separator = "&" if "?" in url else "?"
+        yield f"{url}{separator}options=-csearch_path%3D{schema}"
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
+        return
+    yield url
 
 
 def _make_app(database_url: str):
@@ -50,6 +61,16 @@ def _make_app(database_url: str):
     return create_app(Config)
 
 
+def _drop_every_table() -> None:
+    """Start from an empty database, whatever an earlier run (or an older schema) left in it."""
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execute(sa.text("PRAGMA foreign_keys=OFF"))
+        for table in sa.inspect(conn).get_table_names():
+            cascade = " CASCADE" if conn.dialect.name == "postgresql" else ""
+            conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table}"{cascade}'))
+
+
 @pytest.fixture(scope="session")
 def _migrated(database_url):
     """Build the schema the way production does: by running the Alembic migrations."""
@@ -57,10 +78,8 @@ def _migrated(database_url):
 
     app = _make_app(database_url)
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-        upgrade(directory=str(PROJECT_ROOT / "migrations"))
+        _drop_every_table()
+        upgrade(directory=str(PROJECT_ROOT / "migrations"), revision="heads")  # parallel branches until merged
         db.engine.dispose()
     return database_url
 
