@@ -13,13 +13,19 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed
+# Browser libraries (bpmn-js, chart.js) served by the app from node_modules: no CDN at run time.
+node_modules/.installed: package.json $(wildcard package-lock.json)
+	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
 
 migrate: install
 	$(BIN)/complaintflow db upgrade
 	$(BIN)/complaintflow processes deploy processes/complaint.bpmn --if-empty --comment "ilk sürüm / initial version"
 
 seed: migrate
+	$(BIN)/complaintflow users seed-demo
 
 run: seed
 	$(BIN)/complaintflow run

@@ -33,6 +33,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     if not app.config.get("SECRET_KEY"):
+        if app.config.get("ENV") == "production" and not (app.debug or app.testing):
+            raise RuntimeError("SECRET_KEY must be set when COMPLAINTFLOW_ENV=production")
         log.warning("SECRET_KEY is not set: using a random key, sessions end when the process stops")
         app.config["SECRET_KEY"] = secrets.token_hex(32)
 
@@ -52,6 +54,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .cli import register_commands
 
     register_commands(app)
+
+    from .web import init_web
+
+    init_web(app)
 
     @app.get("/healthz")
     def healthz():

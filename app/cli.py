@@ -80,7 +80,8 @@ def scheduler_command() -> None:
     from .scheduler import build_scheduler
 
     app = current_app._get_current_object()
-    click.echo(f"scheduler: timer sweep every {app.config['TIMER_SWEEP_SECONDS']} s")
+    click.echo(f"scheduler: timer sweep every {app.config['TIMER_SWEEP_SECONDS']} s, "
+               f"outbox delivery every {app.config['OUTBOX_SWEEP_SECONDS']} s")
     build_scheduler(app, blocking=True).start()
 
 
@@ -127,8 +128,9 @@ def processes_deploy(bpmn_file: Path, forms_dir: Path | None, comment: str, auth
         version = versions.deploy_version(bpmn_file.read_text(encoding="utf-8"), forms, author=author,
                                           comment=comment)
     except ProcessDefinitionError as exc:
-        for problem in exc.problems:
-            click.secho(f"- {problem.get('element') or '(file)'}: {problem['message']}", fg="red", err=True)
+        from .cli_processes import echo_problems
+
+        echo_problems(exc.problems)
         _fail("not deployed")
     click.echo(f"version {version.number} is live ({version.content_hash[:12]})")
 
@@ -275,9 +277,28 @@ def calendar_list() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (run_command, scheduler_command, timers_group, processes_group, complaints_group,
+    from .cli_users import users_group
+
+    for command in (users_group, run_command, scheduler_command, timers_group, processes_group, complaints_group,
                     tasks_group, calendar_group, shell_command, routes_command):
         app.cli.add_command(command)
+    from .cli_processes import extend as extend_processes
+
+    extend_processes(processes_group)
+    from .cli_mail import mail_group, outbox_group
+
+    app.cli.add_command(outbox_group)
+    app.cli.add_command(mail_group)
+    from .cli_audit import audit_group
+    from .cli_serve import serve_command
+
+    app.cli.add_command(audit_group)
+    app.cli.add_command(serve_command)
+    from .cli_kvkk import kvkk_group
+    from .cli_tokens import tokens_group
+
+    app.cli.add_command(tokens_group)
+    app.cli.add_command(kvkk_group)
 
 
 __all__ = ["main", "register_commands"]

@@ -53,6 +53,55 @@ class Config:
 
     REGISTRATION_PREFIX = os.environ.get("REGISTRATION_PREFIX", "SK")
 
+    # Staff web app: cookies, sign-in lock-out, attachments, language.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+    ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR", str(PROJECT_ROOT / "instance" / "attachments"))
+    MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
+    MAX_CONTENT_LENGTH = 5 * MAX_ATTACHMENT_BYTES + 1024 * 1024
+    INBOX_PAGE_SIZE = int(os.environ.get("INBOX_PAGE_SIZE", "25"))
+    BABEL_DEFAULT_LOCALE = "tr"
+    LANGUAGES = ("tr", "en")
+
+    # Customer mail: SMTP delivery of the outbox, signed links, the e-mail channel.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_USER = os.environ.get("SMTP_USER") or None
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
+    SMTP_SSL = os.environ.get("SMTP_SSL", "0") == "1"
+    SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "30"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Key İnternet Şikâyet Masası <sikayet@example.com.tr>")
+    MAIL_REPLY_TO = os.environ.get("MAIL_REPLY_TO") or None
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+    OUTBOX_SWEEP_SECONDS = float(os.environ.get("OUTBOX_SWEEP_SECONDS", "30"))
+    OUTBOX_BACKOFF_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_SECONDS", "60"))
+    OUTBOX_LEASE_SECONDS = float(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
+    LINK_MAX_AGE_DAYS = int(os.environ.get("LINK_MAX_AGE_DAYS", "30"))
+    MAIL_MAX_BYTES = int(os.environ.get("MAIL_MAX_BYTES", str(20 * 1024 * 1024)))
+    MAIL_QUARANTINE_DIR = os.environ.get("MAIL_QUARANTINE_DIR", str(PROJECT_ROOT / "instance" / "mail-quarantine"))
+
+    # Customer portal: failed status lookups allowed per client address and per number within the window.
+    PORTAL_LOOKUP_MAX_ATTEMPTS = int(os.environ.get("PORTAL_LOOKUP_MAX_ATTEMPTS", "10"))
+    PORTAL_LOOKUP_WINDOW_MINUTES = int(os.environ.get("PORTAL_LOOKUP_WINDOW_MINUTES", "15"))
+
+    # Integrations and KVKK: API page size, retention per record category, security headers.
+    API_MAX_LIMIT = int(os.environ.get("API_MAX_LIMIT", "100"))
+    RETENTION_YEARS_CLOSED = float(os.environ.get("RETENTION_YEARS_CLOSED", "2"))
+    RETENTION_YEARS_CANCELLED = float(os.environ.get("RETENTION_YEARS_CANCELLED", "2"))
+    RETENTION_YEARS_VIEW_LOG = float(os.environ.get("RETENTION_YEARS_VIEW_LOG", "2"))
+    RETENTION_DAYS_MAIL_QUARANTINE = float(os.environ.get("RETENTION_DAYS_MAIL_QUARANTINE", "90"))
+    RETENTION_SWEEP_HOURS = float(os.environ.get("RETENTION_SWEEP_HOURS", "24"))
+    FORCE_HSTS = os.environ.get("FORCE_HSTS", "0") == "1"
+    ENV = os.environ.get("COMPLAINTFLOW_ENV", "development")
+
 
 class TestConfig(Config):
     """Settings for the test suite: database from TEST_DATABASE_URL, no background scheduler."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -82,7 +83,7 @@ class ProcessInstance(db.Model):
     __mapper_args__ = {"version_id_col": lock_version}
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     """A staff member; roles are a space-separated list of role codes."""
 
     __tablename__ = "app_user"
@@ -99,6 +100,10 @@ class User(db.Model):
     @property
     def role_set(self) -> set[str]:
         return set(self.roles.split())
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot sign in
+        return self.active
 
 
 class Complaint(db.Model):
@@ -134,6 +139,18 @@ class Complaint(db.Model):
     created_by: Mapped[str] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Language of the customer's mail and pages ('tr' or 'en').
+    language: Mapped[str] = mapped_column(sa.String(5), default="tr", server_default="tr")
+    # Message-ID of the customer's e-mail that opened the complaint: our mails thread under it.
+    source_message_id: Mapped[str | None] = mapped_column(sa.String(255))
+    # First-proposal facts for the ISO 10002 figures: a reopen overwrites solution_due_at and
+    # decision_notified_at, so the first round is kept here (set once by services.runtime).
+    first_solution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_decision_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Any acknowledgement or solution deadline missed, ever (the review list's "ever breached").
+    deadline_breached: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), index=True)
+    # KVKK: when the personal data and free text were removed (retention or a data-subject request).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     instance: Mapped[ProcessInstance | None] = relationship()
 
@@ -222,3 +239,147 @@ class RegistrationCounter(db.Model):
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_number: Mapped[int] = mapped_column(default=0)
+
+
+class ComplaintNote(db.Model):
+    """An internal note on a complaint, visible to staff only."""
+
+    __tablename__ = "complaint_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
+    author: Mapped[str] = mapped_column(sa.String(100))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Attachment(db.Model):
+    """A file kept with a complaint, stored outside the web root under ATTACHMENT_DIR."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (sa.UniqueConstraint("complaint_id", "sha256", name="uq_attachment_complaint_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
+    original_filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    storage_path: Mapped[str] = mapped_column(sa.String(500))
+    uploaded_by: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginAttempt(db.Model):
+    """A failed sign-in, counted per username and address to lock out password guessing."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (sa.Index("ix_login_attempt_key", "username", "ip", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64))
+    ip: Mapped[str] = mapped_column(sa.String(45))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SurveyResponse(db.Model):
+    """The customer's satisfaction survey answer (ISO 10004): one per complaint."""
+
+    __tablename__ = "survey_response"
+    __table_args__ = (sa.CheckConstraint("score BETWEEN 1 AND 5", name="ck_survey_response_score"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), unique=True)
+    score: Mapped[int]
+    solved: Mapped[bool]
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProcessDraft(db.Model):
+    """An analyst's unfinished change of the procedure: diagram + forms, with the gate's last verdict.
+
+    Drafts are kept apart from `process_version` so that a version is always a deployable, parsed
+    procedure; deploying a draft that passes the gate creates (or reuses) a version.
+    """
+
+    __tablename__ = "process_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    base_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("process_version.id"))
+    bpmn_xml: Mapped[str] = mapped_column(sa.Text)
+    forms_json: Mapped[str] = mapped_column(sa.Text)
+    content_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    problems_json: Mapped[str] = mapped_column(sa.Text, default="[]")
+    author: Mapped[str] = mapped_column(sa.String(100))
+    comment: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deployed_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("process_version.id"))
+
+    base_version: Mapped[ProcessVersion | None] = relationship(foreign_keys=[base_version_id])
+    deployed_version: Mapped[ProcessVersion | None] = relationship(foreign_keys=[deployed_version_id])
+
+
+class ApiToken(db.Model):
+    """A bearer token of one integration (call centre, billing); only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    roles: Mapped[str] = mapped_column(sa.String(200), default="")
+    # The integration acts through an inactive service account (it can claim tasks, never sign in).
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"))
+    created_by: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def role_set(self) -> set[str]:
+        return set(self.roles.split())
+
+
+class PersonalDataView(db.Model):
+    """KVKK access log: who saw which complaint's personal data, when, on which page, from where."""
+
+    __tablename__ = "personal_data_view"
+    __table_args__ = (sa.Index("ix_personal_data_view_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
+    actor: Mapped[str] = mapped_column(sa.String(100))
+    context: Mapped[str] = mapped_column(sa.String(100))
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConsentRecord(db.Model):
+    """KVKK: the customer's explicit consent given on the public form — which notice text, when, in which language."""
+
+    __tablename__ = "consent_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), unique=True)
+    notice_version: Mapped[str] = mapped_column(sa.String(40))
+    notice_sha256: Mapped[str] = mapped_column(sa.String(64))
+    language: Mapped[str] = mapped_column(sa.String(5))
+    source: Mapped[str] = mapped_column(sa.String(20))
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LookupAttempt(db.Model):
+    """A failed status lookup on the portal, counted per client address and per registration number."""
+
+    __tablename__ = "lookup_attempt"
+    __table_args__ = (sa.Index("ix_lookup_attempt_key", "scope", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(10))
+    key: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -16,7 +16,10 @@ from app import create_app
 from app.config import PROJECT_ROOT, TestConfig
 from app.extensions import db
 
+from .api_fixtures import api  # noqa: F401 - fixture of the API tests
 from .helpers import ist
+from .mailbox import mail_dirs, smtp, smtp_down  # noqa: F401 - fixtures of the mail tests
+from .staff_fixtures import as_user, live_server, staff  # noqa: F401 - fixtures of the staff web app
 
 
 def _required(name: str) -> bool:

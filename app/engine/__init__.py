@@ -1,9 +1,27 @@
 """The workflow engine: the only package that imports SpiffWorkflow."""
 
+from .conformance import check_conformance, user_tasks
 from .runner import Engine, HumanTaskView, TaskNotReady, WorkflowRun
-from .specs import SPEC_CACHE, ProcessBundle, ProcessDefinitionError, bundle_to_json, content_hash, parse_bpmn
+from .specs import (
+    MAX_BPMN_BYTES,
+    SPEC_CACHE,
+    ProcessBundle,
+    ProcessDefinitionError,
+    bundle_to_json,
+    content_hash,
+    parse_bpmn,
+    safe_tree,
+)
+from .versioning import diff_bundles, migrate, migration_blockers
 
 __all__ = [
+    "MAX_BPMN_BYTES",
+    "check_conformance",
+    "diff_bundles",
+    "migrate",
+    "migration_blockers",
+    "safe_tree",
+    "user_tasks",
     "Engine",
     "HumanTaskView",
     "ProcessBundle",

@@ -58,6 +58,9 @@ def _safe_tree(bpmn_xml: str | bytes):
     return tree
 
 
+safe_tree = _safe_tree
+
+
 def _executable_process_id(tree) -> str:
     processes = tree.findall(f"{{{_BPMN_NS}}}process")
     executable = [p for p in processes if p.get("isExecutable") == "true"] or processes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -86,10 +87,12 @@ def _next_registration_number(year: int, prefix: str) -> str:
 
 
 def register_complaint(fields: dict, *, actor: str, at: datetime | None = None,
-                       idempotency_key: str | None = None) -> Complaint:
+                       idempotency_key: str | None = None,
+                       before_commit: Callable[[Complaint], None] | None = None) -> Complaint:
     """Record a complaint and start its procedure, in one transaction; returns it with its number.
 
-    A repeated idempotency key returns the complaint the first request created.
+    A repeated idempotency key returns the complaint the first request created. `before_commit`
+    lets a caller add its own rows (the portal's KVKK consent) inside that same transaction.
     """
     at = context.utc(at)
     if idempotency_key:
@@ -123,6 +126,8 @@ def register_complaint(fields: dict, *, actor: str, at: datetime | None = None,
         audit.record(complaint.id, "registered", actor=actor, at=at,
                      data={"channel": data["channel"], "process_version": version.number})
         runtime.save_run(complaint, instance, run, at=at, actor=actor)
+        if before_commit is not None:
+            before_commit(complaint)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -27,6 +27,14 @@ class TaskAlreadyCompleted(ServiceError):
         super().__init__(f"task already {state} by {by or 'the system'} at {at.isoformat() if at else '?'}")
 
 
+class ComplaintNotActive(TaskAlreadyCompleted):
+    """The complaint is suspended or cancelled: its tasks wait (or are gone) until a manager acts."""
+
+    def __init__(self, status: str, since: datetime | None):
+        super().__init__(None, since, status)
+        self.args = (f"the complaint is {status}; its tasks cannot be completed",)
+
+
 class TaskClaimedByOther(ServiceError):
     def __init__(self, by: str, at: datetime | None):
         self.by, self.at = by, at
@@ -43,6 +51,10 @@ class StaleData(ServiceError):
 
 class ConcurrentUpdate(ServiceError):
     """Another request changed the same complaint at the same moment; retrying is safe."""
+
+
+class Unavailable(ServiceError):
+    """The database went away mid-change (connection dropped); nothing was written, retrying is safe."""
 
 
 class NoLiveVersion(ServiceError):

@@ -22,6 +22,8 @@ _TEXT_FIELDS = {"priority": "priority", "category": "category",
 _TIME_FIELDS = {"ack_due": "acknowledgement_due_at", "acknowledged_at": "acknowledged_at",
                 "solution_due": "solution_due_at", "decision_notified_at": "decision_notified_at",
                 "closed_at": "closed_at"}
+# Escalations that mean a deadline was missed (the reopen-limit one is not a deadline).
+_BREACH_ESCALATIONS = ("acknowledgement", "solution_deadline")
 
 
 def load(instance: ProcessInstance) -> WorkflowRun:
@@ -57,6 +59,8 @@ def save_run(complaint: Complaint, instance: ProcessInstance, run: WorkflowRun, 
         if row.escalation:
             audit.record(complaint.id, "escalation_raised", actor=actor, at=at,
                          data={"task": row.name, "escalation": row.escalation})
+            if row.escalation in _BREACH_ESCALATIONS:
+                complaint.deadline_breached = True
     return new_rows
 
 
@@ -97,6 +101,7 @@ def _mirror_process_data(complaint: Complaint, run: WorkflowRun, views, *, at, a
         value = _instant(data.get(var))
         if value is not None:
             setattr(complaint, column, value)
+    _track_deadlines(complaint)
     reopen_count = data.get("reopen_count")
     if isinstance(reopen_count, int) and reopen_count > complaint.reopen_count:
         audit.record(complaint.id, "reopened", actor=actor, at=at, data={"reopen_count": reopen_count})
@@ -112,6 +117,19 @@ def _mirror_process_data(complaint: Complaint, run: WorkflowRun, views, *, at, a
         complaint.stage = min(main_stages)
         complaint.status = "open"
     complaint.updated_at = at
+
+
+def _track_deadlines(complaint: Complaint) -> None:
+    """Keep the first round's due and notification (a reopen overwrites both) and any missed deadline."""
+    if complaint.first_solution_due_at is None:
+        complaint.first_solution_due_at = complaint.solution_due_at
+    if complaint.first_decision_notified_at is None:
+        complaint.first_decision_notified_at = complaint.decision_notified_at
+    c = complaint
+    late_ack = c.acknowledged_at and c.acknowledgement_due_at and c.acknowledged_at > c.acknowledgement_due_at
+    late_decision = c.decision_notified_at and c.solution_due_at and c.decision_notified_at > c.solution_due_at
+    if late_ack or late_decision:
+        complaint.deadline_breached = True
 
 
 def _queue_message(complaint: Complaint, effect: dict, *, at, actor) -> None:

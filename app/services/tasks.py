@@ -12,7 +12,15 @@ from ..engine import TaskNotReady
 from ..extensions import db
 from ..models import Complaint, HumanTask, User
 from . import audit, context, forms, runtime, versions
-from .errors import ConcurrentUpdate, NotFound, StaleData, TaskAlreadyCompleted, TaskClaimedByOther
+from .errors import (
+    ComplaintNotActive,
+    ConcurrentUpdate,
+    NotFound,
+    StaleData,
+    TaskAlreadyCompleted,
+    TaskClaimedByOther,
+    Unavailable,
+)
 
 
 def get_task(task_id: int) -> HumanTask:
@@ -43,6 +51,8 @@ def complete_task(task_id: int, data: dict, *, actor: str, user: User | None = N
         raise TaskClaimedByOther(task.assignee.full_name, task.claimed_at)
     complaint: Complaint = task.complaint
     instance = complaint.instance
+    if instance.status in ("suspended", "cancelled"):
+        raise ComplaintNotActive(instance.status, instance.updated_at)
     if expected_version is not None and expected_version != instance.lock_version:
         raise StaleData(expected_version, instance.lock_version)
     schema = form_schema(task)
@@ -64,6 +74,8 @@ def complete_task(task_id: int, data: dict, *, actor: str, user: User | None = N
         # sequence number or (SQLite) the write lock. Nothing of ours was written.
         db.session.rollback()
         if isinstance(exc, OperationalError) and not _is_lock_conflict(exc):
+            if exc.connection_invalidated:
+                raise Unavailable("the database connection was lost; nothing was saved, try again") from exc
             raise
         raise ConcurrentUpdate("the complaint was changed by another request; try again") from exc
     except Exception:

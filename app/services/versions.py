@@ -7,8 +7,6 @@ from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 
 from ..engine import (
     SPEC_CACHE,
@@ -16,12 +14,12 @@ from ..engine import (
     ProcessDefinitionError,
     bundle_to_json,
     content_hash,
-    parse_bpmn,
+    diff_bundles,
 )
 from ..extensions import db
-from ..models import ProcessVersion
-from . import context
-from .errors import NoLiveVersion, ValidationFailed
+from ..models import ProcessInstance, ProcessVersion
+from . import context, validation
+from .errors import NoLiveVersion, NotFound, ValidationFailed
 
 
 def load_forms_dir(path: str | Path) -> dict[str, dict]:
@@ -35,35 +33,29 @@ def load_forms_dir(path: str | Path) -> dict[str, dict]:
     return forms
 
 
-def check_definition(bpmn_xml: str, forms: dict[str, dict]) -> tuple[ProcessBundle, list[dict]]:
-    """Parse the diagram and check every user task's form; returns the bundle and the problems."""
-    try:
-        bundle = parse_bpmn(bpmn_xml)
-    except ProcessDefinitionError as exc:
-        return None, exc.problems
-    problems = []
-    for name, schema in forms.items():
-        try:
-            Draft202012Validator.check_schema(schema)
-        except SchemaError as exc:
-            problems.append({"element": None, "message": f"form {name!r} is not a valid JSON Schema: {exc.message}"})
-    specs = [bundle.spec, *bundle.subprocess_specs.values()]
-    for spec in specs:
-        for task_spec in spec.task_specs.values():
-            if not getattr(task_spec, "manual", False):
-                continue
-            form = (task_spec.extensions or {}).get("properties", {}).get("form")
-            if not form:
-                problems.append({"element": task_spec.bpmn_id, "message": "user task has no form property"})
-            elif form not in forms:
-                problems.append({"element": task_spec.bpmn_id, "message": f"form {form!r} does not exist"})
-    return bundle, problems
+def check_definition(bpmn_xml: str, forms: dict[str, dict]) -> tuple[ProcessBundle | None, list[dict]]:
+    """The whole deploy gate (see services/validation.py); returns the bundle and the problems."""
+    return validation.run_gate(bpmn_xml, forms)
 
 
 def deploy_version(bpmn_xml: str, forms: dict[str, dict], *, author: str, comment: str = "",
                    at: datetime | None = None) -> ProcessVersion:
     """Store a version once (by content hash) and make it live for new complaints."""
+    try:
+        version = store_version(bpmn_xml, forms, author=author, comment=comment, at=at)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return version
+
+
+def store_version(bpmn_xml: str, forms: dict[str, dict], *, author: str, comment: str = "",
+                  at: datetime | None = None) -> ProcessVersion:
+    """`deploy_version` without the commit, for use cases that change more in the same transaction."""
     at = context.utc(at)
+    if isinstance(bpmn_xml, bytes):
+        bpmn_xml = bpmn_xml.decode("utf-8")
     bundle, problems = check_definition(bpmn_xml, forms)
     if problems:
         raise ProcessDefinitionError(problems)
@@ -80,8 +72,49 @@ def deploy_version(bpmn_xml: str, forms: dict[str, dict], *, author: str, commen
     db.session.execute(sa.update(ProcessVersion).where(ProcessVersion.is_live).values(is_live=False))
     version.is_live = True
     version.deployed_at = at
+    return version
+
+
+def deploy_existing(number: int, *, at: datetime | None = None) -> ProcessVersion:
+    """Make an earlier version live again (a rollback); it passed the gate when it was stored."""
+    version = get_version(number)
+    db.session.execute(sa.update(ProcessVersion).where(ProcessVersion.is_live).values(is_live=False))
+    version.is_live = True
+    version.deployed_at = context.utc(at)
     db.session.commit()
     return version
+
+
+def get_version(number: int) -> ProcessVersion:
+    version = db.session.scalar(sa.select(ProcessVersion).where(ProcessVersion.number == number))
+    if version is None:
+        raise NotFound(f"no process version {number}")
+    return version
+
+
+def list_versions() -> list[tuple[ProcessVersion, int]]:
+    """Every version, newest first, with how many complaints are still running on it."""
+    running = (sa.select(ProcessInstance.version_id, sa.func.count().label("n"))
+               .where(ProcessInstance.status == "running").group_by(ProcessInstance.version_id).subquery())
+    rows = db.session.execute(
+        sa.select(ProcessVersion, sa.func.coalesce(running.c.n, 0))
+        .outerjoin(running, running.c.version_id == ProcessVersion.id)
+        .order_by(ProcessVersion.number.desc())
+    )
+    return [(version, count) for version, count in rows]
+
+
+def diff_versions(old_number: int, new_number: int) -> dict:
+    """Tasks added, removed and changed (SpiffWorkflow's SpecDiff), and forms added/removed/changed."""
+    old, new = get_version(old_number), get_version(new_number)
+    result = diff_bundles(bundle_for(old), bundle_for(new))
+    old_forms, new_forms = forms_for(old), forms_for(new)
+    result["forms"] = {
+        "added": sorted(set(new_forms) - set(old_forms)),
+        "removed": sorted(set(old_forms) - set(new_forms)),
+        "changed": sorted(n for n in set(old_forms) & set(new_forms) if old_forms[n] != new_forms[n]),
+    }
+    return result
 
 
 def live_version() -> ProcessVersion:

@@ -1,0 +1,29 @@
+"""Sign-in and small button forms (each carries the CSRF token)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from ..formkit import options
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Kullanıcı adı"), validators=[DataRequired(_l("Bu alan zorunludur.")), Length(max=64)],
+                           render_kw={"autocomplete": "username", "autofocus": True})
+    password = PasswordField(_l("Parola"), validators=[DataRequired(_l("Bu alan zorunludur.")), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+    next = HiddenField()
+    submit = SubmitField(_l("Giriş yap"))
+
+
+class EmptyForm(FlaskForm):
+    """A button that changes state: only the CSRF token."""
+
+    submit = SubmitField()
+
+
+class LanguageForm(FlaskForm):
+    lang = SelectField(_l("Dil"), choices=options([("tr", "Türkçe"), ("en", "English")]))
+    next = HiddenField()
+    submit = SubmitField(_l("Değiştir"))

@@ -1,0 +1,91 @@
+"""Sign-in with one generic failure message; redirects only to local paths."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ..access import ALL_STAFF, roles_required
+from ..services import users
+from . import bp
+from .forms import EmptyForm, LanguageForm, LoginForm
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site: no scheme, no host, no protocol-relative //host."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def home_for(user) -> str:
+    if user.role_set & {"intake", "handler", "representative"}:
+        return url_for("inbox.index")
+    if "auditor" in user.role_set and not user.role_set & {"quality_manager", "admin"}:
+        return url_for("review.index")
+    return url_for("inbox.complaints")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = users.authenticate(form.username.data, form.password.data, ip=request.remote_addr or "?")
+        except users.LoginLocked:
+            minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
+            flash(_("Çok fazla başarısız deneme. %(m)d dakika sonra tekrar deneyin.", m=minutes), "error")
+            status = 429
+        except users.LoginFailed:
+            flash(_("Kullanıcı adı veya parola hatalı."), "error")
+            status = 401
+        else:
+            lang = session.get("lang")
+            session.clear()
+            if lang:
+                session["lang"] = lang
+            login_user(user)
+            return redirect(safe_next(form.next.data, home_for(user)))
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@roles_required(*ALL_STAFF)
+def logout():
+    if EmptyForm().validate_on_submit():
+        lang = session.get("lang")
+        logout_user()
+        session.clear()
+        if lang:
+            session["lang"] = lang
+        flash(_("Oturumunuz kapatıldı."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+def language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["lang"] = form.lang.data
+    return redirect(safe_next(form.next.data, url_for("auth.login")))
+
+
+@bp.get("/")
+def home():
+    """Customers land on the public complaint form; signed-in staff on their own start page."""
+    if not current_user.is_authenticated:
+        from ..portal.routes import complaint_form
+
+        return complaint_form()
+    return redirect(home_for(current_user))

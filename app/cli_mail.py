@@ -1,0 +1,105 @@
+"""`complaintflow outbox …` and `complaintflow mail …`: deliver customer mail, take mail in."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy.exc import DBAPIError
+
+from .cli import INSTANT, _fail
+
+EX_TEMPFAIL = 75  # sysexits.h: the MTA keeps the message and tries again
+
+
+@click.group("outbox")
+def outbox_group() -> None:
+    """Customer mail waiting to be sent (acknowledgement, decision, survey)."""
+
+
+@outbox_group.command("deliver")
+@click.option("--now", "at", type=INSTANT, help="deliver as of this instant (default: now)")
+@with_appcontext
+def outbox_deliver(at) -> None:
+    """Send every due message once over SMTP."""
+    from .services import outbox
+
+    report = outbox.deliver_pending(at=at)
+    click.echo(str(report))
+
+
+@outbox_group.command("list")
+@click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed"]))
+@click.option("--limit", default=200, show_default=True)
+@with_appcontext
+def outbox_list(status: str | None, limit: int) -> None:
+    """List messages, newest first."""
+    from .extensions import db
+    from .models import Complaint
+    from .services import outbox
+
+    for m in outbox.list_messages(status, limit):
+        number = db.session.get(Complaint, m.complaint_id).registration_number
+        when = (m.sent_at or m.next_attempt_at).isoformat()
+        error = f"  {m.last_error[:80]}" if m.last_error and m.status != "sent" else ""
+        click.echo(f"{m.id:>6}  {number}  {m.kind:<15} {m.status:<8} attempts={m.attempts}  {when}  "
+                   f"{m.recipient}{error}")
+
+
+@outbox_group.command("retry")
+@click.argument("message_id", type=int)
+@with_appcontext
+def outbox_retry(message_id: int) -> None:
+    """Give a failed message a fresh set of attempts."""
+    from .services import outbox
+    from .services.errors import NotFound
+
+    try:
+        message = outbox.requeue(message_id, actor="cli")
+    except NotFound as exc:
+        _fail(str(exc))
+    click.echo(f"message {message.id}: {message.status}")
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """The e-mail channel."""
+
+
+@mail_group.command("ingest")
+@click.option("--maildir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="process every message in MAILDIR/new and move it to MAILDIR/cur")
+@click.option("--now", "at", type=INSTANT)
+@with_appcontext
+def mail_ingest(maildir: Path | None, at) -> None:
+    """Read one RFC 5322 message on stdin (an MTA pipe), or a Maildir."""
+    from .extensions import db
+    from .services import mail_ingest as ingest
+
+    if maildir is not None:
+        failures = 0
+        for name, result in ingest.ingest_maildir(maildir, at=at):
+            if isinstance(result, Exception):
+                failures += 1
+                click.secho(f"{name}: left in new/ ({type(result).__name__}: {result})", fg="red", err=True)
+            else:
+                click.echo(f"{name}: {result}")
+        if failures:
+            sys.exit(EX_TEMPFAIL)
+        return
+
+    raw = sys.stdin.buffer.read()
+    try:
+        result = ingest.ingest_bytes(raw, source="stdin", at=at)
+    except DBAPIError as exc:
+        db.session.rollback()
+        click.secho(f"database unavailable, try again later: {exc.__class__.__name__}", fg="red", err=True)
+        sys.exit(EX_TEMPFAIL)
+    except Exception as exc:  # noqa: BLE001 - a bug must not lose the customer's message
+        db.session.rollback()
+        path = ingest.quarantine(raw, f"error: {type(exc).__name__}: {exc}", source="stdin")
+        click.secho(f"quarantined after an error: {path}", fg="red", err=True)
+        return
+    click.echo(str(result))

@@ -1,0 +1,115 @@
+"""`complaintflow processes check|export|diff|migrate`: the analysts' gate and versions from a shell."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+def _forms(forms_dir: Path | None) -> dict:
+    from .services import versions
+
+    return versions.load_forms_dir(forms_dir or current_app.config["FORMS_DIR"])
+
+
+def echo_problems(problems: list[dict]) -> None:
+    from .services.validation import format_problem
+
+    for item in problems:
+        click.secho(f"- {format_problem(item)}", fg="red", err=True)
+
+
+@click.command("check")
+@click.argument("bpmn_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--forms", "forms_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="forms directory (default: FORMS_DIR)")
+@with_appcontext
+def processes_check(bpmn_file: Path, forms_dir: Path | None) -> None:
+    """Run the deploy gate on BPMN_FILE without deploying; exit 1 when it has problems."""
+    from .services import validation
+
+    _, problems = validation.run_gate(bpmn_file.read_bytes().decode("utf-8", "replace"), _forms(forms_dir))
+    if problems:
+        echo_problems(problems)
+        click.secho(f"{len(problems)} problem(s): this diagram cannot be deployed", fg="red", err=True)
+        sys.exit(1)
+    click.echo("ok: the diagram passes the gate (parsing, forms, lanes, expressions, ISO 10002 scenarios)")
+
+
+@click.command("export")
+@click.argument("number", type=int)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write the BPMN here (default: stdout)")
+@click.option("--forms-out", type=click.Path(file_okay=False, path_type=Path),
+              help="also write the version's forms, one JSON file each, into this directory")
+@with_appcontext
+def processes_export(number: int, out: Path | None, forms_out: Path | None) -> None:
+    """Export version NUMBER's diagram (and optionally its forms)."""
+    from .services import versions
+    from .services.errors import NotFound
+
+    try:
+        version = versions.get_version(number)
+    except NotFound as exc:
+        click.secho(str(exc), fg="red", err=True)
+        sys.exit(1)
+    if out is None:
+        click.echo(version.bpmn_xml, nl=False)
+    else:
+        out.write_text(version.bpmn_xml, encoding="utf-8")
+        click.echo(f"version {number} written to {out}", err=True)
+    if forms_out is not None:
+        forms_out.mkdir(parents=True, exist_ok=True)
+        for name, schema in versions.forms_for(version).items():
+            (forms_out / f"{name}.json").write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n",
+                                                    encoding="utf-8")
+
+
+@click.command("diff")
+@click.argument("old", type=int)
+@click.argument("new", type=int)
+@with_appcontext
+def processes_diff(old: int, new: int) -> None:
+    """Tasks and forms added, removed and changed from version OLD to NEW."""
+    from .services import versions
+
+    result = versions.diff_versions(old, new)
+    for key in ("added", "removed"):
+        for element in result[key]:
+            click.echo(f"{key:<8} {element}")
+    for element, attributes in result["changed"].items():
+        click.echo(f"changed  {element} ({', '.join(attributes)})")
+    for key, names in result["forms"].items():
+        for name in names:
+            click.echo(f"form {key:<8} {name}")
+
+
+@click.command("migrate")
+@click.argument("number", type=int)
+@click.option("--from", "from_number", type=int, help="only complaints on this version")
+@click.option("--dry-run", is_flag=True, help="only say which complaints can move and why not")
+@click.option("--actor", default="cli")
+@with_appcontext
+def processes_migrate(number: int, from_number: int | None, dry_run: bool, actor: str) -> None:
+    """Move running complaints to version NUMBER where nothing they reached has changed."""
+    from .services import migration
+
+    if dry_run:
+        results = migration.dry_run(number, from_number)
+    else:
+        results = migration.migrate_complaints(number, actor=actor, from_number=from_number)
+    for item in results:
+        verdict = "moved" if item.moved else ("can move" if item.can_move else "stays")
+        why = f": {'; '.join(item.reasons)}" if item.reasons else ""
+        click.echo(f"{item.registration_number}  v{item.from_version} → v{number}  {verdict}{why}")
+    if not results:
+        click.echo("no running complaints on other versions")
+
+
+def extend(group: click.Group) -> None:
+    for command in (processes_check, processes_export, processes_diff, processes_migrate):
+        group.add_command(command)

@@ -1,0 +1,92 @@
+"""`complaintflow users ...`: staff accounts from the command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+
+def _roles(value: str) -> list[str]:
+    return [r for r in value.replace(",", " ").split() if r]
+
+
+def _run(action):
+    from .services.errors import NotFound, ValidationFailed
+
+    try:
+        return action()
+    except ValidationFailed as exc:
+        for field, message in exc.errors.items():
+            click.secho(f"- {field}: {message}", fg="red", err=True)
+    except NotFound as exc:
+        click.secho(str(exc), fg="red", err=True)
+    sys.exit(1)
+
+
+@click.group("users")
+def users_group() -> None:
+    """Staff accounts and roles (intake, handler, representative, analyst, quality_manager, admin)."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="full name shown to colleagues")
+@click.option("--roles", default="", help="space- or comma-separated role codes")
+@click.option("--email")
+@click.password_option(prompt="Parola / password")
+@with_appcontext
+def users_create(username: str, full_name: str, roles: str, email: str | None, password: str) -> None:
+    """Create a staff account."""
+    from .services import users
+
+    user = _run(lambda: users.create_user(username, full_name, password, _roles(roles), email=email))
+    click.echo(f"created {user.username} [{user.roles}]")
+
+
+@users_group.command("list")
+@with_appcontext
+def users_list() -> None:
+    """List staff accounts."""
+    from .services import users
+
+    for user in users.list_users():
+        state = "" if user.active else "  (inactive)"
+        click.echo(f"{user.username:<16} {user.full_name:<28} {user.roles}{state}")
+
+
+@users_group.command("set-roles")
+@click.argument("username")
+@click.argument("roles", nargs=-1)
+@with_appcontext
+def users_set_roles(username: str, roles: tuple[str, ...]) -> None:
+    """Replace USERNAME's roles with ROLES."""
+    from .services import users
+
+    user = _run(lambda: users.set_roles(username, _roles(" ".join(roles))))
+    click.echo(f"{user.username} [{user.roles}]")
+
+
+@users_group.command("set-password")
+@click.argument("username")
+@click.password_option(prompt="Yeni parola / new password")
+@with_appcontext
+def users_set_password(username: str, password: str) -> None:
+    """Set USERNAME's password."""
+    from .services import users
+
+    user = _run(lambda: users.set_password(username, password))
+    click.echo(f"password of {user.username} changed")
+
+
+@users_group.command("seed-demo")
+@with_appcontext
+def users_seed_demo() -> None:
+    """Create one demo account per role (idempotent) and print the sign-ins."""
+    from .services import users
+
+    click.echo("demo accounts (change or remove them outside a demo):")
+    for user, password, created in users.seed_demo():
+        note = "" if created else "  (already existed; password unchanged)"
+        click.echo(f"  {user.username:<10} {password:<20} {user.roles}{note}")

@@ -1,0 +1,304 @@
+"""Deploy-gate scenarios: run a candidate procedure in memory and check it against TS ISO 10002.
+
+A diagram that parses can still be wrong for customers: skip the acknowledgement, lose the reopen
+loop, forget a deadline. So before a version goes live it is run, with a simulated clock and
+generated form data, through each priority, a missed deadline, acceptance, rejection and repeated
+reopens. Stages are read from the `iso10002_stage` property of every element executed (user tasks,
+scripts, events), in the order they ran.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.util.task import TaskState
+
+from . import formdata
+from .runner import Engine, HumanTaskView, WorkflowRun
+from .specs import ProcessBundle
+
+REQUIRED_STAGES = (2, 3, 5, 6, 7, 8)
+STAGE_NAMES = {1: "receipt", 2: "acknowledgement", 3: "classification", 4: "tracking", 5: "analysis",
+               6: "response", 7: "decision notification", 8: "closure"}
+START = datetime(2026, 11, 25, 10, 0, tzinfo=timezone(timedelta(hours=3)))  # a Wednesday, business hours
+STEP = timedelta(minutes=5)
+MAX_STEPS = 150
+PRIORITIES = ("high", "normal", "low")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    label: str
+    priority: str
+    channel: str = "faks"
+    preferred_contact: str = "eposta"
+    rejections: int = 0
+    miss_deadline: bool = False
+
+
+SCENARIOS = (
+    *(Scenario(f"priority={p}, accepted", p) for p in PRIORITIES),
+    Scenario("priority=normal, deadline missed, accepted", "normal", miss_deadline=True),
+    Scenario("priority=high, rejected once", "high", rejections=1),
+    Scenario("priority=low, rejected 4 times", "low", rejections=4),
+    Scenario("priority=normal, channel=telefon, decision by phone", "normal", channel="telefon",
+             preferred_contact="telefon"),
+)
+
+
+def problem(message: str, element: str | None = None, stage: int | None = None, path: str | None = None) -> dict:
+    return {"element": element, "message": message, "stage": stage, "path": path}
+
+
+def _element_of(exc: Exception) -> str | None:
+    spec = getattr(exc, "task_spec", None)
+    return getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+
+
+def _stage(task) -> int | None:
+    value = ((task.task_spec.extensions or {}) if hasattr(task.task_spec, "extensions") else {}) \
+        .get("properties", {}).get("iso10002_stage")
+    return int(value) if value is not None and str(value).strip().isdigit() else None
+
+
+def _waiting_timers(run: WorkflowRun) -> list[tuple[str, object]]:
+    """(element id, evaluated value) of every armed timer."""
+    found = []
+    for task in run.workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, TimerEventDefinition):
+            found.append((task.task_spec.bpmn_id, task.internal_data.get("event_value")))
+    return found
+
+
+def _has_offset(value) -> bool:
+    try:
+        return isinstance(value, str) and datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+@dataclass
+class _Simulation:
+    engine: Engine
+    bundle: ProcessBundle
+    forms: dict
+    scenario: Scenario
+    problems: list = field(default_factory=list)
+    trace: list = field(default_factory=list)  # (stage, element id) in the order elements ran
+    rejected_at: list = field(default_factory=list)  # trace length after each rejection
+    at: datetime = START
+    run: WorkflowRun | None = None
+    _seen: set = field(default_factory=set)
+    _deadline_checked: set = field(default_factory=set)
+    _priority_set: bool = False
+    _missed: bool = False
+
+    def fail(self, message, element=None, stage=None):
+        self.problems.append(problem(message, element, stage, self.scenario.label))
+
+    def execute(self) -> None:
+        seed = {"registration_number": "SK-2026-000001", "channel": self.scenario.channel,
+                "received_at": self.at.isoformat(), "preferred_contact": self.scenario.preferred_contact}
+        try:
+            self.run = self.engine.start(self.bundle, seed, at=self.at)
+        except Exception as exc:  # noqa: BLE001 - analysts' scripts can fail in any way
+            return self.fail(f"the procedure fails at its start: {exc}", _element_of(exc))
+        self._record()
+        for _ in range(MAX_STEPS):
+            if self.run.is_completed:
+                return self._check_trace()
+            try:
+                if not self._step():
+                    return None
+            except Exception as exc:  # noqa: BLE001
+                return self.fail(f"the procedure fails: {exc}", _element_of(exc))
+            self._record()
+        return self.fail(f"the complaint is not closed after {MAX_STEPS} steps")
+
+    def _step(self) -> bool:
+        views = self.run.ready_human_tasks()
+        for view in views:
+            if view.iso_stage == 5 and not view.escalation and view.guid not in self._deadline_checked:
+                self._deadline_checked.add(view.guid)
+                if not self._check_deadline(view, views):
+                    return False
+                if self.scenario.miss_deadline and not self._missed:
+                    return self._miss_deadline(views)
+        if not views:
+            due = self.run.next_timer_at()
+            if due is None:
+                waiting = [t.task_spec.bpmn_id for t in self.run.workflow.get_tasks(state=TaskState.WAITING)]
+                self.fail("the procedure stops before closure: nothing is left to do",
+                          next((w for w in waiting if w), None))
+                return False
+            self.at = max(self.at, due) + STEP
+            self.run.fire_due_timers(at=self.at)
+            return True
+        return self._complete(views[0])
+
+    def _check_deadline(self, view: HumanTaskView, views) -> bool:
+        timers = _waiting_timers(self.run)
+        if not timers:
+            self.fail(f"no deadline timer is armed while the complaint is in stage 5 ({view.spec_name})",
+                      view.spec_name, 5)
+            return False
+        return True
+
+    def _miss_deadline(self, views) -> bool:
+        self._missed = True
+        due = self.run.next_timer_at()
+        before = {v.guid for v in views}
+        self.at = max(self.at, due) + STEP
+        self.run.fire_due_timers(at=self.at)
+        if not {v.guid for v in self.run.ready_human_tasks()} - before:
+            timers = [t for t, _ in _waiting_timers(self.run)]
+            self.fail("the missed solution deadline raises no task for anyone", timers[0] if timers else None, 5)
+        return True
+
+    def _overrides(self, schema: dict) -> tuple[dict, bool]:
+        overrides, rejecting = {}, False
+        for name, sub in (schema.get("properties") or {}).items():
+            choices = formdata.options(sub) if isinstance(sub, dict) else []
+            if {"accepted", "rejected"} <= set(choices):
+                rejecting = len(self.rejected_at) < self.scenario.rejections
+                overrides[name] = "rejected" if rejecting else "accepted"
+            elif name == "priority" and self.scenario.priority in choices:
+                overrides[name] = self.scenario.priority
+        return overrides, rejecting
+
+    def _complete(self, view: HumanTaskView) -> bool:
+        schema = self.forms.get(view.form) or {}
+        overrides, rejecting = self._overrides(schema)
+        self.at += STEP
+        candidates = [formdata.sample_object(schema, overrides)]
+        if not self._priority_set:
+            candidates = formdata.variants(schema, overrides)
+        saved = self.run.serialize() if len(candidates) > 1 else None
+        for data in candidates:
+            invalid = formdata.errors(schema, data) if schema else []
+            if invalid:
+                self.fail(f"no valid sample answer for form {view.form!r}: {invalid[0]}", view.spec_name)
+                return False
+            self.run.complete(view.guid, data, at=self.at)
+            priority = self.run.data_snapshot().get("priority")
+            if self._priority_set or priority is None or priority == self.scenario.priority:
+                break
+            if saved is not None and data is not candidates[-1]:
+                self.run = self.engine.restore(self.bundle, saved)
+        if not self._priority_set and self.run.data_snapshot().get("priority") is not None:
+            self._priority_set = True
+            if self.run.data_snapshot().get("priority") != self.scenario.priority:
+                self.fail(f"no answer to {view.spec_name} gives priority {self.scenario.priority!r}",
+                          view.spec_name, 3)
+                return False
+        if rejecting:
+            self._record()
+            self.rejected_at.append((len(self.trace), view.spec_name))
+        return True
+
+    def _record(self) -> None:
+        fresh = [t for t in self.run.workflow.get_tasks(state=TaskState.COMPLETED) if t.id not in self._seen]
+        for task in sorted(fresh, key=lambda t: (t.last_state_change, t.depth)):
+            self._seen.add(task.id)
+            if task.task_spec.bpmn_id:
+                self.trace.append((_stage(task), task.task_spec.bpmn_id))
+        for element, value in _waiting_timers(self.run):
+            if value is not None and not _has_offset(value) and not str(value).upper().startswith(("P", "R")):
+                self.fail(f"timer yields {value!r}, not an ISO 8601 date-time with a UTC offset", element)
+
+    def _check_trace(self) -> None:
+        stages = [(s, e) for s, e in self.trace if s is not None]
+        position = 0
+        for stage, _ in stages:
+            if position < len(REQUIRED_STAGES) and stage == REQUIRED_STAGES[position]:
+                position += 1
+        if position < len(REQUIRED_STAGES):
+            missing = REQUIRED_STAGES[position]
+            seen = {s for s, _ in stages}
+            after = REQUIRED_STAGES[position - 1] if position else None
+            how = "never passes" if missing not in seen else "passes out of order"
+            jumped = next((e for s, e in stages if s > missing), None)
+            self.fail(f"the complaint is closed but {how} stage {missing} ({STAGE_NAMES[missing]})"
+                      + (f" after stage {after} ({STAGE_NAMES[after]})" if after else "")
+                      + (f"; {jumped} runs without it" if jumped else ""), jumped, missing)
+        if self.scenario.rejections and not self.rejected_at:
+            self.fail("the customer cannot reject the solution: no task offers 'accepted' / 'rejected' "
+                      "before closure", None, 8)
+        for index, element in self.rejected_at:
+            following = [s for s, _ in self.trace[index:] if s not in (None, 4, 8)]
+            if not following or following[0] != 5:
+                self.fail("rejecting the solution does not lead back to stage 5 (analysis): the reopen path is "
+                          "lost", element, 8)
+                break
+
+
+def _evaluate_timers(engine: Engine, bundle: ProcessBundle, sample: dict) -> list[dict]:
+    """Every timer expression, evaluated on the data of a simulated complaint."""
+    problems = []
+    for spec in (bundle.spec, *bundle.subprocess_specs.values()):
+        for task_spec in spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            if not isinstance(definition, TimerEventDefinition):
+                continue
+            element = task_spec.bpmn_id
+            try:
+                value = engine.script_engine.environment.evaluate(definition.expression, dict(sample))
+            except Exception as exc:  # noqa: BLE001
+                problems.append(problem(f"timer expression {definition.expression!r} fails on sample data: {exc}",
+                                        element))
+                continue
+            if isinstance(definition, TimeDateEventDefinition) and not _has_offset(value):
+                problems.append(problem(f"timer expression {definition.expression!r} gives {value!r}, not an ISO "
+                                        "8601 date-time string with a UTC offset", element))
+            elif isinstance(definition, DurationTimerEventDefinition) and not str(value).upper().startswith("P"):
+                problems.append(problem(f"timer expression gives {value!r}, not an ISO 8601 duration", element))
+    return problems
+
+
+def _sample_data(run: WorkflowRun | None) -> dict:
+    merged: dict = {}
+    if run is None:
+        return merged
+    for task in sorted(run.workflow.get_tasks(), key=lambda t: t.last_state_change):
+        if task.state in (TaskState.COMPLETED, TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+            merged.update(task.data)
+    merged.update(run.workflow.data)
+    return merged
+
+
+def check_conformance(engine: Engine, bundle: ProcessBundle, forms: dict) -> list[dict]:
+    """Run every scenario; problems name the stage, the path and the element where possible."""
+    problems, sample = [], {}
+    for scenario in SCENARIOS:
+        simulation = _Simulation(engine, bundle, forms, scenario)
+        simulation.execute()
+        problems.extend(simulation.problems)
+        if not sample:
+            sample = _sample_data(simulation.run)
+    if sample:
+        problems.extend(_evaluate_timers(engine, bundle, sample))
+    unique, seen = [], set()
+    for item in problems:
+        key = (item["element"], item["message"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    return unique
+
+
+def user_tasks(bundle: ProcessBundle) -> list[dict]:
+    """Every user task of the bundle as plain values: id, name, lane and spiffworkflow properties."""
+    found = []
+    for spec in (bundle.spec, *bundle.subprocess_specs.values()):
+        for task_spec in spec.task_specs.values():
+            if getattr(task_spec, "manual", False):
+                found.append({"id": task_spec.bpmn_id, "name": task_spec.bpmn_name, "lane": task_spec.lane,
+                              "properties": dict((task_spec.extensions or {}).get("properties", {}))})
+    return found

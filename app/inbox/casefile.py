@@ -1,0 +1,103 @@
+"""Complaint look-up for staff, the complaint page, internal notes and attachments."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import CASE_READERS, CASE_WRITERS, roles_required
+from ..auth.routes import safe_next
+from ..models import Complaint
+from ..services import casefile, lookup, tasks
+from ..services.errors import NotFound, ValidationFailed
+from ..services.personal_data_log import record_personal_data_view
+from . import bp
+from .forms import AttachmentForm, ClaimForm, NoteForm, SearchForm
+
+
+def get_complaint_or_404(number: str) -> Complaint:
+    complaint = lookup.complaint_by_number(number)
+    if complaint is None:
+        abort(404)
+    return complaint
+
+
+@bp.get("/complaints")
+@roles_required(*CASE_READERS)
+def complaints():
+    form = SearchForm(request.args)
+    result = None
+    if request.args and form.validate():
+        result = lookup.search_complaints(form.q.data or "", form.status.data or "", form.date_from.data,
+                                          form.date_to.data, page=form.page.data or 1)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("inbox/complaints.html", form=form, result=result, page_args=args)
+
+
+@bp.get("/complaints/<number>")
+@roles_required(*CASE_READERS)
+def complaint(number: str):
+    complaint = get_complaint_or_404(number)
+    record_personal_data_view(current_user, complaint, "complaint_page", ip=request.remote_addr)
+    return render_template(
+        "inbox/complaint.html", complaint=complaint, timeline=lookup.timeline(complaint.id),
+        attachments=casefile.attachments_of(complaint.id), open_tasks=tasks.ready_tasks_for(complaint),
+        note_form=NoteForm(), attachment_form=AttachmentForm(), claim_form=ClaimForm())
+
+
+def _back(complaint: Complaint) -> str:
+    return safe_next(request.form.get("next"), url_for("inbox.complaint", number=complaint.registration_number))
+
+
+@bp.post("/complaints/<number>/notes")
+@roles_required(*CASE_WRITERS)
+def add_note(number: str):
+    complaint = get_complaint_or_404(number)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            casefile.add_note(complaint.id, form.body.data, actor=current_user.username)
+            flash(_("Not eklendi."), "success")
+        except ValidationFailed as exc:
+            flash(next(iter(exc.errors.values())), "error")
+    else:
+        flash(_("Not boş olamaz."), "error")
+    return redirect(_back(complaint))
+
+
+@bp.post("/complaints/<number>/attachments")
+@roles_required(*CASE_WRITERS)
+def add_attachments(number: str):
+    complaint = get_complaint_or_404(number)
+    form = AttachmentForm()
+    files = [f for f in request.files.getlist(form.files.name) if f and f.filename]
+    if not form.validate_on_submit() or not files:
+        flash(_("Yüklenecek bir dosya seçin."), "error")
+        return redirect(_back(complaint))
+    try:
+        uploads = [casefile.check_upload(f.filename, f.stream) for f in files]
+    except ValidationFailed as exc:
+        flash(exc.errors["attachments"], "error")
+        return redirect(_back(complaint))
+    try:
+        casefile.store_attachments(complaint.id, uploads, actor=current_user.username)
+    except ValidationFailed as exc:  # the disk refused the file: nothing was recorded
+        flash(exc.errors["attachments"], "error")
+        return redirect(_back(complaint))
+    flash(_("%(n)d dosya eklendi.", n=len(uploads)), "success")
+    return redirect(_back(complaint))
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@roles_required(*CASE_READERS)
+def download(attachment_id: int):
+    try:
+        row, path = casefile.get_attachment(attachment_id)
+    except NotFound:
+        abort(404)
+    record_personal_data_view(current_user, row.complaint_id, "attachment_download", ip=request.remote_addr)
+    response = send_file(path, mimetype=row.content_type, as_attachment=True, download_name=row.original_filename,
+                         max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,71 @@
+"""Forms of the staff pages; filters and search are GET forms without CSRF, every POST has it."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from .. import labels
+from ..formkit import options
+
+
+class InboxFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    scope = SelectField(_l("Görevler"), default="visible", choices=options([
+        ("visible", _l("Rollerim ve bana atananlar")), ("mine", _l("Bana atananlar")),
+        ("unassigned", _l("Atanmamış")), ("roles", _l("Rollerimin görevleri")), ("all", _l("Tüm açık görevler"))]))
+    due = SelectField(_l("Süre"), default="", choices=options([
+        ("", _l("Tümü")), ("overdue", _l("Süresi geçmiş")), ("today", _l("Bugün bitenler"))]))
+    priority = SelectField(_l("Öncelik"), default="",
+                           choices=options([("", _l("Tümü")), *labels.PRIORITY_LABELS.items()]))
+    channel = SelectField(_l("Kanal"), default="", choices=options([("", _l("Tümü")), *labels.CHANNEL_LABELS.items()]))
+    q = StringField(_l("Kayıt no veya müşteri adı"), validators=[Optional(), Length(max=100)])
+    sort = SelectField(_l("Sıralama"), default="due", choices=options([
+        ("due", _l("Bitiş zamanına göre")), ("age", _l("En eski önce"))]))
+    page = IntegerField(default=1, validators=[Optional()])
+    submit = SubmitField(_l("Listele"))
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField(_l("Atanacak kişi"), choices=[], validators=[DataRequired()])
+    submit = SubmitField(_l("Ata"))
+
+
+class TaskForm(FlaskForm):
+    """The schema's fields are rendered by hand; this carries the CSRF token and the version seen."""
+
+    expected_version = HiddenField()
+    submit = SubmitField(_l("Görevi tamamla"))
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("İç not"), validators=[DataRequired(_l("Not boş olamaz.")), Length(max=10000)])
+    submit = SubmitField(_l("Notu ekle"))
+
+
+class AttachmentForm(FlaskForm):
+    files = MultipleFileField(_l("Dosyalar"))
+    submit = SubmitField(_l("Yükle"))
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Kayıt no, müşteri adı, telefon veya e-posta"), validators=[Optional(), Length(max=100)])
+    status = SelectField(_l("Durum"), default="",
+                         choices=options([("", _l("Tümü")), *labels.STATUS_LABELS.items()]))
+    date_from = DateField(_l("Başlangıç tarihi"), validators=[Optional()], id="from")
+    date_to = DateField(_l("Bitiş tarihi"), validators=[Optional()], id="to")
+    page = IntegerField(default=1, validators=[Optional()])
+    submit = SubmitField(_l("Ara"))
+
+
+class ClaimForm(FlaskForm):
+    """Claim or release: only the CSRF token."""
+
+    submit = SubmitField()
+

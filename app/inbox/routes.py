@@ -1,0 +1,91 @@
+"""The inbox list and the claim / release / assign buttons."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import TASK_WORKERS, roles_required
+from ..auth.routes import safe_next
+from ..formkit import options
+from ..services import inbox, users
+from ..services.errors import NotFound, TaskAlreadyCompleted, TaskClaimedByOther, ValidationFailed
+from ..web import format_instant
+from . import bp
+from .forms import AssignForm, ClaimForm, InboxFilterForm
+
+
+@bp.get("/inbox")
+@roles_required(*TASK_WORKERS)
+def index():
+    form = InboxFilterForm(request.args)
+    form.validate()
+    query = inbox.InboxQuery(scope=form.scope.data or "visible", due=form.due.data or "",
+                             priority=form.priority.data or "", channel=form.channel.data or "",
+                             q=form.q.data or "", sort=form.sort.data or "due", page=form.page.data or 1)
+    if not inbox.can_see_all(current_user):
+        form.scope.choices = [c for c in form.scope.choices if next(iter(c)) != "all"]
+    page = inbox.inbox_page(current_user, query)
+    assign_forms = {}
+    if inbox.can_see_all(current_user):
+        for row in page.rows:
+            assign_form = AssignForm(prefix=f"t{row.task.id}")
+            assign_form.assignee.choices = options(
+                (u.username, u.full_name) for u in users.users_with_any_role(inbox.roles_for_lane(row.task.lane)))
+            assign_forms[row.task.id] = assign_form
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("inbox/index.html", form=form, page=page, query=query, claim_form=ClaimForm(),
+                           assign_forms=assign_forms, page_args=args)
+
+
+def _back() -> str:
+    return safe_next(request.form.get("next"), url_for("inbox.index"))
+
+
+def _claim_outcome(action):
+    try:
+        action()
+    except TaskAlreadyCompleted as exc:
+        flash(_("Bu görev %(by)s tarafından %(at)s tarihinde tamamlanmış.", by=exc.by or _("sistem"),
+                at=format_instant(exc.at)), "error")
+    except TaskClaimedByOther as exc:
+        flash(_("Bu görevi %(by)s üstlenmiş.", by=exc.by), "error")
+    except inbox.NotAllowed:
+        flash(_("Bu görev için yetkiniz yok."), "error")
+    except ValidationFailed as exc:
+        flash(next(iter(exc.errors.values())), "error")
+    except NotFound:
+        flash(_("Görev bulunamadı."), "error")
+    else:
+        return True
+    return False
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@roles_required(*TASK_WORKERS)
+def claim(task_id: int):
+    if ClaimForm().validate_on_submit() and _claim_outcome(lambda: inbox.claim(task_id, current_user)):
+        flash(_("Görevi üstlendiniz."), "success")
+    return redirect(_back())
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+@roles_required(*TASK_WORKERS)
+def unclaim(task_id: int):
+    if ClaimForm().validate_on_submit() and _claim_outcome(lambda: inbox.unclaim(task_id, current_user)):
+        flash(_("Görevi bıraktınız."), "success")
+    return redirect(_back())
+
+
+@bp.post("/tasks/<int:task_id>/assign")
+@roles_required("representative")
+def assign(task_id: int):
+    form = AssignForm(prefix=f"t{task_id}")
+    form.assignee.choices = options((u.username, u.full_name) for u in users.list_users())
+    if form.validate_on_submit() and _claim_outcome(
+            lambda: inbox.assign(task_id, form.assignee.data, current_user)):
+        flash(_("Görev atandı."), "success")
+    elif form.errors:
+        flash(_("Atanacak kişiyi seçin."), "error")
+    return redirect(_back())

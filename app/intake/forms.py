@@ -1,0 +1,38 @@
+"""The intake form; the service re-checks every field (channel, contact rules, lengths)."""
+
+from uuid import uuid4
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import EmailField, HiddenField, SelectField, StringField, SubmitField, TelField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from .. import labels
+from ..formkit import options
+
+REQUIRED = _l("Bu alan zorunludur.")
+
+
+class IntakeForm(FlaskForm):
+    channel = SelectField(_l("Başvuru kanalı"), validators=[DataRequired(REQUIRED)],
+                          choices=options([("", _l("Seçin")),
+                                           *((c, labels.CHANNEL_LABELS[c]) for c in labels.STAFF_CHANNELS)]))
+    customer_name = StringField(_l("Müşteri adı soyadı"), validators=[DataRequired(REQUIRED), Length(max=200)],
+                                render_kw={"autocomplete": "off"})
+    customer_phone = TelField(_l("Telefon"), validators=[Optional(), Length(max=40)])
+    customer_email = EmailField(_l("E-posta"), validators=[Optional(), Length(max=254)])  # format: the service
+    preferred_contact = SelectField(_l("Tercih edilen iletişim kanalı"), default="",
+                                    choices=options([("", _l("Otomatik")), *labels.CONTACT_LABELS.items()]))
+    subscription_number = StringField(_l("Hizmet / abone numarası"), validators=[Optional(), Length(max=50)])
+    subject = StringField(_l("Konu"), validators=[Optional(), Length(max=200)])
+    description = TextAreaField(_l("Şikâyet açıklaması"), validators=[DataRequired(REQUIRED), Length(max=10000)])
+    attachments = MultipleFileField(_l("Ekler (taranmış mektup, faks…)"))
+    idempotency_key = HiddenField(default=lambda: str(uuid4()))
+    submit = SubmitField(_l("Şikâyeti kaydet"))
+
+    FIELDS = ("channel", "customer_name", "customer_phone", "customer_email", "preferred_contact",
+              "subscription_number", "subject", "description")
+
+    def fields_dict(self) -> dict:
+        return {name: getattr(self, name).data for name in self.FIELDS}

@@ -1,0 +1,100 @@
+"""Customer forms; the services check every field again (contact rules, lengths, consent)."""
+
+from uuid import uuid4
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, SubmitField, TelField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+
+from .. import labels
+from ..formkit import options
+
+REQUIRED = _l("Bu alan zorunludur.")
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+PHONE_PATTERN = r"^\+?[0-9 ()\-]{7,20}$"
+
+
+class ComplaintForm(FlaskForm):
+    customer_name = StringField(_l("Adınız soyadınız"), validators=[DataRequired(REQUIRED), Length(max=200)],
+                                render_kw={"autocomplete": "name"})
+    customer_email = EmailField(_l("E-posta adresiniz"), validators=[
+        Optional(), Length(max=254), Regexp(EMAIL_PATTERN, message=_l("Geçerli bir e-posta adresi girin."))],
+        render_kw={"autocomplete": "email"})
+    customer_phone = TelField(_l("Telefon numaranız"), validators=[
+        Optional(), Length(max=40), Regexp(PHONE_PATTERN, message=_l("Geçerli bir telefon numarası girin."))],
+        render_kw={"autocomplete": "tel"})
+    subscription_number = StringField(_l("Abone / hizmet numaranız"), validators=[Optional(), Length(max=50)])
+    preferred_contact = RadioField(_l("Size nasıl ulaşalım?"), default="eposta",
+                                   choices=options(labels.CONTACT_LABELS.items()),
+                                   validators=[InputRequired(_l("Bir iletişim kanalı seçin."))])
+    subject = StringField(_l("Konu"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    description = TextAreaField(_l("Şikâyetiniz"), validators=[DataRequired(REQUIRED), Length(max=10000)],
+                                render_kw={"rows": 8})
+    attachments = MultipleFileField(_l("Ekler (isteğe bağlı)"))
+    consent = BooleanField(_l("Aydınlatma metnini okudum; kişisel verilerimin şikâyetimin ele alınması için "
+                              "işlenmesine açık rızam ile onay veriyorum."),
+                           validators=[DataRequired(_l("Şikâyetinizi alabilmemiz için onayınız gereklidir."))])
+    idempotency_key = HiddenField(default=lambda: str(uuid4()))
+    submit = SubmitField(_l("Şikâyetimi gönder"))
+
+    FIELDS = ("customer_name", "customer_phone", "customer_email", "preferred_contact", "subscription_number",
+              "subject", "description")
+
+    def validate(self, extra_validators=None) -> bool:
+        """The contact rules span two fields (and Optional() stops a field's own chain when it is empty)."""
+        valid = super().validate(extra_validators)
+        email, phone, preferred = self.customer_email, self.customer_phone, self.preferred_contact.data
+        if not email.data and not phone.data:
+            email.errors = [*email.errors, _l("E-posta adresi veya telefon numarasından en az birini yazın.")]
+        elif not email.data and preferred == "eposta":
+            email.errors = [*email.errors, _l("E-posta ile ulaşmamızı istiyorsanız e-posta adresinizi yazın.")]
+        elif not phone.data and preferred == "telefon":
+            phone.errors = [*phone.errors, _l("Telefonla ulaşmamızı istiyorsanız telefon numaranızı yazın.")]
+        else:
+            return valid
+        return False
+
+    def fields_dict(self) -> dict:
+        return {name: getattr(self, name).data for name in self.FIELDS}
+
+
+class LookupForm(FlaskForm):
+    number = StringField(_l("Kayıt numarası"), validators=[DataRequired(REQUIRED), Length(max=30)],
+                         render_kw={"placeholder": "SK-2026-000001", "autocomplete": "off"})
+    contact = StringField(_l("Kayıtlı e-posta adresiniz veya telefon numaranız"),
+                          validators=[DataRequired(REQUIRED), Length(max=254)])
+    submit = SubmitField(_l("Sorgula"))
+
+
+class AnswerForm(FlaskForm):
+    """Accept the proposed solution, or say why it is not enough (the reason is required then)."""
+
+    decision = RadioField(_l("Yanıtınız"), choices=options([("accept", _l("Çözümü kabul ediyorum")),
+                                                            ("reject", _l("Çözümü yeterli bulmuyorum"))]),
+                          validators=[InputRequired(_l("Lütfen bir seçenek işaretleyin."))])
+    reason = TextAreaField(_l("Neden yeterli bulmuyorsunuz?"), validators=[Optional(), Length(max=5000)],
+                           render_kw={"rows": 5})
+    submit = SubmitField(_l("Yanıtımı gönder"))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.decision.data == "reject" and not (self.reason.data or "").strip():
+            self.reason.errors = [*self.reason.errors, _l("Lütfen çözümü neden yeterli bulmadığınızı yazın.")]
+            return False
+        return valid
+
+
+class SurveyForm(FlaskForm):
+    score = RadioField(_l("Şikâyetinizin ele alınmasından ne kadar memnun kaldınız?"),
+                       choices=options([("5", _l("5 — Çok memnun")), ("4", _l("4 — Memnun")),
+                                        ("3", _l("3 — Kararsız")), ("2", _l("2 — Memnun değil")),
+                                        ("1", _l("1 — Hiç memnun değil"))]),
+                       validators=[InputRequired(_l("Lütfen 1 ile 5 arasında bir puan seçin."))])
+    solved = RadioField(_l("Sorununuz çözüldü mü?"),
+                        choices=options([("yes", _l("Evet")), ("no", _l("Hayır"))]),
+                        validators=[InputRequired(_l("Lütfen sorununuzun çözülüp çözülmediğini belirtin."))])
+    comment = TextAreaField(_l("Eklemek istedikleriniz (isteğe bağlı)"), validators=[Optional(), Length(max=5000)],
+                            render_kw={"rows": 4})
+    submit = SubmitField(_l("Anketi gönder"))

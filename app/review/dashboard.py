@@ -1,0 +1,67 @@
+"""The ISO 10002 dashboard (period and filters) and the printable management review report."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import current_app, render_template, request
+from flask_babel import force_locale
+
+from ..access import roles_required
+from ..services import figures, instance_view
+from ..services.figures import Scope
+from . import REVIEW_READERS, bp
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+def scope_from_request() -> Scope:
+    """?from=&to= (to exclusive), default: the current month in the business time zone."""
+    today = datetime.now(current_app.extensions["complaintflow"].calendar.tz).date()
+    start = _day(request.args.get("from")) or today.replace(day=1)
+    end = _day(request.args.get("to")) or (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    if end <= start:
+        end = start + timedelta(days=1)
+    priority = request.args.get("priority", "")
+    channel = request.args.get("channel", "")
+    return Scope(start=start, end=end, priority=priority if priority in figures.PRIORITIES else "",
+                 channel=channel if channel.isidentifier() else "")
+
+
+def chart_data(f: figures.Figures) -> dict:
+    """What the page's script draws: Pareto, weekly trend, on-time % per priority, the heatmap."""
+    return {
+        "pareto": f.root_causes,
+        "weeks": f.by_week,
+        "on_time": {p: r.percent for p, r in f.on_time_by_priority.items()},
+        "solution_in_time": {p: r.percent for p, r in f.solution_in_time_by_priority.items()},
+        "heatmap": f.heatmap,
+    }
+
+
+@bp.get("/dashboard")
+@roles_required(*REVIEW_READERS)
+def dashboard():
+    scope = scope_from_request()
+    f = figures.compute(scope)
+    return render_template("review/dashboard.html", f=f, scope=scope, charts=chart_data(f),
+                           live_version=instance_view.live_version_number())
+
+
+@bp.get("/report")
+@roles_required(*REVIEW_READERS)
+def report():
+    scope = scope_from_request()
+    f = figures.compute(scope)
+    context = {"f": f, "scope": scope, "charts": chart_data(f), "breached": figures.breached_complaints(scope),
+               "comments": figures.survey_comments(scope), "generated_at": f.now}
+    lang = request.args.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        with force_locale(lang):
+            return render_template("review/report.html", lang=lang, **context)
+    return render_template("review/report.html", lang=None, **context)

@@ -1,0 +1,153 @@
+"""The deploy gate: every check a candidate procedure must pass before it can reach a customer.
+
+Order matters: safe XML and SpiffWorkflow parsing first (nothing else can run without them), then
+static checks tied to diagram elements (forms, lanes, expressions), and only when those are clean
+the conformance scenarios, which execute the analysts' Python. Results are cached by content, so
+deploying the same diagram twice (or every test's fixture) runs the scenarios once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+
+from flask import current_app
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from ..engine import (
+    ProcessBundle,
+    ProcessDefinitionError,
+    check_conformance,
+    content_hash,
+    parse_bpmn,
+    safe_tree,
+    user_tasks,
+)
+from . import context
+
+BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
+_TIMER_TAGS = ("timeDate", "timeDuration", "timeCycle")
+_cache: OrderedDict[str, tuple[ProcessBundle | None, list[dict]]] = OrderedDict()
+_CACHE_SIZE = 32
+
+
+def problem(message: str, element: str | None = None, stage: int | None = None, path: str | None = None) -> dict:
+    return {"element": element, "message": message, "stage": stage, "path": path}
+
+
+def _normalized(items: list[dict]) -> list[dict]:
+    return [problem(p.get("message", ""), p.get("element"), p.get("stage"), p.get("path")) for p in items]
+
+
+def check_forms(forms: dict) -> list[dict]:
+    problems = []
+    for name, schema in forms.items():
+        if not isinstance(schema, dict):
+            problems.append(problem(f"form {name!r} is not a JSON object"))
+            continue
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            problems.append(problem(f"form {name!r} is not a valid JSON Schema: {exc.message}"))
+            continue
+        if schema.get("type", "object") != "object":
+            problems.append(problem(f"form {name!r} must describe an object (\"type\": \"object\")"))
+    return problems
+
+
+def _compile(expression: str | None, element: str | None, mode: str, what: str) -> list[dict]:
+    if expression is None or not expression.strip():
+        return [problem(f"{what} is empty", element)]
+    try:
+        compile(expression.strip() if mode == "eval" else expression, f"<{element}>", mode)
+    except SyntaxError as exc:
+        return [problem(f"{what} does not compile: {exc.msg} (line {exc.lineno}): {expression.strip()[:80]!r}",
+                        element)]
+    return []
+
+
+def check_expressions(tree) -> list[dict]:
+    """Conditions, timers and scripts are Python; a syntax error is caught here, not at a customer."""
+    problems = []
+    for flow in tree.iter(f"{BPMN}sequenceFlow"):
+        condition = flow.find(f"{BPMN}conditionExpression")
+        if condition is not None:
+            problems += _compile(condition.text, flow.get("id"), "eval", "condition")
+    for definition in tree.iter(f"{BPMN}timerEventDefinition"):
+        event_id = definition.getparent().get("id")
+        expressions = [definition.find(f"{BPMN}{tag}") for tag in _TIMER_TAGS]
+        expressions = [e for e in expressions if e is not None]
+        if not expressions:
+            problems.append(problem("timer has no timeDate, timeDuration or timeCycle expression", event_id))
+        for expression in expressions:
+            problems += _compile(expression.text, event_id, "eval", "timer expression")
+    for script_task in tree.iter(f"{BPMN}scriptTask"):
+        script = script_task.find(f"{BPMN}script")
+        problems += _compile(script.text if script is not None else None, script_task.get("id"), "exec", "script")
+    for tag in ("preScript", "postScript"):
+        for script in tree.iter(f"{SPIFF}{tag}"):
+            owner = script.getparent().getparent()
+            if script.text and script.text.strip():
+                problems += _compile(script.text, owner.get("id"), "exec", tag)
+    for prop in tree.iter(f"{SPIFF}property"):
+        if prop.get("name") == "iso10002_stage" and prop.get("value", "").strip() not in {str(i) for i in range(1, 9)}:
+            owner = prop.getparent().getparent().getparent()
+            problems.append(problem(f"iso10002_stage must be 1–8, not {prop.get('value')!r}", owner.get("id")))
+    return problems
+
+
+def check_tasks_and_lanes(tree, bundle: ProcessBundle, forms: dict, lane_roles: dict) -> list[dict]:
+    problems = []
+    for lane in tree.iter(f"{BPMN}lane"):
+        name = lane.get("name")
+        if name not in lane_roles:
+            problems.append(problem(f"lane {name!r} is not mapped to a staff role (LANE_ROLES)", lane.get("id")))
+    for task in user_tasks(bundle):
+        form = task["properties"].get("form")
+        if not form:
+            problems.append(problem("user task has no form property", task["id"]))
+        elif form not in forms:
+            problems.append(problem(f"form {form!r} does not exist", task["id"]))
+        if task["lane"] is None:
+            problems.append(problem("user task is in no lane, so nobody would see it", task["id"]))
+    return problems
+
+
+def run_gate(bpmn_xml: str | bytes, forms: dict, *, lane_roles: dict | None = None,
+             conformance: bool = True) -> tuple[ProcessBundle | None, list[dict]]:
+    """All checks; returns the parsed bundle (None when it cannot be parsed) and the problems."""
+    lane_roles = current_app.config["LANE_ROLES"] if lane_roles is None else lane_roles
+    text = bpmn_xml.decode("utf-8", "replace") if isinstance(bpmn_xml, bytes) else bpmn_xml
+    key = content_hash(text, forms) + json.dumps(lane_roles, sort_keys=True) + str(conformance)
+    if key in _cache:
+        _cache.move_to_end(key)
+        return _cache[key]
+    result = _gate(bpmn_xml, forms, lane_roles, conformance)
+    _cache[key] = result
+    while len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)
+    return result
+
+
+def _gate(bpmn_xml, forms, lane_roles, conformance) -> tuple[ProcessBundle | None, list[dict]]:
+    try:
+        tree = safe_tree(bpmn_xml)
+        bundle = parse_bpmn(bpmn_xml)
+    except ProcessDefinitionError as exc:
+        return None, _normalized(exc.problems)
+    problems = check_forms(forms) + check_expressions(tree) + check_tasks_and_lanes(tree, bundle, forms, lane_roles)
+    if not problems and conformance:
+        problems = _normalized(check_conformance(context.runtime().engine, bundle, forms))
+    return bundle, problems
+
+
+def format_problem(item: dict) -> str:
+    """One line for the CLI and logs: element, stage and path in front of the message."""
+    where = [item.get("element") or "(file)"]
+    if item.get("stage"):
+        where.append(f"stage {item['stage']}")
+    if item.get("path"):
+        where.append(item["path"])
+    return f"{' | '.join(where)}: {item['message']}"

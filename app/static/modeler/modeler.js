@@ -1,0 +1,137 @@
+/* The modeler page: open a version or draft in bpmn-js, save it as a draft (the server runs the
+   gate), show the problems on the diagram, import and export .bpmn files, deploy a clean draft. */
+(function () {
+  "use strict";
+  var configNode = document.getElementById("modeler-config");
+  if (!configNode || !window.BpmnJS) { return; }
+  var config = JSON.parse(configNode.textContent);
+  var CF = window.CF = window.CF || {};
+  var status = document.getElementById("modeler-status");
+  var canvasNode = document.getElementById("canvas");
+  var deployForm = document.getElementById("deploy-form");
+  var problemList = document.getElementById("problems");
+  var state = { draftId: null, version: null, marked: [] };
+
+  function setStatus(text, kind) { status.textContent = text; status.setAttribute("data-state", kind); }
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
+      if (!r.ok) { throw new Error("HTTP " + r.status); }
+      return r.json();
+    });
+  }
+  CF.postJSON = function (url, body) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin", body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": config.csrf_token }
+    }).then(function (r) { return r.json().then(function (data) { return { status: r.status, data: data }; }); });
+  };
+  CF.markDirty = function () {
+    deployForm.hidden = true;
+    if (canvasNode.getAttribute("data-ready") === "1") { setStatus("Kaydedilmemiş değişiklikler var.", "dirty"); }
+  };
+
+  getJSON(config.descriptor_url).then(function (descriptor) {
+    var modeler = new window.BpmnJS({ container: canvasNode, moddleExtensions: { spiffworkflow: descriptor } });
+    CF.modeler = modeler;
+    var canvas = modeler.get("canvas"), registry = modeler.get("elementRegistry");
+    var overlays = modeler.get("overlays"), selection = modeler.get("selection");
+    CF.panel(modeler, config);
+    modeler.on("commandStack.changed", CF.markDirty);
+
+    function select(id) {
+      var element = registry.get(id);
+      if (!element) { return false; }
+      selection.select(element);
+      canvas.scrollToElement(element);
+      return true;
+    }
+    CF.select = select;
+
+    function showProblems(problems) {
+      state.marked.forEach(function (id) { if (registry.get(id)) { canvas.removeMarker(id, "cf-problem"); } });
+      overlays.remove({ type: "cf-problem" });
+      state.marked = [];
+      problemList.replaceChildren();
+      problems.forEach(function (p) {
+        var where = [p.element || "(dosya)"];
+        if (p.stage) { where.push("aşama " + p.stage); }
+        if (p.path) { where.push(p.path); }
+        var item = document.createElement("li");
+        item.textContent = where.join(" | ") + ": " + p.message;
+        item.setAttribute("data-element", p.element || "");
+        item.addEventListener("click", function () { if (p.element) { select(p.element); } });
+        problemList.appendChild(item);
+        if (p.element && registry.get(p.element) && state.marked.indexOf(p.element) < 0) {
+          canvas.addMarker(p.element, "cf-problem");
+          overlays.add(p.element, "cf-problem", { position: { top: -12, right: 12 },
+            html: "<span class='cf-problem-badge' title='sorun'>!</span>" });
+          state.marked.push(p.element);
+        }
+      });
+    }
+
+    function open(xml, problems) {
+      return modeler.importXML(xml).then(function (result) {
+        canvas.zoom("fit-viewport");
+        canvasNode.setAttribute("data-ready", "1");
+        showProblems(problems || []);
+        var warnings = (result.warnings || []).length;
+        setStatus((state.draftId ? "Taslak #" + state.draftId : state.version ? "Sürüm " + state.version : "Diyagram") +
+          " açıldı" + (warnings ? " (" + warnings + " uyarı)" : "") + ".", "loaded");
+      }).catch(function (err) { setStatus("Diyagram açılamadı: " + err.message, "error"); });
+    }
+
+    function save() {
+      var forms;
+      try { forms = CF.forms.collect(); } catch (err) { setStatus(err.message, "error"); return; }
+      setStatus("Denetleniyor…", "checking");
+      modeler.saveXML({ format: true }).then(function (out) {
+        return CF.postJSON(config.save_url, { bpmn: out.xml, forms: forms, draft_id: state.draftId,
+          version: state.version, comment: document.getElementById("draft-comment").value });
+      }).then(function (res) {
+        var data = res.data;
+        showProblems(data.problems || []);
+        if (!data.saved) { setStatus("Kaydedilmedi: " + (data.error || "dosya kabul edilmedi"), "error"); return; }
+        state.draftId = data.draft_id;
+        history.replaceState(null, "", "?draft=" + data.draft_id);
+        if (data.problems.length) {
+          deployForm.hidden = true;
+          setStatus("Taslak #" + data.draft_id + " kaydedildi: " + data.problems.length + " sorun var, yayınlanamaz.", "problems");
+        } else {
+          deployForm.action = data.deploy_url;
+          document.getElementById("deploy-comment").value = document.getElementById("draft-comment").value;
+          deployForm.hidden = false;
+          setStatus("Taslak #" + data.draft_id + " kaydedildi: denetimden geçti, yayınlanabilir.", "passed");
+        }
+      }).catch(function (err) { setStatus("Kaydedilemedi: " + err.message, "error"); });
+    }
+
+    document.getElementById("save-button").addEventListener("click", save);
+    document.getElementById("export-button").addEventListener("click", function () {
+      modeler.saveXML({ format: true }).then(function (out) {
+        var link = document.createElement("a");
+        link.href = URL.createObjectURL(new Blob([out.xml], { type: "application/xml" }));
+        link.download = "complaint" + (state.version ? "-v" + state.version : "") + ".bpmn";
+        link.click();
+      });
+    });
+    document.getElementById("import-file").addEventListener("change", function (event) {
+      var file = event.target.files[0];
+      if (!file) { return; }
+      file.text().then(function (xml) { state.draftId = null; CF.markDirty(); return open(xml, []); });
+    });
+    document.getElementById("open-version").addEventListener("change", function (event) {
+      window.location.search = event.target.value ? "?version=" + event.target.value : "";
+    });
+    document.getElementById("find-element").addEventListener("change", function (event) {
+      if (!select(event.target.value.trim())) { setStatus("Öğe bulunamadı: " + event.target.value, "error"); }
+    });
+
+    return getJSON(config.source_url).then(function (source) {
+      state.draftId = source.draft_id;
+      state.version = source.version;
+      CF.forms.load(source.forms || {}, config);
+      return open(source.bpmn, source.problems);
+    });
+  }).catch(function (err) { setStatus("Modelleyici yüklenemedi: " + err.message, "error"); });
+})();

@@ -1,0 +1,117 @@
+"""Wire the staff web app into the factory: sign-in, CSRF, languages, filters, blueprints, headers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app, g, request, session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import refresh as babel_refresh
+
+from . import labels
+from .access import has_role
+from .extensions import babel, csrf, db, login_manager
+from .models import User
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def format_instant(value: datetime | None, with_time: bool = True) -> str:
+    """Europe/Istanbul (the business time zone), Turkish style: 25.11.2026 10:00."""
+    if value is None:
+        return "–"
+    local = value.astimezone(current_app.extensions["complaintflow"].calendar.tz)
+    return local.strftime("%d.%m.%Y %H:%M" if with_time else "%d.%m.%Y")
+
+
+def format_hours(hours: float | None) -> str:
+    """Business time left as "2 sa 15 dk"; overdue as "8 sa gecikti"."""
+    if hours is None:
+        return "–"
+    minutes = round(abs(hours) * 60)
+    text = _("%(h)d sa %(m)d dk", h=minutes // 60, m=minutes % 60) if minutes >= 60 else \
+        _("%(m)d dk", m=minutes)
+    return _("%(t)s gecikti", t=text) if hours < 0 else _("%(t)s kaldı", t=text)
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.is_secure or current_app.config.get("FORCE_HSTS"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def _fresh_request_caches() -> None:
+    """Forget the signed-in user, CSRF token and locale cached on the app context by an earlier request.
+
+    Each request normally has its own app context; tests (and CLI-driven code) may run several requests
+    inside one, and then must not see the previous request's user.
+    """
+    g.pop("_login_user", None)
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    babel_refresh()
+
+
+def init_web(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Devam etmek için giriş yapın.")
+    login_manager.login_message_category = "info"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_timezone=app.config["BUSINESS_TIMEZONE"])
+
+    app.jinja_env.filters["instant"] = format_instant
+    app.jinja_env.filters["hours_left"] = format_hours
+    app.before_request(_fresh_request_caches)
+    app.after_request(_security_headers)
+
+    @app.context_processor
+    def _labels():
+        return {"labels": labels, "has_role": has_role, "current_lang": select_locale(),
+                "request_path": request.full_path.rstrip("?")}
+
+    from .auth import bp as auth_bp
+    from .errors import bp as errors_bp
+    from .inbox import bp as inbox_bp
+    from .intake import bp as intake_bp
+
+    for bp in (errors_bp, auth_bp, inbox_bp, intake_bp):
+        app.register_blueprint(bp)
+
+    from .api import bp as api_bp
+    from .api import docs_bp as api_docs_bp
+    from .kvkk_admin import bp as kvkk_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_docs_bp)
+
+    from .portal import bp as portal_bp
+
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(kvkk_bp)
+
+    from .review import init_review
+
+    init_review(app)
+
+    from .modeler import bp as modeler_bp
+    from .modeler import vendor_bp
+
+    app.register_blueprint(modeler_bp)
+    app.register_blueprint(vendor_bp)

@@ -1,0 +1,171 @@
+"""Analysts' changes of the procedure, made the way an analyst makes them: by editing BPMN / form text.
+
+Each function takes the shipped diagram and forms and returns edited copies; nothing on disk changes.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from app.config import PROJECT_ROOT
+from app.services import versions
+
+LEGAL_LANE = "Hukuk Müşavirliği"
+
+
+def shipped() -> tuple[str, dict]:
+    bpmn = (PROJECT_ROOT / "processes" / "complaint.bpmn").read_text(encoding="utf-8")
+    return bpmn, versions.load_forms_dir(PROJECT_ROOT / "forms")
+
+
+def replace_once(text: str, old: str, new: str) -> str:
+    assert text.count(old) == 1, f"expected exactly one {old!r}"
+    return text.replace(old, new)
+
+
+def normal_deadline_two_days(bpmn: str, forms: dict) -> tuple[str, dict]:
+    """(a) normal priority: 3 → 2 business days."""
+    return replace_once(bpmn, "{'high': 1, 'normal': 3, 'low': 5}", "{'high': 1, 'normal': 2, 'low': 5}"), forms
+
+
+_LEGAL_ELEMENTS = """
+    <bpmn:exclusiveGateway id="gw_legal" name="Hukuki inceleme gerekli mi?" default="flow_no_legal">
+      <bpmn:incoming>flow_deadline_join</bpmn:incoming>
+      <bpmn:outgoing>flow_to_legal</bpmn:outgoing>
+      <bpmn:outgoing>flow_no_legal</bpmn:outgoing>
+    </bpmn:exclusiveGateway>
+    <bpmn:userTask id="task_legal_review" name="Hukuki inceleme">
+      <bpmn:extensionElements>
+        <spiffworkflow:properties>
+          <spiffworkflow:property name="iso10002_stage" value="5" />
+          <spiffworkflow:property name="form" value="legal_review" />
+          <spiffworkflow:property name="due" value="solution_due" />
+        </spiffworkflow:properties>
+      </bpmn:extensionElements>
+      <bpmn:incoming>flow_to_legal</bpmn:incoming>
+      <bpmn:outgoing>flow_legal_done</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:boundaryEvent id="timer_legal_deadline" name="Çözüm süresi doldu" attachedToRef="task_legal_review"
+        cancelActivity="false">
+      <bpmn:outgoing>flow_legal_missed</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="timer_legal_deadline_def">
+        <bpmn:timeDate xsi:type="bpmn:tFormalExpression">solution_due</bpmn:timeDate>
+      </bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:userTask id="task_legal_escalation" name="Geciken hukuki incelemeyi takip et">
+      <bpmn:extensionElements>
+        <spiffworkflow:properties>
+          <spiffworkflow:property name="iso10002_stage" value="4" />
+          <spiffworkflow:property name="form" value="escalation" />
+          <spiffworkflow:property name="escalation" value="solution_deadline" />
+        </spiffworkflow:properties>
+      </bpmn:extensionElements>
+      <bpmn:incoming>flow_legal_missed</bpmn:incoming>
+      <bpmn:outgoing>flow_legal_escalation_end</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:endEvent id="end_legal_escalation" name="Takip edildi">
+      <bpmn:incoming>flow_legal_escalation_end</bpmn:incoming>
+    </bpmn:endEvent>
+    <bpmn:sequenceFlow id="flow_to_legal" name="Yüksek öncelik" sourceRef="gw_legal" targetRef="task_legal_review">
+      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">priority == 'high'</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="flow_no_legal" sourceRef="gw_legal" targetRef="gw_solution_join" />
+    <bpmn:sequenceFlow id="flow_legal_done" sourceRef="task_legal_review" targetRef="gw_solution_join" />
+    <bpmn:sequenceFlow id="flow_legal_missed" sourceRef="timer_legal_deadline" targetRef="task_legal_escalation" />
+    <bpmn:sequenceFlow id="flow_legal_escalation_end" sourceRef="task_legal_escalation"
+        targetRef="end_legal_escalation" />
+  </bpmn:process>"""
+
+LEGAL_FORM = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Hukuki inceleme",
+    "type": "object",
+    "properties": {"legal_opinion": {"type": "string", "title": "Hukuki görüş", "minLength": 1,
+                                     "maxLength": 5000, "x-widget": "textarea"}},
+    "required": ["legal_opinion"],
+    "additionalProperties": False,
+}
+
+
+def legal_review_for_high_priority(bpmn: str, forms: dict) -> tuple[str, dict]:
+    """(b) high-priority complaints get a legal review, in a new lane, within the solution deadline."""
+    bpmn = replace_once(bpmn, '<bpmn:sequenceFlow id="flow_deadline_join" sourceRef="script_solution_deadline" '
+                              'targetRef="gw_solution_join" />',
+                        '<bpmn:sequenceFlow id="flow_deadline_join" sourceRef="script_solution_deadline" '
+                        'targetRef="gw_legal" />')
+    bpmn = replace_once(bpmn, "<bpmn:incoming>flow_deadline_join</bpmn:incoming>\n      <bpmn:incoming>"
+                              "flow_reopen_within_limit",
+                        "<bpmn:incoming>flow_no_legal</bpmn:incoming>\n      <bpmn:incoming>flow_legal_done"
+                        "</bpmn:incoming>\n      <bpmn:incoming>flow_reopen_within_limit")
+    bpmn = replace_once(bpmn, "    </bpmn:laneSet>",
+                        f'      <bpmn:lane id="lane_legal" name="{LEGAL_LANE}">\n'
+                        "        <bpmn:flowNodeRef>task_legal_review</bpmn:flowNodeRef>\n"
+                        "      </bpmn:lane>\n    </bpmn:laneSet>")
+    bpmn = replace_once(bpmn, "<bpmn:flowNodeRef>task_ack_escalation</bpmn:flowNodeRef>",
+                        "<bpmn:flowNodeRef>task_ack_escalation</bpmn:flowNodeRef>\n"
+                        "        <bpmn:flowNodeRef>task_legal_escalation</bpmn:flowNodeRef>")
+    bpmn = replace_once(bpmn, "<bpmn:flowNodeRef>gw_solution_join</bpmn:flowNodeRef>",
+                        "<bpmn:flowNodeRef>gw_solution_join</bpmn:flowNodeRef>\n"
+                        "        <bpmn:flowNodeRef>gw_legal</bpmn:flowNodeRef>")
+    bpmn = replace_once(bpmn, "\n  </bpmn:process>", _LEGAL_ELEMENTS)
+    return bpmn, {**forms, "legal_review": copy.deepcopy(LEGAL_FORM)}
+
+
+def classification_requires_affected_service(bpmn: str, forms: dict) -> tuple[str, dict]:
+    """(c) a new required field on the classification form."""
+    forms = copy.deepcopy(forms)
+    form = forms["classification"]
+    form["properties"]["affected_service"] = {"type": "string", "title": "Etkilenen hizmet", "oneOf": [
+        {"const": "internet", "title": "İnternet"}, {"const": "tv", "title": "TV"}], "x-widget": "select"}
+    form["required"].append("affected_service")
+    return bpmn, forms
+
+
+def escalate_after_two_reopens(bpmn: str, forms: dict) -> tuple[str, dict]:
+    """(d) the reopen limit 3 → 2: the third rejection (more than two reopens) escalates."""
+    return replace_once(bpmn, "reopen_limit = 3", "reopen_limit = 2"), forms
+
+
+def priority_from_affected_customers(bpmn: str, forms: dict) -> tuple[str, dict]:
+    """(e) priority is no longer chosen by hand: it follows how many customers are affected."""
+    forms = copy.deepcopy(forms)
+    form = forms["classification"]
+    del form["properties"]["priority"]
+    form["required"].remove("priority")
+    form["properties"]["affected_customers"] = {"type": "string", "title": "Etkilenen müşteri", "oneOf": [
+        {"const": "many", "title": "Bölge"}, {"const": "several", "title": "Birkaç müşteri"},
+        {"const": "one", "title": "Tek müşteri"}], "x-widget": "radio"}
+    form["required"].append("affected_customers")
+    bpmn = replace_once(bpmn, "<bpmn:script>solution_days = ",
+                        "<bpmn:script>priority = {'many': 'high', 'several': 'normal', 'one': 'low'}"
+                        "[affected_customers]\nsolution_days = ")
+    return bpmn, forms
+
+
+# --- changes the gate must refuse -------------------------------------------------------------------
+
+def without_start_event(bpmn: str, forms: dict) -> tuple[str, dict]:
+    bpmn = re.sub(r'<bpmn:startEvent id="start_received".*?</bpmn:startEvent>', "", bpmn, count=1, flags=re.S)
+    return bpmn.replace('<bpmn:sequenceFlow id="flow_start_register" sourceRef="start_received" '
+                        'targetRef="script_register" />', ""), forms
+
+
+def condition_syntax_error(bpmn: str, forms: dict) -> tuple[str, dict]:
+    return replace_once(bpmn, "answer == 'accepted'", "answer === 'accepted'"), forms
+
+
+def classification_without_form(bpmn: str, forms: dict) -> tuple[str, dict]:
+    return replace_once(bpmn, '<spiffworkflow:property name="form" value="classification" />', ""), forms
+
+
+def skips_acknowledgement(bpmn: str, forms: dict) -> tuple[str, dict]:
+    """Registration goes straight to classification: stage 2 is never passed."""
+    return replace_once(bpmn, 'sourceRef="script_register" targetRef="gw_channel"',
+                        'sourceRef="script_register" targetRef="gw_ack_join"'), forms
+
+
+def loses_reopen_path(bpmn: str, forms: dict) -> tuple[str, dict]:
+    """A rejected solution closes the complaint anyway."""
+    return replace_once(bpmn, 'sourceRef="gw_accepted" targetRef="script_reopen"',
+                        'sourceRef="gw_accepted" targetRef="script_close"'), forms

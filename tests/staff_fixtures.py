@@ -1,0 +1,89 @@
+"""Fixtures for the staff web app: one account per role, signed-in clients, a live server for browsers."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.security import generate_password_hash
+from werkzeug.serving import make_server
+
+from app.services import users
+
+PASSWORD = "parola-1234"
+ACCOUNTS = {
+    "intake": ("kabul", "Kabul Personeli", ["intake"]),
+    "handler": ("uzman", "Hande Uzman", ["handler"]),
+    "handler2": ("uzman2", "Hakan İkinci", ["handler"]),
+    "representative": ("temsilci", "Reşat Temsilci", ["representative"]),
+    "analyst": ("analist", "Ali Analist", ["analyst"]),
+    "quality_manager": ("kalite", "Kâmil Kalite", ["quality_manager"]),
+    "admin": ("yonetici", "Yeliz Yönetici", ["admin"]),
+    "auditor": ("denetci", "Deniz Denetçi", ["auditor"]),
+}
+
+
+@pytest.fixture
+def staff(app, tmp_path, monkeypatch):
+    """Users keyed by role (plus a second handler); attachments go to a temporary directory.
+
+    Passwords are hashed with a cheap PBKDF2 setting here only, to keep the suite fast.
+    """
+    cheap = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
+    monkeypatch.setattr(users, "generate_password_hash", cheap)
+    app.config["ATTACHMENT_DIR"] = str(tmp_path / "attachments")
+    accounts = {key: users.create_user(name, full, PASSWORD, roles) for key, (name, full, roles) in ACCOUNTS.items()}
+    for role in users.ROLES:  # roles added later get an account too
+        accounts.setdefault(role, users.create_user(f"u_{role}", role, PASSWORD, [role]))
+    return accounts
+
+
+def login_as(client, user) -> None:
+    """Sign a test client in without the password check (fast); the real form is tested in test_web_auth."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def as_user(app, staff):
+    """as_user("handler") -> a test client signed in as that account."""
+
+    def make(key: str):
+        client = app.test_client()
+        login_as(client, staff[key])
+        return client
+
+    return make
+
+
+def browser_available() -> tuple[bool, str]:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return False, "the playwright package is not installed"
+    if not os.path.exists("/usr/bin/chromium") and not shutil.which("chromium"):
+        return False, "Debian Chromium (/usr/bin/chromium) is not installed"
+    return True, ""
+
+
+@pytest.fixture
+def live_server(app, staff, live_version):
+    """The app over the test database on 127.0.0.1:<free port>, with CSRF on as in production."""
+    ok, reason = browser_available()
+    if not ok:
+        if os.environ.get("COMPLAINTFLOW_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason + " (required: COMPLAINTFLOW_REQUIRE_BROWSER=1)")
+        pytest.skip(reason)
+    app.config["WTF_CSRF_ENABLED"] = True
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

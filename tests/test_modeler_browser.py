@@ -1,0 +1,71 @@
+"""The modeler in headless Chromium: change a timer, see the gate's verdict, deploy, see the new version."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from app.services import versions
+
+from .staff_fixtures import PASSWORD
+
+pytestmark = pytest.mark.browser
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+def analyst_page(live_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(base_url=live_server, viewport={"width": 1400, "height": 950})
+        context.set_default_timeout(20000)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto("/login")
+        page.get_by_label("Kullanıcı adı").fill("analist")
+        page.get_by_label("Parola").fill(PASSWORD)
+        page.get_by_role("button", name="Giriş yap").click()
+        page.wait_for_load_state()
+        yield page
+        assert errors == [], errors
+        context.close()
+        browser.close()
+
+
+def _set_timer(page, expression: str) -> None:
+    page.fill("#find-element", "timer_solution_deadline")
+    page.press("#find-element", "Tab")
+    page.wait_for_selector("#prop-timer")
+    page.fill("#prop-timer", expression)
+    page.press("#prop-timer", "Tab")
+
+
+def test_analyst_changes_a_timer_sees_the_verdict_deploys_and_sees_the_new_version(analyst_page):
+    page = analyst_page
+    page.get_by_role("link", name="Süreç modelleyici").click()
+    page.wait_for_selector("#canvas[data-ready='1']")
+    assert page.locator(".bjs-powered-by").is_visible()  # the bpmn.io watermark stays
+
+    _set_timer(page, "solution_due[:10]")  # a date without an offset: the gate must refuse it
+    page.click("#save-button")
+    page.wait_for_selector("#modeler-status[data-state='problems']")
+    assert "timer_solution_deadline" in page.locator("#problems").inner_text()
+    assert page.locator("[data-element-id='timer_solution_deadline'].cf-problem").count() == 1
+    assert page.locator("#deploy-form").is_hidden()
+
+    _set_timer(page, "add_business_days(received_at, solution_days)")
+    page.fill("#draft-comment", "zamanlayıcı yeniden yazıldı")
+    page.click("#save-button")
+    page.wait_for_selector("#modeler-status[data-state='passed']")
+    assert page.locator("#problems li").count() == 0
+    page.click("#deploy-button")
+    page.wait_for_url("**/modeler/versions")
+    row = page.locator("tr[data-version='2']")
+    assert "yayında" in row.inner_text() and "zamanlayıcı yeniden yazıldı" in row.inner_text()
+
+    db.session.rollback()
+    live = versions.live_version()
+    assert live.number == 2 and "add_business_days(received_at, solution_days)</bpmn:timeDate>" in live.bpmn_xml

@@ -1,0 +1,97 @@
+"""The modeler's HTTP routes: drafts with the gate's problems, deploy, versions, diff, migration, vendor files."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.services import versions
+
+from . import procedure_edits as edits
+from .helpers import classify, ist, refreshed, register
+
+pytestmark = pytest.mark.usefixtures("live_version")
+
+
+def save(client, edit, **extra):
+    bpmn, forms = edit(*edits.shipped())
+    return client.post("/modeler/drafts", json={"bpmn": bpmn, "forms": forms, "comment": "test", **extra})
+
+
+def test_only_analysts_open_the_modeler(as_user):
+    assert as_user("analyst").get("/modeler/").status_code == 200
+    assert as_user("handler").get("/modeler/").status_code == 403
+    assert as_user("handler").post("/modeler/drafts", json={}).status_code == 403
+
+
+def test_the_page_loads_bpmn_js_from_the_app_with_a_script_policy_of_self(as_user):
+    client = as_user("analyst")
+    page = client.get("/modeler/")
+    assert b"/vendor/bpmn-js/dist/bpmn-modeler.production.min.js" in page.data
+    assert "script-src 'self';" in page.headers["Content-Security-Policy"]
+    assert b"<script>" not in page.data  # no inline scripts: JSON data blocks and files only
+    assert client.get("/vendor/bpmn-js/dist/bpmn-modeler.production.min.js").status_code == 200
+    assert client.get("/vendor/bpmn-js/package.json").status_code == 404
+    assert client.get("/vendor/../pyproject.toml").status_code == 404
+
+
+def test_source_opens_the_live_version_or_a_given_one(as_user):
+    data = as_user("analyst").get("/modeler/source").json
+    assert data["version"] == 1 and data["bpmn"].startswith("<?xml") and "classification" in data["forms"]
+    assert as_user("analyst").get("/modeler/source?version=7").status_code == 404
+
+
+def test_a_draft_with_problems_is_saved_but_cannot_be_deployed(as_user):
+    client = as_user("analyst")
+    response = save(client, edits.skips_acknowledgement)
+    assert response.status_code == 200
+    body = response.json
+    assert body["saved"] and body["problems"][0]["element"] == "task_classify" and body["problems"][0]["stage"] == 2
+    refused = client.post(f"/modeler/drafts/{body['draft_id']}/deploy", json={})
+    assert refused.status_code == 422 and refused.json["problems"]
+    assert versions.live_version().number == 1
+    assert client.get(f"/modeler/source?draft={body['draft_id']}").json["problems"] == body["problems"]
+
+
+@pytest.mark.parametrize("payload", [{"bpmn": "not xml", "forms": {}},
+                                     {"bpmn": "<x>" + "a" * 20_000_000 + "</x>", "forms": {}}])
+def test_unusable_uploads_come_back_with_problems(as_user, payload):
+    response = as_user("analyst").post("/modeler/drafts", json=payload)
+    assert response.json["problems"] and versions.live_version().number == 1
+
+
+def test_form_schemas_are_checked(as_user):
+    client = as_user("analyst")
+    bad = client.post("/modeler/forms/check", json={"name": "x", "schema": {"type": "nonsense"}}).json
+    assert "not a valid JSON Schema" in bad["problems"][0]["message"]
+    assert client.post("/modeler/forms/check", json={"name": "x", "schema": {"type": "object"}}).json == {
+        "problems": []}
+
+
+def test_deploy_diff_and_migrate_through_the_pages(as_user, app):
+    client = as_user("analyst")
+    waiting = register("faks", at=ist(2026, 11, 25, 10, 0))
+    busy = register("telefon", at=ist(2026, 11, 25, 10, 0))
+    classify(busy, "normal", ist(2026, 11, 25, 11, 0))
+    draft_id = save(client, edits.normal_deadline_two_days).json["draft_id"]
+    deployed = client.post(f"/modeler/drafts/{draft_id}/deploy", data={"comment": "normal: 2 gün"})
+    assert deployed.status_code == 302 and versions.live_version().number == 2
+
+    page = client.get("/modeler/versions").get_data(as_text=True)
+    assert 'data-version="2"' in page and "normal: 2 gün" in page
+    diff = client.get("/modeler/versions/diff?old=1&new=2").get_data(as_text=True)
+    assert "script_solution_deadline" in diff
+    dry = client.post("/modeler/versions/2/migrate", data={"dry_run": "1"}).get_data(as_text=True)
+    assert waiting.registration_number in dry and "taşınabilir" in dry and "kalır" in dry
+    done = client.post("/modeler/versions/2/migrate", data={"dry_run": "0"}).get_data(as_text=True)
+    assert "taşındı" in done
+    assert refreshed(waiting).instance.version.number == 2 and refreshed(busy).instance.version.number == 1
+
+    assert client.post("/modeler/versions/1/deploy").status_code == 302
+    assert versions.live_version().number == 1
+    exported = client.get("/modeler/versions/2/export")
+    assert exported.headers["Content-Disposition"].endswith("complaint-v2.bpmn") and b"'normal': 2" in exported.data
+
+
+def test_forms_come_back_in_their_own_field_order(as_user):
+    forms = as_user("analyst").get("/modeler/source").json["forms"]
+    assert list(forms["classification"]["properties"]) == ["priority", "category", "classification_note"]

@@ -1,0 +1,90 @@
+"""The review pages in headless Chromium: a reopened complaint's path, the dashboard charts, the printable report."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from .helpers import answer, classify, ist, register, solve
+from .staff_fixtures import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("live_version")]
+CHROMIUM = {"executable_path": "/usr/bin/chromium",
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]}
+
+
+def _needs_vendor_route(app) -> None:
+    """bpmn-js and Chart.js come from the shared `/vendor/<path>` route (the modeler's); without it, skip."""
+    if not any(rule.rule.startswith("/vendor/") for rule in app.url_map.iter_rules()):
+        message = "the shared /vendor/<path> route (npm assets) is not registered"
+        if os.environ.get("COMPLAINTFLOW_REQUIRE_BROWSER") == "1":
+            pytest.fail(message + " (required: COMPLAINTFLOW_REQUIRE_BROWSER=1)")
+        pytest.skip(message)
+
+
+@pytest.fixture
+def page(live_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**CHROMIUM)
+        context = browser.new_context(base_url=live_server)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto("/login")
+        page.fill("input[name=username]", "kalite")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main form input[type=submit]")
+        page.wait_for_load_state()
+        page.js_errors = errors
+        yield page
+        browser.close()
+
+
+def _reopened():
+    complaint = register("telefon", at=ist(2026, 11, 23, 10, 0))
+    classify(complaint, "high", ist(2026, 11, 23, 11, 0))
+    solve(complaint, ist(2026, 11, 23, 12, 0))
+    answer(complaint, False, ist(2026, 11, 23, 13, 0))
+    solve(complaint, ist(2026, 11, 24, 12, 0))
+    return complaint
+
+
+def test_a_reopened_complaints_path_is_drawn(app, page):
+    _needs_vendor_route(app)
+    number = _reopened().registration_number
+    page.goto(f"/review/complaints/{number}")
+    page.wait_for_selector("#diagram[data-ready='1']", timeout=15000)
+    assert page.locator(".djs-element.cf-done[data-element-id='task_analyse']").count() == 1
+    assert page.locator(".djs-element.cf-active[data-element-id='task_customer_answer']").count() == 1
+    assert page.locator(".cf-count").first.inner_text() == "×2"
+    assert page.locator(".djs-connection.cf-path").count() > 0
+    assert page.js_errors == []
+
+
+def test_the_dashboard_renders_its_charts_and_heatmap(app, page):
+    _needs_vendor_route(app)
+    _reopened()
+    page.goto("/review/dashboard?from=2026-11-01&to=2026-12-01")
+    for chart in ("chart-pareto", "chart-weeks", "chart-ontime"):
+        page.wait_for_selector(f"#{chart}[data-drawn='1']", timeout=15000)
+        painted = page.evaluate(
+            """id => { const c = document.getElementById(id); const d = c.getContext('2d')
+                   .getImageData(0, 0, c.width, c.height).data;
+                   for (let i = 3; i < d.length; i += 4) { if (d[i] !== 0) return true; } return false; }""", chart)
+        assert painted, f"{chart} is blank"
+    page.wait_for_selector("#diagram[data-ready='1']", timeout=15000)
+    assert page.locator(".cf-heat").count() >= 4
+    assert page.js_errors == []
+
+
+def test_the_report_prints(page):
+    _reopened()
+    page.goto("/review/report?from=2026-11-01&to=2026-12-01&lang=en")
+    assert "Management review report" in page.content()
+    page.emulate_media(media="print")
+    assert not page.locator("header.site").is_visible()
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000

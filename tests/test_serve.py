@@ -1,0 +1,46 @@
+"""`complaintflow serve` runs several gunicorn workers over the same database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from app.extensions import db
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_answers_from_several_workers(app):
+    port = _free_port()
+    url = db.engine.url.render_as_string(hide_password=False)
+    executable = os.path.join(os.path.dirname(sys.executable), "complaintflow")
+    server = subprocess.Popen([executable, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+                              env={**os.environ, "DATABASE_URL": url}, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() < deadline, "server did not answer within 60 s"
+                time.sleep(0.3)
+        for _ in range(20):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                assert response.status == 200
+        assert server.poll() is None
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert output.count("Booting worker") == 2, output

@@ -1,0 +1,34 @@
+"""Turkish by default, English on request; dates in Europe/Istanbul, Turkish style."""
+
+from __future__ import annotations
+
+import pytest
+
+from .helpers import ist, ready, register
+
+pytestmark = pytest.mark.usefixtures("live_version")
+
+
+def test_turkish_by_default_and_english_after_the_switch(as_user):
+    client = as_user("intake")
+    assert 'lang="tr"' in client.get("/inbox").get_data(as_text=True)
+    assert "Gelen kutusu" in client.get("/inbox").get_data(as_text=True)
+    response = client.post("/language", data={"lang": "en", "next": "/inbox"})
+    assert response.headers["Location"] == "/inbox"
+    page = client.get("/inbox").get_data(as_text=True)
+    assert 'lang="en"' in page and "Inbox" in page and "Sign out" in page
+    client.post("/language", data={"lang": "tr", "next": "//evil.example"})
+    assert "Gelen kutusu" in client.get("/inbox").get_data(as_text=True)
+
+
+def test_login_page_in_english_too(client):
+    client.post("/language", data={"lang": "en", "next": "/login"})
+    page = client.get("/login").get_data(as_text=True)
+    assert "Username" in page and "Password" in page
+
+
+def test_dates_are_shown_in_istanbul_time(as_user):
+    complaint = register("faks", at=ist(2026, 12, 31, 23, 30))  # 20:30 UTC
+    task = ready(complaint)[0]
+    page = as_user("intake").get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "31.12.2026 23:30" in page

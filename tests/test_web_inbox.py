@@ -1,0 +1,139 @@
+"""The inbox: visibility by lane, filters, sorting, paging, search; claim, release, assign."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models import AuditEvent, HumanTask
+from app.services import inbox
+
+from .helpers import ist, ready, register
+
+pytestmark = pytest.mark.usefixtures("live_version")
+
+
+def _text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def test_intake_sees_acknowledgements_handler_sees_classification(as_user):
+    fax = register("faks", customer_name="Fatma Faks")
+    phone = register("telefon", customer_name="Tarık Telefon")
+    intake_page = _text(as_user("intake").get("/inbox"))
+    handler_page = _text(as_user("handler").get("/inbox"))
+    assert fax.registration_number in intake_page and phone.registration_number not in intake_page
+    assert phone.registration_number in handler_page and fax.registration_number not in handler_page
+    assert "Şikâyeti sınıflandır ve önceliklendir" in handler_page
+
+
+def test_overdue_rows_are_marked_with_text_not_only_colour(as_user):
+    register("faks", at=ist(2026, 1, 5, 10, 0))  # acknowledgement was due 5 Jan 18:00
+    page = _text(as_user("intake").get("/inbox"))
+    assert 'class="overdue' in page and "Süresi geçti" in page and "gecikti" in page
+    assert "05.01.2026 18:00" in page
+
+
+def test_filters_overdue_today_channel_and_priority(app, as_user, staff):
+    now = datetime.now(UTC)
+    old = register("faks", at=now - timedelta(days=30), customer_name="Eski Faks")
+    fresh = register("eposta", at=now, customer_name="Yeni Eposta")
+    client = as_user("intake")
+    overdue = _text(client.get("/inbox?due=overdue"))
+    assert old.registration_number in overdue and fresh.registration_number not in overdue
+    by_channel = _text(client.get("/inbox?channel=eposta"))
+    assert fresh.registration_number in by_channel and old.registration_number not in by_channel
+    today = inbox.inbox_page(staff["intake"], inbox.InboxQuery(due="today"), now=fresh.received_at)
+    assert all(r.task.due_at.date() - fresh.received_at.date() <= timedelta(days=1) for r in today.rows)
+    high = register("telefon", customer_name="Yüksek Öncelik")
+    task = ready(high)[0]
+    from app.services import tasks
+    tasks.complete_task(task.id, {"priority": "high", "category": "billing"}, actor="t")
+    handler = as_user("handler")
+    assert high.registration_number in _text(handler.get("/inbox?priority=high"))
+    assert high.registration_number not in _text(handler.get("/inbox?priority=low"))
+
+
+def test_sort_by_due_puts_earliest_first_and_age_oldest_first(staff):
+    from app.services import tasks
+
+    slow = register("telefon", at=ist(2026, 3, 2, 10, 0))
+    tasks.complete_task(ready(slow)[0].id, {"priority": "low", "category": "other"}, actor="t",
+                        at=ist(2026, 3, 2, 10, 5))
+    urgent = register("telefon", at=ist(2026, 3, 3, 10, 0))
+    tasks.complete_task(ready(urgent)[0].id, {"priority": "high", "category": "outage"}, actor="t",
+                        at=ist(2026, 3, 3, 10, 5))
+    by_due = inbox.inbox_page(staff["handler"], inbox.InboxQuery(sort="due"))
+    assert [r.complaint.id for r in by_due.rows] == [urgent.id, slow.id]
+    by_age = inbox.inbox_page(staff["handler"], inbox.InboxQuery(sort="age"))
+    assert [r.complaint.id for r in by_age.rows] == [slow.id, urgent.id]
+
+
+def test_paging_and_search(as_user, staff):
+    made = [register("faks", at=ist(2026, 2, 2, 10, i), customer_name=f"Müşteri {i:02d}") for i in range(7)]
+    first = inbox.inbox_page(staff["intake"], inbox.InboxQuery(page=1), page_size=3)
+    third = inbox.inbox_page(staff["intake"], inbox.InboxQuery(page=3), page_size=3)
+    assert (first.total, first.pages, len(first.rows), len(third.rows)) == (7, 3, 3, 1)
+    client = as_user("intake")
+    page = _text(client.get(f"/inbox?q={made[4].registration_number.lower()}"))
+    assert made[4].registration_number in page and made[3].registration_number not in page
+    page = _text(client.get("/inbox?q=müşteri 05"))
+    assert made[5].registration_number in page and made[4].registration_number not in page
+
+
+def test_claim_release_and_a_claimed_task_is_not_claimable_by_a_colleague(as_user, staff):
+    complaint = register("telefon")
+    task = ready(complaint)[0]
+    first, second = as_user("handler"), as_user("handler2")
+    assert first.post(f"/tasks/{task.id}/claim").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(HumanTask, task.id).assignee_id == staff["handler"].id
+    assert "Hande Uzman" in _text(second.get("/inbox"))
+    response = second.post(f"/tasks/{task.id}/claim", follow_redirects=True)
+    assert "Bu görevi Hande Uzman üstlenmiş." in _text(response)
+    second.post(f"/tasks/{task.id}/unclaim")
+    db.session.expire_all()
+    assert db.session.get(HumanTask, task.id).assignee_id == staff["handler"].id
+    first.post(f"/tasks/{task.id}/unclaim")
+    db.session.expire_all()
+    assert db.session.get(HumanTask, task.id).assignee_id is None
+    actions = [e.action for e in db.session.query(AuditEvent).filter_by(complaint_id=complaint.id)]
+    assert actions.count("task_claimed") == 1 and actions.count("task_unclaimed") == 1
+
+
+def test_claiming_outside_ones_lanes_is_refused(as_user):
+    complaint = register("telefon")
+    task = ready(complaint)[0]
+    response = as_user("intake").post(f"/tasks/{task.id}/claim", follow_redirects=True)
+    assert "Bu görev için yetkiniz yok." in _text(response)
+
+
+def test_only_a_representative_assigns_and_only_to_someone_who_can_work_the_lane(as_user, staff):
+    complaint = register("telefon")
+    task = ready(complaint)[0]
+    assert as_user("handler").post(f"/tasks/{task.id}/assign", data={f"t{task.id}-assignee": "uzman2"}
+                                   ).status_code == 403
+    rep = as_user("representative")
+    page = _text(rep.get("/inbox?scope=all"))
+    assert f'name="t{task.id}-assignee"' in page
+    rep.post(f"/tasks/{task.id}/assign", data={f"t{task.id}-assignee": "kabul"})
+    db.session.expire_all()
+    assert db.session.get(HumanTask, task.id).assignee_id is None
+    rep.post(f"/tasks/{task.id}/assign", data={f"t{task.id}-assignee": "uzman2"})
+    db.session.expire_all()
+    assert db.session.get(HumanTask, task.id).assignee_id == staff["handler2"].id
+    assert complaint.registration_number in _text(as_user("handler2").get("/inbox?scope=mine"))
+    assert complaint.registration_number not in _text(as_user("handler").get("/inbox?scope=mine"))
+
+
+def test_a_task_claimed_by_someone_else_cannot_be_completed_by_a_colleague(as_user):
+    complaint = register("telefon")
+    task = ready(complaint)[0]
+    as_user("handler").post(f"/tasks/{task.id}/claim")
+    response = as_user("handler2").post(f"/tasks/{task.id}", data={"priority": "high", "category": "billing"})
+    assert response.status_code == 409
+    assert "Hande Uzman" in response.get_data(as_text=True)
+    assert ready(complaint)[0].id == task.id
