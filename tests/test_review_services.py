@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import AuditEvent
 from app.services import admin_actions, inbox, review, tasks
-from app.services.errors import TaskAlreadyCompleted, ValidationFailed
+from app.services.errors import ComplaintNotActive, TaskAlreadyCompleted, ValidationFailed
 from app.services.inbox import NotAllowed
 from app.services.review import ReviewQuery
 
@@ -74,6 +74,10 @@ def test_suspension_stops_the_timer_sweep_and_resuming_restarts_it(staff):
     assert json.loads(_last_event(complaint).data_json) == {"reason": "Müşteri yurt dışında"}
 
     assert fire(ist(2026, 11, 26, 9, 0)) == 0
+    assert ready_names(complaint) == ["task_acknowledge"]
+    with pytest.raises(ComplaintNotActive, match="suspended"):
+        tasks.complete_task(task_named(complaint, "task_acknowledge").id, ACK, actor="zeynep",
+                            at=ist(2026, 11, 26, 9, 5))
     assert ready_names(complaint) == ["task_acknowledge"]
     with pytest.raises(admin_actions.InvalidState):
         admin_actions.suspend(complaint, user=staff["admin"], reason="ikinci kez")
