@@ -6,16 +6,16 @@ with limit/offset instead of a page number.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Complaint, HumanTask, ProcessVersion, User
+from . import lookup
 from .inbox import lanes_for
 
-STATUSES = ("open", "closed", "cancelled")
+STATUSES = lookup.COMPLAINT_STATUSES
 
 
 @dataclass
@@ -34,23 +34,7 @@ def _page(stmt, order, limit: int, offset: int) -> Slice:
 
 def search_complaints(q: str, status: str, *, limit: int, offset: int) -> Slice:
     """By registration number, customer name, e-mail, subscription number or phone digits; newest first."""
-    stmt = sa.select(Complaint)
-    q = (q or "").strip()[:100]
-    if q:
-        pattern = f"%{q.lower()}%"
-        conditions = [sa.func.lower(Complaint.registration_number).like(pattern),
-                      sa.func.lower(Complaint.customer_name).like(pattern),
-                      sa.func.lower(Complaint.customer_email).like(pattern),
-                      sa.func.lower(Complaint.subscription_number).like(pattern)]
-        digits = re.sub(r"\D", "", q)
-        if len(digits) >= 4:
-            phone = Complaint.customer_phone
-            for ch in " ()-+":
-                phone = sa.func.replace(phone, ch, "")
-            conditions.append(phone.like(f"%{digits[-10:]}%"))
-        stmt = stmt.where(sa.or_(*conditions))
-    if status in STATUSES:
-        stmt = stmt.where(Complaint.status == status)
+    stmt = lookup.matching_complaints(q, status)
     return _page(stmt, (Complaint.received_at.desc(), Complaint.id.desc()), limit, offset)
 
 

@@ -13,7 +13,8 @@ from ..extensions import db
 from ..models import AuditEvent, Complaint, ComplaintNote, OutboxMessage
 from . import context
 
-STATUSES = ("open", "closed")
+STATUSES = ("open", "closed")  # offered in the staff search form
+COMPLAINT_STATUSES = ("open", "closed", "cancelled")
 # Audit actions shown elsewhere on the page (the note itself is in the timeline).
 _HIDDEN_ACTIONS = {"note_added"}
 
@@ -26,9 +27,8 @@ class SearchResult:
     pages: int
 
 
-def search_complaints(q: str = "", status: str = "", date_from: date | None = None, date_to: date | None = None,
-                      page: int = 1, page_size: int = 25) -> SearchResult:
-    """By registration number, customer name, phone, e-mail; status; received date (business time zone)."""
+def matching_complaints(q: str = "", status: str = "") -> sa.Select:
+    """Complaints matching a free-text query (number, name, e-mail, subscription, phone digits) and status."""
     stmt = sa.select(Complaint)
     q = (q or "").strip()[:100]
     if q:
@@ -44,8 +44,15 @@ def search_complaints(q: str = "", status: str = "", date_from: date | None = No
                 phone = sa.func.replace(phone, ch, "")
             conditions.append(phone.like(f"%{digits[-10:]}%"))
         stmt = stmt.where(sa.or_(*conditions))
-    if status in STATUSES:
+    if status in COMPLAINT_STATUSES:
         stmt = stmt.where(Complaint.status == status)
+    return stmt
+
+
+def search_complaints(q: str = "", status: str = "", date_from: date | None = None, date_to: date | None = None,
+                      page: int = 1, page_size: int = 25) -> SearchResult:
+    """By registration number, customer name, phone, e-mail; status; received date (business time zone)."""
+    stmt = matching_complaints(q, status)
     tz = context.runtime().calendar.tz
     if date_from:
         stmt = stmt.where(Complaint.received_at >= datetime.combine(date_from, time(), tz))
