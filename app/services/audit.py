@@ -26,6 +26,11 @@ def event_hash(prev_hash: str | None, complaint_id: int, seq: int, at: datetime,
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
+def start_chain(complaint_id: int) -> None:
+    """A complaint created in this transaction has no events yet: spare the look-up of its chain tail."""
+    db.session.info.setdefault("audit_chain_tail", {})[complaint_id] = (0, None)
+
+
 def record(complaint_id: int, action: str, *, actor: str, at: datetime, data: dict | None = None) -> AuditEvent:
     """Add one event after the complaint's last; the (complaint, seq) key refuses a forked chain."""
     chain = db.session.info.setdefault("audit_chain_tail", {})

@@ -123,9 +123,10 @@ def register_complaint(fields: dict, *, actor: str, at: datetime | None = None,
         complaint.instance = instance
         db.session.add_all([instance, complaint])
         db.session.flush()
+        audit.start_chain(complaint.id)
         audit.record(complaint.id, "registered", actor=actor, at=at,
                      data={"channel": data["channel"], "process_version": version.number})
-        runtime.save_run(complaint, instance, run, at=at, actor=actor)
+        runtime.save_run(complaint, instance, run, at=at, actor=actor, new=True)
         if before_commit is not None:
             before_commit(complaint)
         db.session.commit()

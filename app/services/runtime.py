@@ -42,10 +42,13 @@ def _instant(value) -> datetime | None:
 
 
 def save_run(complaint: Complaint, instance: ProcessInstance, run: WorkflowRun, *, at: datetime, actor: str,
-             completed_guid: str | None = None) -> list[HumanTask]:
-    """Write the run's results; returns the inbox rows that became ready in this step."""
+             completed_guid: str | None = None, new: bool = False) -> list[HumanTask]:
+    """Write the run's results; returns the inbox rows that became ready in this step.
+
+    `new`: the instance was created in this transaction, so it has no inbox rows to compare with.
+    """
     views = run.ready_human_tasks()
-    new_rows = _sync_inbox(complaint, instance, views, at=at, actor=actor, completed_guid=completed_guid)
+    new_rows = _sync_inbox(complaint, instance, views, at=at, actor=actor, completed_guid=completed_guid, new=new)
     _mirror_process_data(complaint, run, views, at=at, actor=actor)
     instance.state_json = run.serialize()  # last: serializing compacts finished history away
     instance.updated_at = at
@@ -64,8 +67,8 @@ def save_run(complaint: Complaint, instance: ProcessInstance, run: WorkflowRun, 
     return new_rows
 
 
-def _sync_inbox(complaint, instance, views, *, at, actor, completed_guid) -> list[HumanTask]:
-    open_rows = {
+def _sync_inbox(complaint, instance, views, *, at, actor, completed_guid, new=False) -> list[HumanTask]:
+    open_rows = {} if new else {
         row.task_guid: row
         for row in db.session.scalars(
             sa.select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready")
