@@ -29,7 +29,7 @@ REJECT = {"answer": "rejected", "rejection_reason": "Sorun sürüyor."}
 
 
 def _fields(i: int) -> dict:
-    return {"channel": "telefon", "customer_name": f"Müşteri {i}", "customer_phone": "+90 312 555 0101",
+    return {"channel": "faks", "customer_name": f"Müşteri {i}", "customer_phone": "+90 312 555 0101",
             "customer_email": f"musteri{i}@example.com.tr", "description": "Bağlantı sık sık kopuyor."}
 
 
@@ -77,7 +77,7 @@ class Bench:
         from app.services.context import runtime
 
         engine, bundle = runtime().engine, versions.bundle_for(self.version)
-        seed = {"registration_number": "SK-2026-000000", "channel": "telefon",
+        seed = {"registration_number": "SK-2026-000000", "channel": "faks",
                 "received_at": START.isoformat(), "preferred_contact": "eposta"}
         started = time.perf_counter()
         runs = [engine.start(bundle, dict(seed), at=START) for _ in range(rounds)]
@@ -85,14 +85,16 @@ class Bench:
         started = time.perf_counter()
         for run in runs:
             (task,) = run.ready_human_tasks()
-            run.complete(task.guid, {"priority": "normal", "category": "connection"}, at=START)
+            run.complete(task.guid, {"ack_method": "telefon"}, at=START)
             run.serialize()
         return start_cost, (time.perf_counter() - started) / rounds
 
     def run(self) -> None:
         from app.extensions import db
-        from app.models import Complaint, HumanTask
-        from app.services import complaints, tasks, timers
+        from app.models import Complaint, HumanTask, ProcessInstance
+        from app.services import api_tokens, complaints, timers, users
+
+        from . import http
 
         floor_start, floor_complete = self.engine_floor()
         self.add("engine floor: register", _ms(floor_start), "in memory", "SpiffWorkflow start + engine steps")
@@ -105,66 +107,85 @@ class Bench:
             numbers.append(complaints.register_complaint(_fields(i), actor="bench", at=at).registration_number)
         elapsed = time.perf_counter() - started
         per = elapsed / self.size
-        self.add("intake (service, committed)", f"{self.size / elapsed:.0f} /s", f"{self.size}",
-                 f"{_ms(per)} each = {per / floor_start:.1f}x engine floor; not yet over HTTP")
-
+        self.add("register (service, committed)", f"{self.size / elapsed:.0f} /s", f"{self.size}",
+                 f"{_ms(per)} each = {per / floor_start:.1f}x engine floor")
+        _, token = api_tokens.create_token("bench", ["intake", "handler"])
+        users.create_user("bench.uzman", "Bench Uzman", http.PASSWORD, ["handler"])
         db.session.remove()
-        sample = numbers[:: max(1, self.size // 200)][:200]
-        latencies = []
-        for number in sample:
-            complaint = complaints.get_by_number(number)
-            (task,) = tasks.ready_tasks_for(complaint)
-            t0 = time.perf_counter()
-            tasks.complete_task(task.id, {"priority": "normal", "category": "connection"}, actor="bench",
-                                at=START + timedelta(hours=1))
-            latencies.append(time.perf_counter() - t0)
+
+        server = http.Server(self.url)
+        try:
+            count = min(1000, max(50, self.size // 3))
+            rate = http.intake_over_rest(server, token, count)
+            self.add("intake over HTTP: REST create", f"{rate:.0f} /s", f"{self.size + count}",
+                     f"4 clients; {_ms(1 / rate)} a complaint = {1 / rate / floor_start:.1f}x engine floor")
+            rate = http.intake_over_public_form(server, count)
+            self.add("intake over HTTP: public form", f"{rate:.0f} /s", f"{self.size + 2 * count}",
+                     f"4 clients; {_ms(1 / rate)} a complaint = {1 / rate / floor_start:.1f}x engine floor")
+
+            sample = numbers[:: max(1, self.size // 200)][:200]
+            task_ids = list(db.session.scalars(
+                sa.select(HumanTask.id).join(Complaint, Complaint.id == HumanTask.complaint_id)
+                .where(HumanTask.state == "ready", HumanTask.spec_name == "task_acknowledge",
+                       Complaint.registration_number.in_(sample))))
             db.session.remove()
-        self.add("complete task (service) p50 / p95",
-                 f"{_ms(statistics.median(latencies))} / {_ms(_pct(latencies, 0.95))}", f"{self.size}",
-                 f"p50 = {statistics.median(latencies) / floor_complete:.1f}x engine floor")
+            p50, p95 = http.task_completion(server, token, task_ids, {"ack_method": "telefon"})
+            self.add("complete task over HTTP p50 / p95", f"{_ms(p50)} / {_ms(p95)}", f"{self.size + 2 * count}",
+                     f"p50 = {p50 / floor_complete:.1f}x engine floor")
+            p50, p95 = http.status_lookup(server, token, sample)
+            self.add("status lookup over HTTP p50 / p95", f"{_ms(p50)} / {_ms(p95)}", f"{self.size + 2 * count}")
+            p50, p95 = http.inbox_page(server, "bench.uzman")
+            open_tasks = db.session.scalar(sa.select(sa.func.count()).select_from(HumanTask)
+                                           .where(HumanTask.state == "ready"))
+            self.add("inbox first page over HTTP p50 / p95", f"{_ms(p50)} / {_ms(p95)}", f"{open_tasks} open tasks",
+                     "handler, my roles, sorted by due time (whole HTML page)")
+            rss = server.worker_peak_rss_mb()
+        finally:
+            server.stop()
 
         self.reopens(sample[0])
-
-        lookups = []
-        for number in sample:
-            t0 = time.perf_counter()
-            complaints.get_by_number(number)
-            lookups.append(time.perf_counter() - t0)
-            db.session.remove()
-        self.add("status lookup by number p50", _ms(statistics.median(lookups)), f"{self.size}")
-
-        inbox = (sa.select(HumanTask.id, HumanTask.name, HumanTask.due_at, Complaint.registration_number)
-                 .join(Complaint, Complaint.id == HumanTask.complaint_id)
-                 .where(HumanTask.state == "ready", HumanTask.lane == "Şikâyet Uzmanı")
-                 .order_by(HumanTask.due_at.asc().nulls_last()).limit(25))
-        inbox_times = []
-        for _ in range(50):
-            t0 = time.perf_counter()
-            db.session.execute(inbox).all()
-            inbox_times.append(time.perf_counter() - t0)
-        self.add("inbox first page (query) p50", _ms(statistics.median(inbox_times)), f"{self.size} open")
 
         none_due = []
         for _ in range(20):
             t0 = time.perf_counter()
             timers.fire_due_timers(at=START)
             none_due.append(time.perf_counter() - t0)
-        waiting = db.session.scalar(sa.select(sa.func.count()).select_from(HumanTask)
-                                    .where(HumanTask.state == "ready"))
+        waiting = db.session.scalar(sa.select(sa.func.count()).select_from(ProcessInstance)
+                                    .where(ProcessInstance.next_timer_at.isnot(None)))
         self.add("timer sweep, none due", _ms(statistics.median(none_due)), f"{waiting} waiting timers")
-        due_count = min(1000, self.size)
+        later = START + timedelta(days=30)
+        due = timers.due_instance_ids(later, min(1000, self.size))
+        db.session.remove()
         t0 = time.perf_counter()
-        fired = timers.fire_due_timers(at=START + timedelta(days=30), limit=due_count)
-        self.add("timer sweep, due ones fired", f"{time.perf_counter() - t0:.2f} s", f"{fired} due")
+        fired = sum(timers.fire_instance(instance_id, later) for instance_id in due)
+        self.add("timer sweep, due ones fired", f"{time.perf_counter() - t0:.2f} s", f"{fired} due",
+                 f"of {waiting} waiting")
 
         self.storage(sample[1:21])
+        self.add("peak RSS of the web worker", f"{rss:.0f} MB", f"{self.size}+", "VmHWM after the HTTP figures")
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        self.add("peak RSS (this process)", f"{rss_mb:.0f} MB", f"{self.size}")
+        self.add("peak RSS of the bench process", f"{rss_mb:.0f} MB", f"{self.size}",
+                 "loader + sweeps, not a web process")
 
-    def _solve(self, number: str, at: datetime) -> None:
+    def _to_analysis(self, number: str, at: datetime) -> None:
+        """Acknowledge and classify the complaint where that is still open."""
         from app.extensions import db
         from app.services import complaints, tasks
 
+        steps = {"task_acknowledge": {"ack_method": "telefon"},
+                 "task_classify": {"priority": "normal", "category": "connection"}}
+        for spec_name, data in steps.items():
+            ready = [t for t in tasks.ready_tasks_for(complaints.get_by_number(number)) if t.spec_name == spec_name]
+            if ready:
+                tasks.complete_task(ready[0].id, data, actor="bench", at=at)
+                db.session.remove()
+
+    def _solve(self, number: str, at: datetime) -> None:
+        """Analysis and response (the decision e-mail goes out)."""
+        from app.extensions import db
+        from app.services import complaints, tasks
+
+        self._to_analysis(number, at)
         for data in (ANALYSIS, RESPONSE):
             complaint = complaints.get_by_number(number)
             (task,) = [t for t in tasks.ready_tasks_for(complaint) if not t.escalation]
@@ -178,6 +199,7 @@ class Bench:
 
         timings = []
         at = START + timedelta(hours=2)
+        self._to_analysis(number, at)
         for _ in range(21):
             t0 = time.perf_counter()
             self._solve(number, at)

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditEvent, HumanTask
+from app.models import AuditEvent, Complaint, HumanTask
 from app.services import tasks
 from app.services.errors import ConcurrentUpdate, TaskAlreadyCompleted
 
@@ -100,3 +100,32 @@ def test_two_sweeper_processes_fire_each_due_timer_exactly_once(app, _migrated):
         sa.select(HumanTask.complaint_id, sa.func.count()).where(HumanTask.spec_name == "task_ack_escalation")
         .group_by(HumanTask.complaint_id).having(sa.func.count() > 1)).all()
     assert per_complaint == []
+
+
+def test_completing_a_task_while_its_timer_fires_loses_neither(app):
+    from app.services import timers
+
+    complaint = register("faks", at=ist(2026, 11, 25, 10, 0))
+    (ack,) = ready(complaint)
+    db.session.remove()
+    at = ist(2026, 11, 25, 18, 5)  # just past the acknowledgement deadline
+    outcomes = _race(app, [
+        lambda: tasks.complete_task(ack.id, ACK, actor="clerk", at=at).id,
+        lambda: timers.fire_due_timers(at=at),
+    ])
+    completion, _ = outcomes
+    assert isinstance(completion, int | ConcurrentUpdate), completion
+    sweep_won = isinstance(completion, ConcurrentUpdate)
+    if sweep_won:  # the clerk is told to retry, and does
+        tasks.complete_task(ack.id, ACK, actor="clerk", at=ist(2026, 11, 25, 18, 6))
+    assert timers.fire_due_timers(at=ist(2026, 11, 25, 18, 7)) == 0
+
+    db.session.expire_all()
+    rows = db.session.scalars(sa.select(HumanTask).where(HumanTask.complaint_id == complaint.id)).all()
+    states = {r.spec_name: r.state for r in rows}
+    assert states["task_acknowledge"] == "completed"
+    assert states["task_classify"] == "ready"
+    # If the sweep won, the representative got the escalation; if the clerk won, the acknowledgement
+    # was done and there is nothing left to escalate. Either way the breach is on record, once.
+    assert [r.spec_name for r in rows].count("task_ack_escalation") == (1 if sweep_won else 0)
+    assert db.session.get(Complaint, complaint.id).deadline_breached
