@@ -207,3 +207,30 @@ def test_admin_page_finds_exports_and_forgets(app, as_user, staff, attachment_di
     assert unconfirmed.status_code == 422 and refreshed(closed).anonymised_at is None
     admin.post("/admin/kvkk/", data={"email": PERSONAL["customer_email"], "action": "forget", "confirm": "onay"})
     assert refreshed(closed).anonymised_at is not None
+
+
+def test_retention_prunes_rate_limit_attempts_older_than_a_day(app):
+    from app.models import LoginAttempt, LookupAttempt
+
+    db.session.add_all([
+        LoginAttempt(username="ayse", ip="10.0.0.1", at=ist(2026, 11, 20, 10, 0)),
+        LoginAttempt(username="ayse", ip="10.0.0.1", at=ist(2026, 11, 25, 9, 0)),
+        LookupAttempt(scope="ip", key="10.0.0.2", at=ist(2026, 11, 20, 10, 0)),
+    ])
+    db.session.commit()
+    report = retention.run_retention(at=ist(2026, 11, 25, 10, 0))
+    assert report.attempt_rows == 2
+    assert [a.at for a in db.session.scalars(sa.select(LoginAttempt))] == [ist(2026, 11, 25, 9, 0)]
+    assert db.session.scalars(sa.select(LookupAttempt)).all() == []
+    assert "2 sign-in/look-up attempt(s)" in str(report)
+
+
+def test_the_data_subject_export_includes_the_recorded_consent(app, attachment_dir):
+    from app.services import portal
+
+    portal.file_complaint({"customer_name": "Elif Şahin", "customer_email": "elif@example.com.tr",
+                           "preferred_contact": "eposta", "subject": "Fatura", "description": "Çift fatura."},
+                          [], consent=True, language="tr", idempotency_key="consent-1", at=ist(2026, 11, 25, 10, 0))
+    (exported,) = retention.export_subject(email="elif@example.com.tr")["complaints"]
+    assert exported["consent"]["source"] and exported["consent"]["notice_sha256"]
+    assert exported["consent"]["at"].startswith("2026-11-25T07:00")

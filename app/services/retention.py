@@ -2,7 +2,8 @@
 
 Retention per record category (config): closed complaints after RETENTION_YEARS_CLOSED, cancelled
 ones after RETENTION_YEARS_CANCELLED, the personal-data view log after RETENTION_YEARS_VIEW_LOG,
-quarantined mail after RETENTION_DAYS_MAIL_QUARANTINE. Each complaint is anonymised in its own
+quarantined mail after RETENTION_DAYS_MAIL_QUARANTINE, sign-in and status-lookup attempts (user
+names, addresses) after a day — they only serve rate limits of minutes. Each complaint is anonymised in its own
 transaction, so a sweep that stops half-way leaves every complaint either untouched or done and the
 next sweep carries on.
 """
@@ -19,7 +20,16 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..models import Attachment, Complaint, ComplaintNote, OutboxMessage, SurveyResponse
+from ..models import (
+    Attachment,
+    Complaint,
+    ComplaintNote,
+    ConsentRecord,
+    LoginAttempt,
+    LookupAttempt,
+    OutboxMessage,
+    SurveyResponse,
+)
 from . import context, kvkk, lookup, personal_data_log
 
 log = logging.getLogger(__name__)
@@ -35,10 +45,12 @@ class RetentionReport:
     anonymised: list[str] = field(default_factory=list)
     view_log_rows: int = 0
     quarantine_files: int = 0
+    attempt_rows: int = 0
 
     def __str__(self) -> str:
-        return (f"{len(self.anonymised)} complaint(s) anonymised, {self.view_log_rows} view-log row(s) and "
-                f"{self.quarantine_files} quarantined mail file(s) removed")
+        return (f"{len(self.anonymised)} complaint(s) anonymised, {self.view_log_rows} view-log row(s), "
+                f"{self.attempt_rows} sign-in/look-up attempt(s) and {self.quarantine_files} quarantined mail "
+                f"file(s) removed")
 
 
 def expired_complaint_ids(at: datetime, limit: int = 500) -> list[int]:
@@ -63,9 +75,21 @@ def run_retention(at: datetime | None = None, limit: int = 500) -> RetentionRepo
             report.anonymised.append(complaint.registration_number)
     report.view_log_rows = personal_data_log.purge_before(at - _years(current_app.config["RETENTION_YEARS_VIEW_LOG"]))
     report.quarantine_files = _prune_quarantine(at)
+    report.attempt_rows = _prune_attempts(at - ATTEMPT_RETENTION)
     if report.anonymised:
         log.info("retention: %s", ", ".join(report.anonymised))  # registration numbers only
     return report
+
+
+ATTEMPT_RETENTION = timedelta(days=1)
+
+
+def _prune_attempts(before: datetime) -> int:
+    removed = 0
+    for model in (LoginAttempt, LookupAttempt):
+        removed += db.session.execute(sa.delete(model).where(model.at < before)).rowcount or 0
+    db.session.commit()
+    return removed
 
 
 def _prune_quarantine(at: datetime) -> int:
@@ -111,6 +135,7 @@ def export_subject(email: str | None = None, phone: str | None = None) -> dict:
         files = db.session.scalars(sa.select(Attachment).where(Attachment.complaint_id == c.id)).all()
         messages = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.complaint_id == c.id)).all()
         survey = db.session.scalar(sa.select(SurveyResponse).where(SurveyResponse.complaint_id == c.id))
+        consent = db.session.scalar(sa.select(ConsentRecord).where(ConsentRecord.complaint_id == c.id))
         result.append({
             "registration_number": c.registration_number, "status": c.status, "channel": c.channel,
             "received_at": _iso(c.received_at), "closed_at": _iso(c.closed_at),
@@ -124,6 +149,9 @@ def export_subject(email: str | None = None, phone: str | None = None) -> dict:
                              "at": _iso(a.created_at)} for a in files],
             "messages": [{"kind": m.kind, "recipient": m.recipient, "status": m.status, "sent_at": _iso(m.sent_at)}
                          for m in messages],
+            "consent": {"notice_version": consent.notice_version, "notice_sha256": consent.notice_sha256,
+                        "language": consent.language, "source": consent.source,
+                        "at": _iso(consent.consented_at)} if consent else None,
             "survey": {"score": survey.score, "solved": survey.solved, "comment": survey.comment,
                        "at": _iso(survey.answered_at)} if survey else None,
             "history": [{"at": _iso(e.at), "actor": e.actor, "action": e.action}
