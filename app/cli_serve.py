@@ -9,6 +9,9 @@ from __future__ import annotations
 import click
 from gunicorn.app.base import BaseApplication
 
+# The path without its query string: searches (?q=customer name) must not put personal data in logs.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
 
 class _Gunicorn(BaseApplication):
     """Each worker builds its own app after the fork, so no database connection crosses processes."""
@@ -35,4 +38,5 @@ class _Gunicorn(BaseApplication):
 def serve_command(bind: str, workers: int, threads: int, timeout: int) -> None:
     """Serve the web app with gunicorn (timers and outbox run in `complaintflow scheduler`)."""
     _Gunicorn({"bind": bind, "workers": workers, "threads": threads, "timeout": timeout,
-               "worker_class": "gthread", "accesslog": "-", "graceful_timeout": 20}).run()
+               "worker_class": "gthread", "accesslog": "-", "graceful_timeout": 20,
+               "access_log_format": ACCESS_LOG_FORMAT}).run()
