@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import roles_required
@@ -119,7 +120,7 @@ def deploy_draft(draft_id: int):
         return redirect(url_for("modeler.index", draft=draft_id))
     if wants_json:
         return jsonify(deployed=True, version=version.number)
-    flash(f"Sürüm {version.number} yayında: yeni şikâyetler bu sürümle başlar.", "success")
+    flash(_("Sürüm %(n)s yayında: yeni şikâyetler bu sürümle başlar.", n=version.number), "success")
     return redirect(url_for("modeler.version_list"))
 
 
@@ -158,7 +159,7 @@ def deploy_version(number: int):
         abort(400)
     _version_or_404(number)
     versions.deploy_existing(number)
-    flash(f"Sürüm {number} yeniden yayında.", "success")
+    flash(_("Sürüm %(n)s yeniden yayında.", n=number), "success")
     return redirect(url_for("modeler.version_list"))
 
 
