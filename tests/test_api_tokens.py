@@ -63,6 +63,22 @@ def test_bad_names_and_roles_are_refused(app, token):
             api_tokens.create_token(name, roles)
 
 
+def test_each_token_has_its_own_account_and_never_takes_over_a_person(app):
+    from app.services import users
+    from app.services.errors import ValidationFailed
+
+    intake_row, _ = api_tokens.create_token("call-centre", ["intake"])
+    handler_row, _ = api_tokens.create_token("call_centre", ["handler", "representative"])
+    accounts = {db.session.get(User, r.user_id).username: db.session.get(User, r.user_id).roles
+                for r in (intake_row, handler_row)}
+    assert accounts == {"api.call-centre": "intake", "api.call_centre": "handler representative"}
+
+    users.create_user("api.billing", "Bir İnsan", "uzun-bir-parola-2026", ["admin"])
+    with pytest.raises(ValidationFailed, match="already exists"):
+        api_tokens.create_token("billing", ["intake"])
+    assert db.session.scalar(sa.select(User.roles).where(User.username == "api.billing")) == "admin"
+
+
 def test_cli_create_list_revoke(runner, app):
     created = runner.invoke(args=["tokens", "create", "--name", "billing", "--roles", "intake,handler"])
     assert created.exit_code == 0, created.output

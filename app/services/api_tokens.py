@@ -23,7 +23,7 @@ from .errors import NotFound, ValidationFailed
 from .users import ROLES
 
 TOKEN_PREFIX = "cf_"
-_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,59}$")
 # last_used_at is a hint for administrators, not an audit: write it at most once a minute per token.
 _LAST_USED_GRANULARITY = timedelta(minutes=1)
 
@@ -37,7 +37,7 @@ def create_token(name: str, roles: Iterable[str], *, created_by: str = "cli",
     """A new token for integration NAME; returns the row and the secret (shown once)."""
     name = (name or "").strip().lower()
     if not _NAME.match(name):
-        raise ValidationFailed({"name": "letters, digits, '.', '_' and '-' (at most 64)"})
+        raise ValidationFailed({"name": "letters, digits, '.', '_' and '-' (at most 60)"})
     chosen = sorted({r.strip() for r in roles if r and r.strip()})
     unknown = [r for r in chosen if r not in ROLES]
     if not chosen or unknown:
@@ -46,13 +46,15 @@ def create_token(name: str, roles: Iterable[str], *, created_by: str = "cli",
     if db.session.scalar(sa.select(ApiToken.id).where(ApiToken.name == name)) is not None:
         raise ValidationFailed({"name": f"a token named {name} exists (revoke it or pick another name)"})
     at = context.utc(at)
-    username = f"api.{name.replace('-', '_')}"[:64]
-    account = db.session.scalar(sa.select(User).where(User.username == username))
-    if account is None:
-        # "!" is no password hash at all: check_password_hash refuses it, and the account is inactive.
-        account = User(username=username, full_name=f"API: {name}", password_hash="!", active=False, created_at=at)
-        db.session.add(account)
-    account.roles = " ".join(chosen)
+    # One service account per token, named after it exactly: two integrations never share lane rights,
+    # and an existing (human) account is never taken over.
+    username = f"api.{name}"
+    if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
+        raise ValidationFailed({"name": f"the account {username} already exists; pick another token name"})
+    # "!" is no password hash at all: check_password_hash refuses it, and the account is inactive.
+    account = User(username=username, full_name=f"API: {name}", password_hash="!", active=False, created_at=at,
+                   roles=" ".join(chosen))
+    db.session.add(account)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(name=name, token_hash=hash_token(secret), roles=" ".join(chosen), user=account,
                      created_by=created_by, created_at=at)
