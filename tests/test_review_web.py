@@ -146,3 +146,25 @@ def test_diagram_endpoint_serves_the_versions_bpmn(as_user):
     assert response.mimetype == "application/xml"
     assert b"task_analyse" in response.data
     assert as_user("auditor").get("/review/versions/9/diagram.bpmn").status_code == 404
+
+
+def test_csv_download_streams_outside_the_test_apps_context(as_user):
+    """As under gunicorn: the request runs in a thread with no app context pushed around it."""
+    import threading
+
+    register("faks", at=ist(2026, 11, 24, 10, 0))
+    client = as_user("quality_manager")
+    result = {}
+
+    def download():
+        try:
+            response = client.get("/review/export.csv")
+            result["body"] = response.get_data()
+        except Exception as exc:  # noqa: BLE001 - the test reports what went wrong
+            result["error"] = exc
+
+    thread = threading.Thread(target=download)
+    thread.start()
+    thread.join(timeout=60)
+    assert "error" not in result, result.get("error")
+    assert result["body"].decode("utf-8-sig").count("\r\n") == 2

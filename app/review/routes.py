@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -55,7 +55,8 @@ def index():
 @roles_required(*REVIEW_READERS)
 def export():
     query = review.ReviewQuery.from_args(request.args)
-    response = Response(review.export_csv(query), mimetype="text/csv")
+    # Streamed after the view returns: the generator needs the app context kept for it.
+    response = Response(stream_with_context(review.export_csv(query)), mimetype="text/csv")
     response.headers["Content-Disposition"] = "attachment; filename=sikayetler.csv"
     response.headers["Cache-Control"] = "private, no-store"
     return response
