@@ -52,6 +52,8 @@ class Config:
     SCHEDULER_IN_PROCESS = os.environ.get("SCHEDULER_IN_PROCESS", "1") == "1"
 
     REGISTRATION_PREFIX = os.environ.get("REGISTRATION_PREFIX", "SK")
+    # Proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none, e.g. `make run`).
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
 
     # Staff web app: cookies, sign-in lock-out, attachments, language.
     SESSION_COOKIE_HTTPONLY = True

@@ -8,6 +8,8 @@ from flask import Flask, current_app, g, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh as babel_refresh
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import labels
 from .access import has_role
@@ -26,7 +28,9 @@ def select_locale() -> str:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The signed-in user, or nobody once the account is deactivated (revocation takes effect at once)."""
+    user = db.session.get(User, int(user_id)) if user_id.isascii() and user_id.isdigit() else None
+    return user if user is not None and user.active else None
 
 
 def format_instant(value: datetime | None, with_time: bool = True) -> str:
@@ -68,7 +72,21 @@ def _fresh_request_caches() -> None:
     babel_refresh()
 
 
+class _IdConverter(IntegerConverter):
+    """`<int:...>` in a URL: a database id, so anything past 32 bits is simply not found."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_web(app: Flask) -> None:
+    app.url_map.converters["int"] = _IdConverter
+    if app.config.get("PROXY_FIX_HOPS"):
+        # Behind the TLS proxy of the production layout: client address and scheme from its headers,
+        # so rate limits and the view log see customers, not the proxy.
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Devam etmek için giriş yapın.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from werkzeug.routing.converters import NumberConverter
 
 from app.access import ALL_STAFF
 
@@ -29,7 +30,7 @@ def _staff_rules(app):
 
 
 def _request(client, rule):
-    values = {arg: 1 if "int" in type(rule._converters[arg]).__name__.lower() else "SK-2026-000001"
+    values = {arg: 1 if isinstance(rule._converters[arg], NumberConverter) else "SK-2026-000001"
               for arg in rule.arguments}
     url = rule.build(values)[1]
     method = "GET" if "GET" in rule.methods else "POST"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+import sys
+
+from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DataError, StatementError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from ..extensions import db
 from . import bp
@@ -53,6 +56,23 @@ def http_error(error: HTTPException):
 
         return http_problem(error)
     return error_response(error.code or 500)
+
+
+@bp.app_errorhandler(OverflowError)
+@bp.app_errorhandler(DataError)
+@bp.app_errorhandler(StatementError)
+def out_of_range(error):
+    """A number or date in the request past what the database or calendar holds: the input is wrong."""
+    db.session.rollback()
+    if isinstance(error, StatementError) and not isinstance(error, DataError) \
+            and not isinstance(error.orig, OverflowError):
+        current_app.log_exception(sys.exc_info())  # a real fault, not bad input: log it as Flask would
+        return internal_error(error)
+    if _is_api():
+        from ..api.problems import http_problem
+
+        return http_problem(BadRequest("a value in the request is out of range"))
+    return error_response(400)
 
 
 @bp.app_errorhandler(InternalServerError)

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import labels
 from ..formkit import options
@@ -51,6 +51,12 @@ class AttachmentForm(FlaskForm):
     submit = SubmitField(_l("Yükle"))
 
 
+def _plausible_date(form, field) -> None:
+    """Dates at the ends of the calendar overflow time-zone arithmetic; a complaint desk needs neither."""
+    if field.data is not None and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("2000 ile 2100 arasında bir tarih girin."))
+
+
 class SearchForm(FlaskForm):
     class Meta:
         csrf = False
@@ -58,9 +64,9 @@ class SearchForm(FlaskForm):
     q = StringField(_l("Kayıt no, müşteri adı, telefon veya e-posta"), validators=[Optional(), Length(max=100)])
     status = SelectField(_l("Durum"), default="",
                          choices=options([("", _l("Tümü")), *labels.STATUS_LABELS.items()]))
-    date_from = DateField(_l("Başlangıç tarihi"), validators=[Optional()], id="from")
-    date_to = DateField(_l("Bitiş tarihi"), validators=[Optional()], id="to")
-    page = IntegerField(default=1, validators=[Optional()])
+    date_from = DateField(_l("Başlangıç tarihi"), validators=[Optional(), _plausible_date], id="from")
+    date_to = DateField(_l("Bitiş tarihi"), validators=[Optional(), _plausible_date], id="to")
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
     submit = SubmitField(_l("Ara"))
 
 

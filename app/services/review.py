@@ -62,11 +62,12 @@ class ReviewQuery:
         """Build from a request's args (a MultiDict or dict); malformed numbers and dates are ignored."""
         def number(key):
             value = (args.get(key) or "").strip()
-            return int(value) if value.isdigit() else None
+            return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
         def day(key):
             try:
-                return date.fromisoformat((args.get(key) or "").strip())
+                parsed = date.fromisoformat((args.get(key) or "").strip())
+                return parsed if 2000 <= parsed.year <= 2100 else None
             except ValueError:
                 return None
 
