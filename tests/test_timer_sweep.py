@@ -58,3 +58,33 @@ def test_the_scheduler_job_sweeps(app):
     scheduler = build_scheduler(app, blocking=False)
     assert scheduler.get_job("timer-sweep") is not None
     assert sweep_timers(app) == 1  # by the real clock, the 20 November acknowledgement deadline has passed
+
+
+def test_a_complaint_whose_timers_fail_is_retried_later_and_does_not_starve_the_others(app, monkeypatch):
+    from datetime import timedelta
+
+    from app.models import ProcessInstance
+    from app.services import runtime
+
+    broken = register("faks", at=ist(2026, 11, 25, 9, 0))
+    healthy = register("faks", at=ist(2026, 11, 25, 9, 30))
+    real_load = runtime.load
+
+    def load(instance):
+        if instance.id == broken.instance_id:
+            raise RuntimeError("corrupt state")
+        return real_load(instance)
+
+    monkeypatch.setattr(runtime, "load", load)
+    at = ist(2026, 11, 25, 18, 30)
+    assert timers.fire_due_timers(at=at, limit=1) == 1  # the healthy one fires despite the batch of one
+
+    db.session.expire_all()
+    assert db.session.get(ProcessInstance, broken.instance_id).next_timer_at == at + timers.RETRY_DELAY
+    escalations = db.session.scalars(sa.select(HumanTask.complaint_id)
+                                     .where(HumanTask.spec_name == "task_ack_escalation")).all()
+    assert escalations == [healthy.id]
+
+    monkeypatch.setattr(runtime, "load", real_load)  # repaired: the retry fires the real deadline
+    assert timers.fire_due_timers(at=at + timedelta(minutes=6)) == 1
+    assert len(db.session.scalars(sa.select(HumanTask).where(HumanTask.spec_name == "task_ack_escalation")).all()) == 2

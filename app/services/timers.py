@@ -7,7 +7,7 @@ Safe to run in several processes at once: on PostgreSQL a due instance is claime
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -19,6 +19,7 @@ from . import context, runtime
 
 log = logging.getLogger(__name__)
 TIMER_ACTOR = "system:timer"
+RETRY_DELAY = timedelta(minutes=5)
 
 
 def due_instance_ids(at: datetime, limit: int) -> list[int]:
@@ -61,8 +62,25 @@ def fire_instance(instance_id: int, at: datetime) -> bool:
         return False
     except Exception:
         db.session.rollback()
-        log.exception("firing timers of instance %s failed", instance_id)
+        log.exception("firing timers of instance %s failed; retrying in %s", instance_id, RETRY_DELAY)
+        _defer(instance_id, at)
         return False
+
+
+def _defer(instance_id: int, at: datetime) -> None:
+    """Move a failing instance out of the due set for a while, so it cannot starve the others.
+
+    The workflow keeps its real deadline; the sweep tries again after RETRY_DELAY.
+    """
+    try:
+        db.session.execute(
+            sa.update(ProcessInstance)
+            .where(ProcessInstance.id == instance_id, ProcessInstance.next_timer_at < at)
+            .values(next_timer_at=at + RETRY_DELAY)
+        )
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the database itself is failing; the next sweep will see
+        db.session.rollback()
 
 
 def fire_due_timers(at: datetime | None = None, limit: int = 500) -> int:
