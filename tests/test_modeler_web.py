@@ -63,8 +63,10 @@ def test_form_schemas_are_checked(as_user):
     client = as_user("analyst")
     bad = client.post("/modeler/forms/check", json={"name": "x", "schema": {"type": "nonsense"}}).json
     assert "not a valid JSON Schema" in bad["problems"][0]["message"]
-    assert client.post("/modeler/forms/check", json={"name": "x", "schema": {"type": "object"}}).json == {
-        "problems": []}
+    open_form = client.post("/modeler/forms/check", json={"name": "x", "schema": {"type": "object"}}).json
+    assert "additionalProperties" in open_form["problems"][0]["message"]
+    assert client.post("/modeler/forms/check", json={"name": "x", "schema": {
+        "type": "object", "additionalProperties": False}}).json == {"problems": []}
 
 
 def test_deploy_diff_and_migrate_through_the_pages(as_user, app):

@@ -43,6 +43,9 @@ REFUSED = [
      "task_classify", 2),
     ("loses the reopen path", edits.loses_reopen_path, "reopen path is lost", "task_customer_answer", 8),
     ("no deadline timer", _without_deadline_timer, "no deadline timer is armed", "task_analyse", 5),
+    ("form open to any field", lambda b, f: (b, {**f, "analysis": {k: v for k, v in f["analysis"].items()
+                                                                   if k != "additionalProperties"}}),
+     "must set \"additionalProperties\": false", None, None),
 ]
 
 

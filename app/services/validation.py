@@ -54,6 +54,10 @@ def check_forms(forms: dict) -> list[dict]:
             continue
         if schema.get("type", "object") != "object":
             problems.append(problem(f"form {name!r} must describe an object (\"type\": \"object\")"))
+        elif schema.get("additionalProperties") is not False:
+            # Submitted data becomes workflow variables: a form must not let a client set ones it doesn't
+            # show (closed_at, solution_due, reopen_count ...).
+            problems.append(problem(f"form {name!r} must set \"additionalProperties\": false"))
     return problems
 
 
