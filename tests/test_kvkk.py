@@ -234,3 +234,12 @@ def test_the_data_subject_export_includes_the_recorded_consent(app, attachment_d
     (exported,) = retention.export_subject(email="elif@example.com.tr")["complaints"]
     assert exported["consent"]["source"] and exported["consent"]["notice_sha256"]
     assert exported["consent"]["at"].startswith("2026-11-25T07:00")
+
+
+def test_no_note_or_file_can_be_added_to_an_anonymised_complaint(app, attachment_dir):
+    from app.services.errors import ValidationFailed
+
+    complaint = register("telefon", at=ist(2026, 11, 25, 10, 0))
+    kvkk.anonymise_complaint(complaint, reason="test", at=ist(2026, 11, 26, 10, 0))
+    with pytest.raises(ValidationFailed, match="KVKK"):
+        casefile.add_note(complaint.id, "Müşteri Ayşe Yılmaz aradı", actor="uzman")

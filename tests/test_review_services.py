@@ -219,3 +219,16 @@ def test_first_proposal_facts_survive_a_reopen_and_a_late_round_marks_the_breach
     assert complaint.decision_notified_at == ist(2026, 11, 30, 10, 0)
     assert complaint.first_decision_notified_at == ist(2026, 11, 25, 14, 0)
     assert complaint.deadline_breached
+
+
+def test_cancelling_withdraws_mail_not_yet_sent(staff):
+    from app.models import OutboxMessage
+
+    complaint = register("faks", at=RECEIVED)
+    complete(complaint, "task_acknowledge", ACK, ist(2026, 11, 25, 11, 0))
+    admin_actions.cancel(complaint, user=staff["quality_manager"], reason="Mükerrer kayıt",
+                         at=ist(2026, 11, 25, 11, 30))
+    statuses = db.session.scalars(sa.select(OutboxMessage.status)
+                                  .where(OutboxMessage.complaint_id == complaint.id)).all()
+    assert statuses == ["cancelled"]
+    assert json.loads(_last_event(complaint).data_json)["withdrawn_messages"] == 1

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..models import Complaint, HumanTask, ProcessInstance, User
+from ..models import Complaint, HumanTask, OutboxMessage, ProcessInstance, User
 from . import audit, context
 from .errors import ConcurrentUpdate, NotFound, ServiceError, ValidationFailed
 from .inbox import NotAllowed, roles_for_lane
@@ -110,7 +110,13 @@ def cancel(complaint: Complaint, *, user: User, reason: str, at: datetime | None
         cancelled.append(task.name)
     instance.status, instance.updated_at, instance.completed_at, instance.next_timer_at = "cancelled", at, at, None
     complaint.status, complaint.updated_at = "cancelled", at
+    # Mail not yet handed to the server would tell the customer about a procedure that no longer runs.
+    withdrawn = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.complaint_id == complaint.id, OutboxMessage.status == "pending")
+        .values(status="cancelled", last_error="complaint cancelled")
+    ).rowcount or 0
     audit.record(complaint.id, "admin_cancelled", actor=user.username, at=at,
-                 data={"reason": reason, "cancelled_tasks": cancelled})
+                 data={"reason": reason, "cancelled_tasks": cancelled, "withdrawn_messages": withdrawn})
     _commit()
     return complaint

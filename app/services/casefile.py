@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..models import Attachment, ComplaintNote
+from ..models import Attachment, Complaint, ComplaintNote
 from . import audit, context
 from .errors import NotFound, ValidationFailed
 
@@ -104,10 +104,17 @@ def _write(relative: str, content: bytes) -> None:
         raise
 
 
+def _refuse_if_anonymised(complaint_id: int) -> None:
+    """KVKK: personal data erased from a complaint must not come back through a note or a file."""
+    if db.session.scalar(sa.select(Complaint.anonymised_at).where(Complaint.id == complaint_id)) is not None:
+        raise ValidationFailed({"": "Bu şikâyetin kişisel verileri silindi (KVKK); not veya dosya eklenemez."})
+
+
 def store_attachments(complaint_id: int, uploads: list[Upload], *, actor: str,
                       at: datetime | None = None) -> list[Attachment]:
     """Keep checked files with a complaint; a file already kept (same SHA-256) is not stored twice."""
     at = context.utc(at)
+    _refuse_if_anonymised(complaint_id)
     stored = []
     for upload in uploads:
         existing = db.session.scalar(sa.select(Attachment).where(
@@ -158,6 +165,7 @@ def add_note(complaint_id: int, body: str, *, actor: str, at: datetime | None = 
         raise ValidationFailed({"body": "Not boş olamaz."})
     if len(body) > MAX_NOTE_LENGTH:
         raise ValidationFailed({"body": f"En fazla {MAX_NOTE_LENGTH} karakter girilebilir."})
+    _refuse_if_anonymised(complaint_id)
     note = ComplaintNote(complaint_id=complaint_id, author=actor, body=body, created_at=at)
     db.session.add(note)
     db.session.flush()
