@@ -134,3 +134,15 @@ def test_csrf_is_required_when_enabled(app, client):
     response = client.post("/sikayet", data=form_data())
     assert response.status_code == 400
     assert count(Complaint) == 0
+
+
+def test_a_file_that_cannot_be_written_files_no_complaint(app, client, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    app.config["ATTACHMENT_DIR"] = str(blocker / "attachments")
+    data = form_data(attachments=[(io.BytesIO(b"%PDF-1.4\n% fatura\n"), "fatura.pdf")])
+    response = client.post("/sikayet", data=data)
+    assert response.status_code == 422
+    assert "dosya kaydedilemedi" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ConsentRecord)) == 0

@@ -116,3 +116,14 @@ def test_complaint_search_by_number_name_phone_email_status_and_date(as_user):
     page = client.get(f"/complaints/{b.registration_number}").get_data(as_text=True)
     assert "Mehmet Öz" in page and "Alındı bilgisini müşteriye bildir" in page
     assert client.get("/complaints/SK-1999-000009").status_code == 404
+
+
+def test_a_file_that_cannot_be_written_registers_nothing(as_user, app, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    app.config["ATTACHMENT_DIR"] = str(blocker / "attachments")  # cannot be created: writes fail
+    client = as_user("intake")
+    response = _intake(client, channel="posta_kargo", attachments=(io.BytesIO(b"%PDF-1.4\n% mektup\n"), "m.pdf"))
+    assert response.status_code == 422
+    assert "dosya kaydedilemedi" in response.get_data(as_text=True)
+    assert db.session.query(Complaint).count() == 0

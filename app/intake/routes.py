@@ -23,8 +23,10 @@ def new():
         files = [f for f in request.files.getlist(form.attachments.name) if f and f.filename]
         try:
             uploads = [casefile.check_upload(f.filename, f.stream) for f in files]
-            complaint = complaints.register_complaint(form.fields_dict(), actor=current_user.username,
-                                                      idempotency_key=form.idempotency_key.data or None)
+            actor = current_user.username
+            complaint = complaints.register_complaint(
+                form.fields_dict(), actor=actor, idempotency_key=form.idempotency_key.data or None,
+                before_commit=lambda c: casefile.add_attachments(c.id, uploads, actor=actor) if uploads else None)
         except ValidationFailed as exc:
             for name, message in exc.errors.items():
                 field = getattr(form, name, None)
@@ -34,8 +36,6 @@ def new():
                     flash(message, "error")
             status = 422
         else:
-            if uploads:
-                casefile.store_attachments(complaint.id, uploads, actor=current_user.username)
             return redirect(url_for("intake.done", number=complaint.registration_number))
     return render_template("intake/new.html", form=form), status
 

@@ -110,12 +110,16 @@ def _refuse_if_anonymised(complaint_id: int) -> None:
         raise ValidationFailed({"": "Bu şikâyetin kişisel verileri silindi (KVKK); not veya dosya eklenemez."})
 
 
-def store_attachments(complaint_id: int, uploads: list[Upload], *, actor: str,
-                      at: datetime | None = None) -> list[Attachment]:
-    """Keep checked files with a complaint; a file already kept (same SHA-256) is not stored twice."""
+def add_attachments(complaint_id: int, uploads: list[Upload], *, actor: str,
+                    at: datetime | None = None) -> list[Attachment]:
+    """Write checked files and add their rows to the caller's transaction (no commit).
+
+    A file already kept with the complaint (same SHA-256) is not stored twice. If a write fails, the
+    files written by this call are removed and ValidationFailed is raised: the caller rolls back.
+    """
     at = context.utc(at)
     _refuse_if_anonymised(complaint_id)
-    stored = []
+    stored, written = [], []
     for upload in uploads:
         existing = db.session.scalar(sa.select(Attachment).where(
             Attachment.complaint_id == complaint_id, Attachment.sha256 == upload.sha256))
@@ -124,9 +128,12 @@ def store_attachments(complaint_id: int, uploads: list[Upload], *, actor: str,
             continue
         relative = f"{complaint_id}/{upload.sha256}"
         try:
-            _write(relative, upload.content)
+            if not (_root() / relative).exists():
+                _write(relative, upload.content)
+                written.append(relative)
         except OSError as exc:
-            db.session.rollback()
+            for path in written:
+                (_root() / path).unlink(missing_ok=True)
             raise ValidationFailed({"attachments": f"{upload.filename}: dosya kaydedilemedi (disk dolu veya "
                                                    "yazılamıyor); hiçbir dosya eklenmedi."}) from exc
         row = Attachment(complaint_id=complaint_id, original_filename=upload.filename,
@@ -137,6 +144,17 @@ def store_attachments(complaint_id: int, uploads: list[Upload], *, actor: str,
         audit.record(complaint_id, "attachment_added", actor=actor, at=at,
                      data={"attachment_id": row.id, "filename": upload.filename, "sha256": upload.sha256})
         stored.append(row)
+    return stored
+
+
+def store_attachments(complaint_id: int, uploads: list[Upload], *, actor: str,
+                      at: datetime | None = None) -> list[Attachment]:
+    """Keep checked files with an existing complaint, in one transaction of their own."""
+    try:
+        stored = add_attachments(complaint_id, uploads, actor=actor, at=at)
+    except Exception:
+        db.session.rollback()
+        raise
     db.session.commit()
     return stored
 

@@ -38,16 +38,16 @@ def file_complaint(fields: dict, uploads: list[Upload], *, consent: bool, langua
         raise ValidationFailed({"consent": "Şikâyetinizi alabilmemiz için onayınız gereklidir."})
     language = language if language in LANGUAGES else "tr"
 
-    def record_consent(complaint: Complaint) -> None:
+    def record_consent_and_files(complaint: Complaint) -> None:
+        """Consent and attachments commit with the complaint, or none of them does."""
         complaint.language = language
         db.session.add(ConsentRecord(complaint_id=complaint.id, notice_version=NOTICE_VERSION,
                                      notice_sha256=notice_sha256(language), language=language,
                                      source=PORTAL_ACTOR, consented_at=at))
         audit.record(complaint.id, "consent_given", actor=PORTAL_ACTOR, at=at,
                      data={"notice_version": NOTICE_VERSION, "language": language})
+        if uploads:
+            casefile.add_attachments(complaint.id, uploads, actor=PORTAL_ACTOR, at=at)
 
-    complaint = complaints.register_complaint({**fields, "channel": "web"}, actor=PORTAL_ACTOR, at=at,
-                                              idempotency_key=idempotency_key, before_commit=record_consent)
-    if uploads:
-        casefile.store_attachments(complaint.id, uploads, actor=PORTAL_ACTOR, at=at)
-    return complaint
+    return complaints.register_complaint({**fields, "channel": "web"}, actor=PORTAL_ACTOR, at=at,
+                                         idempotency_key=idempotency_key, before_commit=record_consent_and_files)
