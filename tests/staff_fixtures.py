@@ -6,6 +6,7 @@ import functools
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.security import generate_password_hash
@@ -68,6 +69,28 @@ def browser_available() -> tuple[bool, str]:
     if not os.path.exists("/usr/bin/chromium") and not shutil.which("chromium"):
         return False, "Debian Chromium (/usr/bin/chromium) is not installed"
     return True, ""
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@contextmanager
+def chromium_page(base_url: str, *, width: int = 1360, height: int = 900, timeout_ms: int = 15000):
+    """A page in headless Debian Chromium; `page.js_errors` collects uncaught script errors."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(base_url=base_url, viewport={"width": width, "height": height})
+        context.set_default_timeout(timeout_ms)
+        page = context.new_page()
+        page.js_errors = []
+        page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
 
 
 @pytest.fixture

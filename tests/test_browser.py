@@ -9,24 +9,15 @@ import pytest
 from app.extensions import db
 
 from .helpers import ready, refreshed, register
-from .staff_fixtures import PASSWORD
+from .staff_fixtures import PASSWORD, chromium_page
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture
 def page(live_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(base_url=live_server, viewport={"width": 1360, "height": 900})
-        context.set_default_timeout(15000)
-        page = context.new_page()
+    with chromium_page(live_server) as page:
         yield page
-        context.close()
-        browser.close()
 
 
 def sign_in(page, username):

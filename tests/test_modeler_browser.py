@@ -7,32 +7,21 @@ import pytest
 from app.extensions import db
 from app.services import versions
 
-from .staff_fixtures import PASSWORD
+from .staff_fixtures import PASSWORD, chromium_page
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture
 def analyst_page(live_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(base_url=live_server, viewport={"width": 1400, "height": 950})
-        context.set_default_timeout(20000)
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    with chromium_page(live_server, width=1400, height=950, timeout_ms=20000) as page:
         page.goto("/login")
         page.get_by_label("Kullanıcı adı").fill("analist")
         page.get_by_label("Parola").fill(PASSWORD)
         page.get_by_role("button", name="Giriş yap").click()
         page.wait_for_load_state()
         yield page
-        assert errors == [], errors
-        context.close()
-        browser.close()
+        assert page.js_errors == [], page.js_errors
 
 
 def _set_timer(page, expression: str) -> None:

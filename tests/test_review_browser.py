@@ -7,11 +7,9 @@ import os
 import pytest
 
 from .helpers import answer, classify, ist, register, solve
-from .staff_fixtures import PASSWORD
+from .staff_fixtures import PASSWORD, chromium_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("live_version")]
-CHROMIUM = {"executable_path": "/usr/bin/chromium",
-            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]}
 
 
 def _needs_vendor_route(app) -> None:
@@ -25,22 +23,13 @@ def _needs_vendor_route(app) -> None:
 
 @pytest.fixture
 def page(live_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(**CHROMIUM)
-        context = browser.new_context(base_url=live_server)
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    with chromium_page(live_server, width=1280, height=720, timeout_ms=30000) as page:
         page.goto("/login")
         page.fill("input[name=username]", "kalite")
         page.fill("input[name=password]", PASSWORD)
         page.click("main form input[type=submit]")
         page.wait_for_load_state()
-        page.js_errors = errors
         yield page
-        browser.close()
 
 
 def _reopened():
