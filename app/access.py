@@ -39,3 +39,13 @@ def roles_required(*roles: str):
 
 def has_role(*roles: str) -> bool:
     return current_user.is_authenticated and bool(current_user.role_set & set(roles))
+
+
+def get_complaint_or_404(number: str):
+    """The complaint with this registration number, or a 404 page (access is checked by the view's roles)."""
+    from .services import lookup
+
+    complaint = lookup.complaint_by_number(number)
+    if complaint is None:
+        abort(404)
+    return complaint

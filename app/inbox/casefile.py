@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import CASE_READERS, CASE_WRITERS, roles_required
+from ..access import CASE_READERS, CASE_WRITERS, get_complaint_or_404, roles_required
 from ..auth.routes import safe_next
 from ..models import Complaint
 from ..services import casefile, lookup, tasks
@@ -14,13 +14,6 @@ from ..services.errors import NotFound, ValidationFailed
 from ..services.personal_data_log import record_personal_data_view
 from . import bp
 from .forms import AttachmentForm, ClaimForm, NoteForm, SearchForm
-
-
-def get_complaint_or_404(number: str) -> Complaint:
-    complaint = lookup.complaint_by_number(number)
-    if complaint is None:
-        abort(404)
-    return complaint
 
 
 @bp.get("/complaints")

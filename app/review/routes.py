@@ -6,10 +6,10 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import has_role, roles_required
+from ..access import get_complaint_or_404, has_role, roles_required
 from ..formkit import options
 from ..models import Complaint
-from ..services import admin_actions, instance_view, lookup, review, tasks, users
+from ..services import admin_actions, instance_view, review, tasks, users
 from ..services.errors import ConcurrentUpdate, NotFound, ValidationFailed
 from ..services.inbox import NotAllowed, roles_for_lane
 from . import REVIEW_ACTORS, REVIEW_READERS, bp
@@ -32,12 +32,6 @@ def vendor_url(path: str) -> str | None:
             return url_for(rule.endpoint, **{next(iter(rule.arguments)): path})
     return None
 
-
-def get_complaint_or_404(number: str) -> Complaint:
-    complaint = lookup.complaint_by_number(number)
-    if complaint is None:
-        abort(404)
-    return complaint
 
 
 @bp.get("/")
