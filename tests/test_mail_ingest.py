@@ -183,3 +183,23 @@ def test_the_cli_reads_one_message_on_stdin(runner):
     result = runner.invoke(args=["mail", "ingest"], input=eml("plain.eml"))
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "created SK-2026-000001"
+
+
+@pytest.mark.parametrize(("results", "decides"), [
+    (None, False),                                                     # no verdict from our MTA
+    ("mx.example.com.tr; spf=pass; dkim=fail; dmarc=fail", False),     # forged From
+    ("mx.attacker.example; dmarc=pass", False),                        # someone else's verdict
+    ("mx.example.com.tr; spf=pass smtp.mailfrom=example.com.tr; dkim=pass header.d=example.com.tr; "
+     "dmarc=pass header.from=example.com.tr", True),
+])
+def test_with_a_trusted_mta_only_an_authenticated_reply_decides(app, results, decides):
+    app.config["MAIL_TRUSTED_AUTHSERV_ID"] = "mx.example.com.tr"
+    complaint = _waiting_for_answer()
+    raw = eml("reply_accept.eml")
+    if results:
+        raw = f"Authentication-Results: {results}\r\n".encode() + raw
+    result = mail_ingest.ingest_bytes(raw, at=ist(2026, 11, 26, 9, 20))
+    assert result.outcome == ("answered" if decides else "appended")
+    assert refreshed(complaint).status == ("closed" if decides else "open")
+    (message,) = events(refreshed(complaint), "customer_message")
+    assert message["sender_authenticated"] is decides

@@ -144,6 +144,22 @@ def _already_recorded(complaint: Complaint, message_id: str | None) -> bool:
     ) is not None
 
 
+def sender_authenticated(mail: InboundMail) -> bool:
+    """May a reply's From be believed? Only our own MTA's verdict counts (MAIL_TRUSTED_AUTHSERV_ID).
+
+    A From header alone can be forged; with the setting, a reply decides a complaint only when our
+    MTA's Authentication-Results says DMARC (or DKIM) passed. Without it every sender is believed.
+    """
+    trusted = current_app.config.get("MAIL_TRUSTED_AUTHSERV_ID")
+    if not trusted:
+        return True
+    for header in mail.authentication_results:
+        authserv_id, _, results = header.partition(";")
+        if authserv_id.strip().casefold() == trusted.casefold() and re.search(r"\b(dmarc|dkim)=pass\b", results):
+            return True
+    return False
+
+
 def _append_reply(complaint: Complaint, mail: InboundMail, raw: bytes, *, source: str,
                   at: datetime) -> IngestResult:
     number = complaint.registration_number
@@ -151,14 +167,15 @@ def _append_reply(complaint: Complaint, mail: InboundMail, raw: bytes, *, source
         return IngestResult("duplicate", number)
     text = reply_text(mail.text)
     sender_matches = (complaint.customer_email or "").casefold() == mail.from_address.casefold()
+    authenticated = sender_authenticated(mail)
     audit.record(complaint.id, "customer_message", actor=MAIL_ACTOR, at=at, data={
         "from": mail.from_address, "subject": mail.subject[:200], "message_id": mail.message_id,
-        "text": text[:MAX_DESCRIPTION], "sender_matches": sender_matches,
+        "text": text[:MAX_DESCRIPTION], "sender_matches": sender_matches, "sender_authenticated": authenticated,
     })
     db.session.commit()
     _keep_attachments(complaint, mail.attachments, raw, source=source, at=at)
 
-    verdict = answer_in(text) if sender_matches else None
+    verdict = answer_in(text) if sender_matches and authenticated else None
     if verdict is None or links.ready_answer_task(complaint) is None:
         return IngestResult("appended", number)
     try:

@@ -56,6 +56,8 @@ class InboundMail:
     text: str
     language: str
     attachments: list[MailPart] = field(default_factory=list)
+    # Authentication-Results headers as our MTA added them (RFC 8601), for trusting a reply's sender.
+    authentication_results: list[str] = field(default_factory=list)
 
 
 class _TextOfHtml(HTMLParser):
@@ -157,6 +159,7 @@ def parse(raw: bytes) -> InboundMail:
         subject=" ".join(str(msg.get("Subject", "")).split()),
         message_id=str(msg["Message-ID"]).strip() if msg["Message-ID"] else None,
         thread_headers=" ".join(str(msg.get(h, "")) for h in ("In-Reply-To", "References")),
+        authentication_results=[" ".join(str(v).split()) for v in msg.get_all("Authentication-Results", [])],
         text=text,
         language=language,
         attachments=_attachments(msg),
