@@ -57,6 +57,21 @@ def database_url(tmp_path_factory):
     yield url
 
 
+# The instant every test runs at unless it moves the clock itself: the day after the default
+# registration instant of `helpers.register`, so nothing a test does depends on today's date.
+PINNED_NOW = ist(2026, 11, 25, 11, 0)
+
+
+@pytest.fixture(autouse=True)
+def desk_clock():
+    """Pin the desk clock for the whole process (web requests in server threads included)."""
+    from app import clock
+
+    clock.pin(PINNED_NOW)
+    yield clock
+    clock.pin(None)
+
+
 def _make_app(database_url: str):
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = database_url

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import uuid4
 
+from app import clock
 from app.services import links, lookup
 
 from .helpers import ACK, ANALYSIS, RESPONSE, complete, refreshed
@@ -14,7 +15,7 @@ NUMBER = re.compile(r"SK-\d{4}-\d{6}")
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def form_data(**overrides) -> dict:

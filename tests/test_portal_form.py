@@ -146,3 +146,13 @@ def test_a_file_that_cannot_be_written_files_no_complaint(app, client, tmp_path)
     assert "dosya kaydedilemedi" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ConsentRecord)) == 0
+
+
+def test_a_web_request_reads_the_desk_clock_not_the_wall(client, desk_clock):
+    """Registration through the web takes its instant (and so its number's year) from the one clock."""
+    from .helpers import ist
+
+    desk_clock.pin(ist(2031, 3, 4, 10, 0))
+    complaint, _ = file_over_http(client)
+    assert complaint.registration_number.startswith("SK-2031-")
+    assert complaint.received_at == ist(2031, 3, 4, 10, 0)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
+from app import clock
 from app.extensions import db
 from app.models import AuditEvent, HumanTask
 from app.services import inbox
@@ -38,7 +39,7 @@ def test_overdue_rows_are_marked_with_text_not_only_colour(as_user):
 
 
 def test_filters_overdue_today_channel_and_priority(app, as_user, staff):
-    now = datetime.now(UTC)
+    now = clock.now()
     old = register("faks", at=now - timedelta(days=30), customer_name="Eski Faks")
     fresh = register("eposta", at=now, customer_name="Yeni Eposta")
     client = as_user("intake")

@@ -1,47 +1,28 @@
-"""The engine clock: SpiffWorkflow asks `datetime.now()` whether a timer is due; we answer.
+"""The engine side of the desk clock: SpiffWorkflow asks `datetime.now()` whether a timer is due.
 
-Timers must be fired "as of" an instant (the sweep, tests with a controlled clock, a replay), so
-the timer module's `datetime` is replaced by one whose `now()` reads a context variable. Outside
-`frozen(...)` it is the real clock.
+The timer module's `datetime` is replaced by one whose `now()` answers from `app.clock`, so timers
+fire "as of" the instant a sweep, a replay or a test gives.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 
-_current: ContextVar[datetime | None] = ContextVar("engine_now", default=None)
+from .. import clock as _desk_clock
+from ..clock import frozen, now, pin, pinned
+
+__all__ = ["frozen", "now", "pin", "pinned"]
 
 
 class _EngineDatetime(datetime):
     @classmethod
     def now(cls, tz=None):
-        fixed = _current.get()
-        if fixed is None:
+        if not _desk_clock.is_moved():
             return datetime.now(tz)
+        fixed = _desk_clock.now()
         return fixed.astimezone(tz) if tz is not None else fixed.astimezone().replace(tzinfo=None)
 
 
 _timer_module.datetime = _EngineDatetime
-
-
-def now() -> datetime:
-    """The engine's current instant (aware, UTC)."""
-    fixed = _current.get()
-    return fixed if fixed is not None else datetime.now(UTC)
-
-
-@contextmanager
-def frozen(at: datetime | None) -> Iterator[None]:
-    """Run engine steps as if the time were `at` (None: the real clock)."""
-    if at is not None and at.tzinfo is None:
-        raise ValueError("the engine clock needs an aware datetime")
-    token = _current.set(at.astimezone(UTC) if at is not None else None)
-    try:
-        yield
-    finally:
-        _current.reset(token)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import current_app, render_template, request
 from flask_babel import force_locale
 
+from .. import clock
 from ..access import roles_required
 from ..services import figures, instance_view
 from ..services.figures import Scope
@@ -22,7 +23,7 @@ def _day(value: str | None) -> date | None:
 
 def scope_from_request() -> Scope:
     """?from=&to= (to exclusive), default: the current month in the business time zone."""
-    today = datetime.now(current_app.extensions["complaintflow"].calendar.tz).date()
+    today = clock.now().astimezone(current_app.extensions["complaintflow"].calendar.tz).date()
     start = _day(request.args.get("from")) or today.replace(day=1)
     end = _day(request.args.get("to")) or (start.replace(day=28) + timedelta(days=4)).replace(day=1)
     if end <= start:

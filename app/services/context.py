@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import current_app
 
+from .. import clock
 from ..calendar import BusinessCalendar
 from ..engine import Engine
 from ..extensions import db
@@ -47,7 +48,7 @@ def runtime() -> DeskRuntime:
 def utc(at: datetime | None) -> datetime:
     """The instant a use case runs at: given (tests, replays, `--now`) or the real clock."""
     if at is None:
-        return datetime.now(UTC)
+        return clock.now()
     if at.tzinfo is None:
         raise ValueError("an aware datetime is required")
     return at.astimezone(UTC)
