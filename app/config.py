@@ -51,6 +51,15 @@ class Config:
     TIMER_SWEEP_BATCH = int(os.environ.get("TIMER_SWEEP_BATCH", "200"))
     SCHEDULER_IN_PROCESS = os.environ.get("SCHEDULER_IN_PROCESS", "1") == "1"
 
+    # Diagram code (scripts, conditions, timer expressions): the bound of one run at run time, and of the
+    # deploy gate's scenarios, which run in a separate process (app.engine.isolation).
+    SCRIPT_TIME_LIMIT_SECONDS = float(os.environ.get("SCRIPT_TIME_LIMIT_SECONDS", "1"))
+    SCRIPT_MEMORY_LIMIT_MB = int(os.environ.get("SCRIPT_MEMORY_LIMIT_MB", "256"))
+    GATE_TIME_LIMIT_SECONDS = float(os.environ.get("GATE_TIME_LIMIT_SECONDS", "60"))
+    GATE_MEMORY_LIMIT_MB = int(os.environ.get("GATE_MEMORY_LIMIT_MB", "512"))
+    # A deadline further than this many business days from the step that arms it is refused by the gate.
+    DEADLINE_HORIZON_BUSINESS_DAYS = int(os.environ.get("DEADLINE_HORIZON_BUSINESS_DAYS", "30"))
+
     REGISTRATION_PREFIX = os.environ.get("REGISTRATION_PREFIX", "SK")
     # Proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none, e.g. `make run`).
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))

@@ -152,6 +152,10 @@ class Complaint(db.Model):
     first_decision_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Any acknowledgement or solution deadline missed, ever (the review list's "ever breached").
     deadline_breached: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), index=True)
+    # Set when diagram code failed or was stopped on this complaint (the step was not saved): the
+    # representative sees it until a later step succeeds.
+    attention_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    attention_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # KVKK: when the personal data and free text were removed (retention or a data-subject request).
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

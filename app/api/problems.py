@@ -16,6 +16,7 @@ from ..extensions import db
 from ..services.errors import (
     ConcurrentUpdate,
     NotFound,
+    ProcedureFailed,
     StaleData,
     TaskAlreadyCompleted,
     TaskClaimedByOther,
@@ -127,6 +128,16 @@ def _concurrent(exc: ConcurrentUpdate):
 def _unavailable(exc: Unavailable):
     return render(ApiProblem(503, "Service Unavailable", str(exc), type_="/api#unavailable",
                              headers={"Retry-After": RETRY_AFTER_SECONDS}))
+
+
+def procedure_problem(exc: ProcedureFailed):
+    return render(ApiProblem(422, "Procedure failed", f"the step was not saved: {exc}", type_="/api#procedure-failed",
+                             extra={"element": exc.element, "kind": exc.kind}))
+
+
+@bp.errorhandler(ProcedureFailed)
+def _procedure_failed(exc: ProcedureFailed):
+    return procedure_problem(exc)
 
 
 @bp.errorhandler(OperationalError)

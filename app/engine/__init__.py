@@ -1,7 +1,8 @@
 """The workflow engine: the only package that imports SpiffWorkflow."""
 
 from .conformance import check_conformance, user_tasks
-from .runner import Engine, HumanTaskView, TaskNotReady, WorkflowRun
+from .runner import Engine, HumanTaskView, ProcedureFailure, TaskNotReady, WorkflowRun
+from .sandbox import Limits as ScriptLimits
 from .specs import (
     MAX_BPMN_BYTES,
     SPEC_CACHE,
@@ -25,8 +26,10 @@ __all__ = [
     "Engine",
     "HumanTaskView",
     "ProcessBundle",
+    "ProcedureFailure",
     "ProcessDefinitionError",
     "SPEC_CACHE",
+    "ScriptLimits",
     "TaskNotReady",
     "WorkflowRun",
     "bundle_to_json",

@@ -20,7 +20,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.util.task import TaskState
 
 from . import formdata
-from .runner import Engine, HumanTaskView, WorkflowRun
+from .runner import Engine, HumanTaskView, ProcedureFailure, WorkflowRun
 from .specs import ProcessBundle
 
 REQUIRED_STAGES = (2, 3, 5, 6, 7, 8)
@@ -42,14 +42,28 @@ class Scenario:
     miss_deadline: bool = False
 
 
-SCENARIOS = (
-    *(Scenario(f"priority={p}, accepted", p) for p in PRIORITIES),
-    Scenario("priority=normal, deadline missed, accepted", "normal", miss_deadline=True),
-    Scenario("priority=high, rejected once", "high", rejections=1),
-    Scenario("priority=low, rejected 4 times", "low", rejections=4),
-    Scenario("priority=normal, channel=telefon, decision by phone", "normal", channel="telefon",
-             preferred_contact="telefon"),
-)
+# Rejections "past the reopen limit": the limit the diagram sets at registration, plus one.
+PAST_THE_LIMIT = -1
+DEFAULT_CHANNELS = ("faks", "telefon")
+CONTACTS = ("eposta", "telefon")
+
+
+def scenarios(channels=DEFAULT_CHANNELS) -> tuple[Scenario, ...]:
+    """Every intake channel with each way of telling the decision, each priority, a missed deadline,
+    acceptance, rejection, and rejections past the reopen limit: a branch no scenario takes is a
+    branch the gate cannot vouch for."""
+    found = [Scenario(f"channel={c}, decision by {contact}, accepted", "normal", channel=c, preferred_contact=contact)
+             for c in channels for contact in CONTACTS]
+    found += [Scenario(f"priority={p}, accepted", p) for p in PRIORITIES if p != "normal"]
+    found += [
+        Scenario("priority=normal, deadline missed, accepted", "normal", miss_deadline=True),
+        Scenario("priority=high, rejected once", "high", rejections=1),
+        Scenario("priority=low, rejected past the reopen limit", "low", rejections=PAST_THE_LIMIT),
+        Scenario("priority=normal, decision by phone, rejected once", "normal", channel="telefon",
+                 preferred_contact="telefon", rejections=1),
+    ]
+    return tuple(found)
+
 
 
 def problem(message: str, element: str | None = None, stage: int | None = None, path: str | None = None) -> dict:
@@ -57,6 +71,8 @@ def problem(message: str, element: str | None = None, stage: int | None = None, 
 
 
 def _element_of(exc: Exception) -> str | None:
+    if isinstance(exc, ProcedureFailure):
+        return exc.element
     spec = getattr(exc, "task_spec", None)
     return getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
 
@@ -90,6 +106,7 @@ class _Simulation:
     bundle: ProcessBundle
     forms: dict
     scenario: Scenario
+    horizon_days: int = 30
     problems: list = field(default_factory=list)
     trace: list = field(default_factory=list)  # (stage, element id) in the order elements ran
     rejected_at: list = field(default_factory=list)  # trace length after each rejection
@@ -99,6 +116,8 @@ class _Simulation:
     _deadline_checked: set = field(default_factory=set)
     _priority_set: bool = False
     _missed: bool = False
+    _timers_checked: set = field(default_factory=set)
+    _rejections: int = 0
 
     def fail(self, message, element=None, stage=None):
         self.problems.append(problem(message, element, stage, self.scenario.label))
@@ -110,6 +129,10 @@ class _Simulation:
             self.run = self.engine.start(self.bundle, seed, at=self.at)
         except Exception as exc:  # noqa: BLE001 - analysts' scripts can fail in any way
             return self.fail(f"the procedure fails at its start: {exc}", _element_of(exc))
+        self._rejections = self.scenario.rejections
+        if self._rejections == PAST_THE_LIMIT:
+            limit = self.run.data_snapshot().get("reopen_limit")
+            self._rejections = (limit if isinstance(limit, int) and 0 <= limit < 20 else 3) + 1
         self._record()
         for _ in range(MAX_STEPS):
             if self.run.is_completed:
@@ -167,7 +190,7 @@ class _Simulation:
         for name, sub in (schema.get("properties") or {}).items():
             choices = formdata.options(sub) if isinstance(sub, dict) else []
             if {"accepted", "rejected"} <= set(choices):
-                rejecting = len(self.rejected_at) < self.scenario.rejections
+                rejecting = len(self.rejected_at) < self._rejections
                 overrides[name] = "rejected" if rejecting else "accepted"
             elif name == "priority" and self.scenario.priority in choices:
                 overrides[name] = self.scenario.priority
@@ -212,6 +235,17 @@ class _Simulation:
         for element, value in _waiting_timers(self.run):
             if value is not None and not _has_offset(value) and not str(value).upper().startswith(("P", "R")):
                 self.fail(f"timer yields {value!r}, not an ISO 8601 date-time with a UTC offset", element)
+            elif _has_offset(value) and (element, value) not in self._timers_checked:
+                self._timers_checked.add((element, value))
+                self._check_horizon(element, datetime.fromisoformat(value))
+
+    def _check_horizon(self, element: str, due: datetime) -> None:
+        """A deadline beyond the horizon is a typo or a hostile diagram, never an ISO 10002 deadline."""
+        latest = self.engine.calendar.add_business_days(self.at, self.horizon_days)
+        if due > latest:
+            self.fail(f"timer is due {due.isoformat()}, more than {self.horizon_days} business days after the "
+                      f"step that armed it ({self.at.isoformat()}); the deadline horizon is {self.horizon_days} "
+                      "business days", element)
 
     def _check_trace(self) -> None:
         stages = [(s, e) for s, e in self.trace if s is not None]
@@ -228,7 +262,7 @@ class _Simulation:
             self.fail(f"the complaint is closed but {how} stage {missing} ({STAGE_NAMES[missing]})"
                       + (f" after stage {after} ({STAGE_NAMES[after]})" if after else "")
                       + (f"; {jumped} runs without it" if jumped else ""), jumped, missing)
-        if self.scenario.rejections and not self.rejected_at:
+        if self._rejections and not self.rejected_at:
             self.fail("the customer cannot reject the solution: no task offers 'accepted' / 'rejected' "
                       "before closure", None, 8)
         for index, element in self.rejected_at:
@@ -273,11 +307,12 @@ def _sample_data(run: WorkflowRun | None) -> dict:
     return merged
 
 
-def check_conformance(engine: Engine, bundle: ProcessBundle, forms: dict) -> list[dict]:
+def check_conformance(engine: Engine, bundle: ProcessBundle, forms: dict, *, channels=DEFAULT_CHANNELS,
+                      horizon_days: int = 30) -> list[dict]:
     """Run every scenario; problems name the stage, the path and the element where possible."""
     problems, sample = [], {}
-    for scenario in SCENARIOS:
-        simulation = _Simulation(engine, bundle, forms, scenario)
+    for scenario in scenarios(channels):
+        simulation = _Simulation(engine, bundle, forms, scenario, horizon_days)
         simulation.execute()
         problems.extend(simulation.problems)
         if not sample:

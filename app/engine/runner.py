@@ -12,18 +12,68 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from ..calendar import BusinessCalendar
-from . import clock, scripting
+from . import clock, sandbox, scripting
 from .serialization import dump_state, load_state
 from .specs import ProcessBundle
 
 TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 
 
+# Engine steps (scripts, gateways, events) one action may run before it is stopped: a diagram that
+# loops without ever waiting for a person or a timer would otherwise hold its worker for good.
+STEP_BUDGET = 2_000
+
+
 class TaskNotReady(Exception):
     """The task is not (or no longer) waiting for a person."""
+
+
+class ProcedureFailure(Exception):
+    """Diagram code failed or was stopped while the procedure ran; nothing of the step is kept.
+
+    `kind`: 'timeout', 'too_large', 'refused' (the sandbox stopped it), 'loop' (step budget spent) or
+    'error' (an ordinary error in the diagram's code or data). `element` is the BPMN id, `name` its label.
+    """
+
+    def __init__(self, kind: str, element: str | None, name: str | None, detail: str):
+        self.kind, self.element, self.name, self.detail = kind, element, name, detail
+        where = f"{name} ({element})" if name and name != element else (element or "the diagram")
+        super().__init__(f"{where}: {detail}")
+
+
+def _failure_from(exc: Exception) -> ProcedureFailure:
+    cause = exc
+    while cause is not None and not isinstance(cause, sandbox.DiagramCodeError):
+        cause = getattr(cause, "exception", None) or cause.__cause__ or cause.__context__
+    spec = getattr(getattr(exc, "task", None), "task_spec", None) or getattr(exc, "task_spec", None)
+    element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+    name = getattr(spec, "bpmn_name", None)
+    if isinstance(cause, sandbox.ScriptTimeout):
+        return ProcedureFailure("timeout", element, name, f"the script {cause}")
+    if isinstance(cause, sandbox.ScriptTooLarge):
+        return ProcedureFailure("too_large", element, name, f"the script stopped: {cause}")
+    if isinstance(cause, sandbox.ScriptRefused):
+        return ProcedureFailure("refused", element, name, f"the script is not allowed: {cause}")
+    original = getattr(exc, "exception", None)
+    detail = f"{type(original).__name__}: {original}" if original is not None else str(exc)
+    return ProcedureFailure("error", element, name, detail)
+
+
+class _StepBudget:
+    def __init__(self, budget: int):
+        self.left = budget
+
+    def __call__(self, task) -> None:
+        self.left -= 1
+        if self.left < 0:
+            spec = task.task_spec
+            raise ProcedureFailure("loop", spec.bpmn_id or spec.name, spec.bpmn_name,
+                                   f"the procedure ran {STEP_BUDGET} steps without waiting for anyone; "
+                                   "it loops without a user task or timer")
 
 
 @dataclass(frozen=True)
@@ -64,13 +114,19 @@ class WorkflowRun:
         self._started = time.time()
 
     def _drive(self, at: datetime | None, action) -> None:
+        """Run `action` and every engine step it makes possible; diagram failures become ProcedureFailure."""
         effects, token = scripting.collect_effects()
+        budget = _StepBudget(STEP_BUDGET)
         try:
             with clock.frozen(at):
                 action()
-                self.workflow.do_engine_steps()
+                self.workflow.do_engine_steps(will_complete_task=budget)
                 self.workflow.refresh_timers()
-                self.workflow.do_engine_steps()
+                self.workflow.do_engine_steps(will_complete_task=budget)
+        except ProcedureFailure:
+            raise
+        except (SpiffWorkflowException, sandbox.DiagramCodeError) as exc:
+            raise _failure_from(exc) from exc
         finally:
             scripting.stop_collecting(token)
         self.effects.extend(effects)
@@ -222,9 +278,10 @@ class WorkflowRun:
 class Engine:
     """The workflow engine configured for this desk (script environment with its business calendar)."""
 
-    def __init__(self, calendar: BusinessCalendar):
+    def __init__(self, calendar: BusinessCalendar, limits: sandbox.Limits | None = None):
         self.calendar = calendar
-        self.script_engine = scripting.build_script_engine(calendar)
+        self.limits = limits or sandbox.Limits()
+        self.script_engine = scripting.build_script_engine(calendar, self.limits)
 
     def start(self, bundle: ProcessBundle, data: dict, at: datetime | None = None) -> WorkflowRun:
         workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=self.script_engine)

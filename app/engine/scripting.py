@@ -13,7 +13,7 @@ from datetime import datetime
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
 from ..calendar import BusinessCalendar
-from . import clock
+from . import clock, sandbox
 
 _running_context: ContextVar[dict | None] = ContextVar("script_context", default=None)
 _effects: ContextVar[list | None] = ContextVar("script_effects", default=None)
@@ -29,17 +29,38 @@ def _as_datetime(value) -> datetime:
 
 
 class _Environment(TaskDataEnvironment):
-    """Remembers which task's data a script is running on, so `send_message` can snapshot it."""
+    """Runs diagram code in the sandbox, and remembers which task's data a script is running on (so
+    `send_message` can snapshot it)."""
+
+    def __init__(self, functions: dict, limits: sandbox.Limits):
+        super().__init__(functions)
+        self.limits = limits
+        self._namespace = sandbox.restricted_globals(functions)
+
+    def evaluate(self, expression, context, external_context=None):
+        code = sandbox.compile_diagram_code(expression.strip(), "eval")
+        namespace = dict(self._namespace)
+        namespace.update(external_context or {})
+        namespace.update(context)
+        return sandbox.run_bounded(code, namespace, self.limits, evaluate=True)
 
     def execute(self, script, context, external_context=None):
+        self.check_for_overwrite(context, external_context or {})
+        code = sandbox.compile_diagram_code(script, "exec")
         token = _running_context.set(context)
+        context.update(self._namespace)
+        context.update(external_context or {})
         try:
-            return super().execute(script, context, external_context)
+            sandbox.run_bounded(code, context, self.limits, evaluate=False)
         finally:
             _running_context.reset(token)
+            self._remove_globals_and_functions_from_context(context, external_context)
+            for name in sandbox.GUARD_NAMES:
+                context.pop(name, None)
+        return True
 
 
-def build_script_engine(calendar: BusinessCalendar) -> PythonScriptEngine:
+def build_script_engine(calendar: BusinessCalendar, limits: sandbox.Limits | None = None) -> PythonScriptEngine:
     def add_business_days(start, days) -> str:
         """Deadline after `days` business days of hours from `start` (ISO string in, ISO string out)."""
         return calendar.add_business_days(_as_datetime(start), days).isoformat()
@@ -62,11 +83,12 @@ def build_script_engine(calendar: BusinessCalendar) -> PythonScriptEngine:
 
     environment = _Environment(
         {
-            "add_business_days": add_business_days,
-            "acknowledgement_deadline": acknowledgement_deadline,
-            "now": now,
-            "send_message": send_message,
-        }
+            "add_business_days": sandbox.desk_function(add_business_days),
+            "acknowledgement_deadline": sandbox.desk_function(acknowledgement_deadline),
+            "now": sandbox.desk_function(now),
+            "send_message": sandbox.desk_function(send_message),
+        },
+        limits or sandbox.Limits(),
     )
     return PythonScriptEngine(environment=environment)
 

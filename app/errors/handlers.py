@@ -11,6 +11,7 @@ from sqlalchemy.exc import DataError, StatementError
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from ..extensions import db
+from ..services.errors import ProcedureFailed
 from . import bp
 
 
@@ -73,6 +74,18 @@ def out_of_range(error):
 
         return http_problem(BadRequest("a value in the request is out of range"))
     return error_response(400)
+
+
+@bp.app_errorhandler(ProcedureFailed)
+def procedure_failed(error: ProcedureFailed):
+    """Diagram code failed (nothing was saved): say so plainly instead of a 500."""
+    db.session.rollback()
+    if _is_api():
+        from ..api.problems import procedure_problem
+
+        return procedure_problem(error)
+    return error_response(503, _("İşlem şu anda tamamlanamadı: süreç diyagramındaki bir adım hata verdi. Hiçbir "
+                                 "şey kaydedilmedi; lütfen daha sonra tekrar deneyin."))
 
 
 @bp.app_errorhandler(InternalServerError)

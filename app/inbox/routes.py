@@ -35,8 +35,9 @@ def index():
                 (u.username, u.full_name) for u in users.users_with_any_role(inbox.roles_for_lane(row.task.lane)))
             assign_forms[row.task.id] = assign_form
     args = {k: v for k, v in request.args.items() if k != "page"}
+    attention = inbox.needing_attention() if inbox.can_see_all(current_user) else []
     return render_template("inbox/index.html", form=form, page=page, query=query, claim_form=ClaimForm(),
-                           assign_forms=assign_forms, page_args=args)
+                           assign_forms=assign_forms, page_args=args, attention=attention)
 
 
 def _back() -> str:

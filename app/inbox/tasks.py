@@ -14,6 +14,7 @@ from ..services import casefile, inbox, lookup, tasks
 from ..services.errors import (
     ConcurrentUpdate,
     NotFound,
+    ProcedureFailed,
     StaleData,
     TaskAlreadyCompleted,
     TaskClaimedByOther,
@@ -86,6 +87,12 @@ def complete(task_id: int):
                        message=_("Formda düzeltilmesi gereken alanlar var."))
     except TaskAlreadyCompleted as exc:
         return _closed_page(task, 409, by=exc.by, at=exc.at)
+    except ProcedureFailed as exc:
+        db.session.expire_all()
+        return _render(task, values=values, status=422, message=_(
+            "Bu adım kaydedilmedi: süreç diyagramındaki “%(element)s” adımı hata verdi (%(detail)s). Girdiğiniz "
+            "bilgiler aşağıda duruyor; şikâyet yönetim temsilcisine bildirildi.",
+            element=exc.name or exc.element or "?", detail=exc.detail))
     except TaskClaimedByOther as exc:
         return _closed_page(task, 409, by=exc.by, at=exc.at, claimed=True)
     except StaleData:

@@ -9,10 +9,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from ..engine import ProcedureFailure
 from ..extensions import db
 from ..models import Complaint, ProcessInstance, RegistrationCounter
 from . import audit, context, runtime, versions
-from .errors import NotFound, ValidationFailed
+from .errors import NotFound, ProcedureFailed, ValidationFailed
 
 # Channels of the seed procedure, plus the public web form.
 CHANNELS = ("telefon", "faks", "eposta", "posta_kargo", "yuz_yuze", "anket", "web")
@@ -130,6 +131,9 @@ def register_complaint(fields: dict, *, actor: str, at: datetime | None = None,
         if before_commit is not None:
             before_commit(complaint)
         db.session.commit()
+    except ProcedureFailure as exc:
+        db.session.rollback()
+        raise ProcedureFailed(exc.kind, exc.element, exc.name, exc.detail) from exc
     except IntegrityError:
         db.session.rollback()
         if idempotency_key:

@@ -10,7 +10,7 @@ from flask import current_app
 
 from .. import clock
 from ..calendar import BusinessCalendar
-from ..engine import Engine
+from ..engine import Engine, ScriptLimits
 from ..extensions import db
 from ..models import DayOff
 
@@ -27,7 +27,7 @@ class DeskRuntime:
             day_end=config["BUSINESS_DAY_END"],
             half_day_end=config["BUSINESS_HALF_DAY_END"],
         )
-        self.engine = Engine(self.calendar)
+        self.engine = Engine(self.calendar, script_limits(config))
         self.registration_prefix = config["REGISTRATION_PREFIX"]
         self._days_off_loaded_at = 0.0
 
@@ -37,6 +37,11 @@ class DeskRuntime:
         days = db.session.scalars(sa.select(DayOff.day)).all()
         self.calendar.set_extra_days_off(days)
         self._days_off_loaded_at = time.monotonic()
+
+
+def script_limits(config) -> ScriptLimits:
+    return ScriptLimits(seconds=float(config["SCRIPT_TIME_LIMIT_SECONDS"]),
+                        memory_mb=int(config["SCRIPT_MEMORY_LIMIT_MB"]))
 
 
 def runtime() -> DeskRuntime:

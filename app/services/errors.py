@@ -60,3 +60,14 @@ class Unavailable(ServiceError):
 class NoLiveVersion(ServiceError):
     def __init__(self):
         super().__init__("no process version is deployed; run `complaintflow processes deploy`")
+
+
+class ProcedureFailed(ServiceError):
+    """Diagram code failed or was stopped; the step was not saved (the complaint is flagged instead).
+
+    `kind`: timeout, too_large, refused, loop or error; `element`/`name`: the diagram element.
+    """
+
+    def __init__(self, kind: str, element: str | None, name: str | None, detail: str):
+        self.kind, self.element, self.name, self.detail = kind, element, name, detail
+        super().__init__(f"{name or element or 'the procedure'}: {detail}")

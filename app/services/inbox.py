@@ -213,3 +213,10 @@ def assign(task_id: int, assignee_username: str, by: User, *, at: datetime | Non
                  data={"task": task.name, "to": assignee.username})
     db.session.commit()
     return task
+
+
+def needing_attention(limit: int = 20) -> list[Complaint]:
+    """Complaints whose procedure stopped on a diagram failure, newest first (the representative's list)."""
+    return list(db.session.scalars(
+        sa.select(Complaint).where(Complaint.attention_at.is_not(None))
+        .order_by(Complaint.attention_at.desc()).limit(limit)))

@@ -11,10 +11,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..engine import WorkflowRun
+from ..engine import ProcedureFailure, WorkflowRun
 from ..extensions import db
 from ..models import Complaint, HumanTask, OutboxMessage, ProcessInstance
 from . import audit, context, versions
+from .errors import ProcedureFailed
 
 # Process variables the app mirrors into complaint columns (the contract with the diagram).
 _TEXT_FIELDS = {"priority": "priority", "category": "category",
@@ -48,6 +49,7 @@ def save_run(complaint: Complaint, instance: ProcessInstance, run: WorkflowRun, 
     `new`: the instance was created in this transaction, so it has no inbox rows to compare with.
     """
     views = run.ready_human_tasks()
+    complaint.attention_reason = complaint.attention_at = None
     new_rows = _sync_inbox(complaint, instance, views, at=at, actor=actor, completed_guid=completed_guid, new=new)
     _mirror_process_data(complaint, run, views, at=at, actor=actor)
     instance.state_json = run.serialize()  # last: serializing compacts finished history away
@@ -148,3 +150,16 @@ def _queue_message(complaint: Complaint, effect: dict, *, at, actor) -> None:
                             next_attempt_at=at, created_at=at)
     db.session.add(message)
     audit.record(complaint.id, "message_queued", actor=actor, at=at, data={"kind": kind})
+
+
+def flag_failure(complaint_id: int, failure: ProcedureFailure, *, at: datetime, actor: str) -> ProcedureFailed:
+    """After the failed step was rolled back: flag the complaint for the representative, in its own
+    transaction, and return the error for the caller to raise."""
+    reason = str(failure)[:500]
+    complaint = db.session.get(Complaint, complaint_id)
+    if complaint is not None:
+        complaint.attention_reason, complaint.attention_at = reason, at
+        audit.record(complaint.id, "procedure_failed", actor=actor, at=at,
+                     data={"element": failure.element, "kind": failure.kind, "detail": failure.detail[:300]})
+        db.session.commit()
+    return ProcedureFailed(failure.kind, failure.element, failure.name, failure.detail)

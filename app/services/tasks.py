@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..engine import TaskNotReady
+from ..engine import ProcedureFailure, TaskNotReady
 from ..extensions import db
 from ..models import Complaint, HumanTask, User
 from . import audit, context, forms, runtime, versions
@@ -69,6 +69,9 @@ def complete_task(task_id: int, data: dict, *, actor: str, user: User | None = N
     except TaskNotReady as exc:
         db.session.rollback()
         raise TaskAlreadyCompleted(None, None, "closed") from exc
+    except ProcedureFailure as exc:
+        db.session.rollback()
+        raise runtime.flag_failure(complaint.id, exc, at=at, actor=actor) from exc
     except (StaleDataError, IntegrityError, OperationalError) as exc:
         # Another request committed a change to this complaint first: its version, its next audit
         # sequence number or (SQLite) the write lock. Nothing of ours was written.

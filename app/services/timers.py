@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..engine import ProcedureFailure
 from ..extensions import db
 from ..models import Complaint, ProcessInstance
 from . import context, runtime
@@ -59,6 +60,14 @@ def fire_instance(instance_id: int, at: datetime) -> bool:
     except (StaleDataError, IntegrityError, OperationalError):
         # Lost a race with another sweeper or a user's request on the same complaint: they did it.
         db.session.rollback()
+        return False
+    except ProcedureFailure as exc:
+        db.session.rollback()
+        log.warning("a timer of instance %s failed in the diagram: %s; retrying in %s", instance_id, exc, RETRY_DELAY)
+        complaint_id = db.session.scalar(sa.select(Complaint.id).where(Complaint.instance_id == instance_id))
+        if complaint_id is not None:
+            runtime.flag_failure(complaint_id, exc, at=at, actor=TIMER_ACTOR)
+        _defer(instance_id, at)
         return False
     except Exception:
         db.session.rollback()

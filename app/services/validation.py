@@ -18,12 +18,13 @@ from jsonschema.exceptions import SchemaError
 from ..engine import (
     ProcessBundle,
     ProcessDefinitionError,
-    check_conformance,
     content_hash,
     parse_bpmn,
     safe_tree,
     user_tasks,
 )
+from ..engine.isolation import GateLimits, check_in_worker
+from ..engine.sandbox import ScriptRefused, compile_diagram_code, disallowed_builtins
 from . import context
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -62,14 +63,48 @@ def check_forms(forms: dict) -> list[dict]:
 
 
 def _compile(expression: str | None, element: str | None, mode: str, what: str) -> list[dict]:
+    """Python syntax first (the clearer message), then the sandbox's rules and its list of builtins."""
     if expression is None or not expression.strip():
         return [problem(f"{what} is empty", element)]
+    source = expression.strip() if mode == "eval" else expression
     try:
-        compile(expression.strip() if mode == "eval" else expression, f"<{element}>", mode)
+        compile(source, f"<{element}>", mode)
     except SyntaxError as exc:
         return [problem(f"{what} does not compile: {exc.msg} (line {exc.lineno}): {expression.strip()[:80]!r}",
                         element)]
+    try:
+        compile_diagram_code(source, mode)
+    except ScriptRefused as exc:
+        return [problem(f"{what} is not allowed in diagram code: {exc}", element)]
+    forbidden = disallowed_builtins(source, mode)
+    if forbidden:
+        return [problem(f"{what} uses {', '.join(forbidden)}, which diagram code may not call (see the README's "
+                        "list of what scripts may use)", element)]
     return []
+
+
+def check_call_activities(tree) -> list[dict]:
+    """A call activity that (directly or through others) calls its own process would nest forever."""
+    calls: dict[str, list[tuple[str, str]]] = {}
+    for process in tree.iter(f"{BPMN}process"):
+        calls[process.get("id")] = [(c.get("id"), c.get("calledElement") or "")
+                                    for c in process.iter(f"{BPMN}callActivity")]
+    problems, reported = [], set()
+
+    def walk(process_id: str, path: list[str]) -> None:
+        for activity, called in calls.get(process_id, []):
+            if called in path:
+                cycle = " → ".join([*path[path.index(called):], called])
+                if activity not in reported:
+                    reported.add(activity)
+                    problems.append(problem(f"call activity calls {called!r} again ({cycle}): a procedure may "
+                                            "not call itself", activity))
+            elif called in calls:
+                walk(called, [*path, called])
+
+    for process_id in calls:
+        walk(process_id, [process_id])
+    return problems
 
 
 def check_expressions(tree) -> list[dict]:
@@ -124,7 +159,10 @@ def run_gate(bpmn_xml: str | bytes, forms: dict, *, lane_roles: dict | None = No
     """All checks; returns the parsed bundle (None when it cannot be parsed) and the problems."""
     lane_roles = current_app.config["LANE_ROLES"] if lane_roles is None else lane_roles
     text = bpmn_xml.decode("utf-8", "replace") if isinstance(bpmn_xml, bytes) else bpmn_xml
-    key = content_hash(text, forms) + json.dumps(lane_roles, sort_keys=True) + str(conformance)
+    limits = [current_app.config[k] for k in ("SCRIPT_TIME_LIMIT_SECONDS", "SCRIPT_MEMORY_LIMIT_MB",
+                                              "GATE_TIME_LIMIT_SECONDS", "GATE_MEMORY_LIMIT_MB",
+                                              "DEADLINE_HORIZON_BUSINESS_DAYS")]
+    key = content_hash(text, forms) + json.dumps([lane_roles, limits], sort_keys=True) + str(conformance)
     if key in _cache:
         _cache.move_to_end(key)
         return _cache[key]
@@ -138,13 +176,37 @@ def run_gate(bpmn_xml: str | bytes, forms: dict, *, lane_roles: dict | None = No
 def _gate(bpmn_xml, forms, lane_roles, conformance) -> tuple[ProcessBundle | None, list[dict]]:
     try:
         tree = safe_tree(bpmn_xml)
+        cycles = check_call_activities(tree)
+        if cycles:
+            return None, cycles
         bundle = parse_bpmn(bpmn_xml)
     except ProcessDefinitionError as exc:
         return None, _normalized(exc.problems)
     problems = check_forms(forms) + check_expressions(tree) + check_tasks_and_lanes(tree, bundle, forms, lane_roles)
     if not problems and conformance:
-        problems = _normalized(check_conformance(context.runtime().engine, bundle, forms))
+        problems = _normalized(run_scenarios(bpmn_xml, forms))
     return bundle, problems
+
+
+def run_scenarios(bpmn_xml: str | bytes, forms: dict) -> list[dict]:
+    """The conformance scenarios, in the bounded gate process, with this desk's calendar and limits."""
+    from .complaints import CHANNELS
+
+    config = current_app.config
+    desk = context.runtime()
+    request = {
+        "bpmn": bpmn_xml.decode("utf-8") if isinstance(bpmn_xml, bytes) else bpmn_xml,
+        "forms": forms,
+        "calendar": {"tz": config["BUSINESS_TIMEZONE"], "day_start": config["BUSINESS_DAY_START"],
+                     "day_end": config["BUSINESS_DAY_END"], "half_day_end": config["BUSINESS_HALF_DAY_END"]},
+        "days_off": sorted(d.isoformat() for d in desk.calendar.extra_days_off),
+        "script_limits": {"seconds": config["SCRIPT_TIME_LIMIT_SECONDS"],
+                          "memory_mb": min(config["SCRIPT_MEMORY_LIMIT_MB"], config["GATE_MEMORY_LIMIT_MB"])},
+        "channels": list(CHANNELS),
+        "horizon_days": config["DEADLINE_HORIZON_BUSINESS_DAYS"],
+    }
+    limits = GateLimits(seconds=config["GATE_TIME_LIMIT_SECONDS"], memory_mb=config["GATE_MEMORY_LIMIT_MB"])
+    return check_in_worker(request, limits)
 
 
 def format_problem(item: dict) -> str:

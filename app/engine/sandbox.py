@@ -1,0 +1,312 @@
+"""Diagram code runs here: RestrictedPython, a named whitelist, and a bound on time and size.
+
+Analysts write Python in the diagram (scripts, gateway conditions, timer expressions), but they are
+not server administrators, so their code gets no imports, no dunder access, no `open`, and only the
+builtins named in `ALLOWED_BUILTINS` plus the desk's own functions (calendar, `now`, `send_message`).
+Every run is bounded: a line tracer stops a script that runs longer than its time limit, and the
+operations that can build a huge value in one step (`*`, `**`, `<<`, `+`, `str.join`, `str.replace`,
+padding, `list.extend`) are checked before they run. The deploy gate additionally runs its scenarios in a
+separate process with an address-space limit (`app.engine.isolation`).
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import sys
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import lru_cache, wraps
+
+from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
+from RestrictedPython.Eval import default_guarded_getitem
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr,
+)
+
+SCRIPT_FILENAME = "<diagram>"
+MAX_ITEMS = 1_000_000  # characters of a string, items of a list/tuple/set, elements of a range
+MAX_INT_BITS = 100_000
+CLOCK_CHECK_EVERY = 64  # bytecode instructions between two looks at the clock
+MEMORY_CHECK_EVERY = 256  # ... and at the resident set size
+
+
+class DiagramCodeError(Exception):
+    """Diagram code was refused or stopped by the sandbox (not an ordinary error in its logic)."""
+
+
+class ScriptTimeout(DiagramCodeError):
+    pass
+
+
+class ScriptTooLarge(DiagramCodeError):
+    pass
+
+
+class ScriptRefused(DiagramCodeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float = 1.0
+    memory_mb: int = 256
+
+
+def _too_large(what: str) -> ScriptTooLarge:
+    return ScriptTooLarge(f"{what} would exceed {MAX_ITEMS:,} items; diagram code may not build values that large")
+
+
+def _size(value) -> int | None:
+    if isinstance(value, str | bytes | list | tuple):
+        return len(value)
+    return None
+
+
+def _checked_mul(left, right):
+    for seq, times in ((left, right), (right, left)):
+        length = _size(seq)
+        if length is not None and isinstance(times, int) and length * max(times, 0) > MAX_ITEMS:
+            raise _too_large("repeating a sequence")
+    return left * right
+
+
+def _checked_add(left, right):
+    a, b = _size(left), _size(right)
+    if a is not None and b is not None and a + b > MAX_ITEMS:
+        raise _too_large("joining two sequences")
+    return left + right
+
+
+def _checked_pow(base, exponent):
+    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1 \
+            and exponent * abs(base).bit_length() > MAX_INT_BITS:
+        raise ScriptTooLarge(f"{base} ** {exponent} is too large a number for diagram code")
+    return base ** exponent
+
+
+def _checked_lshift(value, shift):
+    if isinstance(value, int) and isinstance(shift, int) and shift + value.bit_length() > MAX_INT_BITS:
+        raise ScriptTooLarge(f"{value} << {shift} is too large a number for diagram code")
+    return value << shift
+
+
+_BINARY_GUARDS = {ast.Mult: "_cf_mul_", ast.Add: "_cf_add_", ast.Pow: "_cf_pow_", ast.LShift: "_cf_lshift_"}
+_INPLACE = {"+=": _checked_add, "*=": _checked_mul, "**=": _checked_pow, "<<=": _checked_lshift,
+            "-=": operator.sub, "/=": operator.truediv, "//=": operator.floordiv, "%=": operator.mod,
+            ">>=": operator.rshift, "&=": operator.and_, "|=": operator.or_, "^=": operator.xor}
+
+
+def _inplacevar(op: str, target, value):
+    try:
+        return _INPLACE[op](target, value)
+    except KeyError:
+        raise ScriptRefused(f"the operator {op} is not allowed in diagram code") from None
+
+
+class _DiagramPolicy(RestrictingNodeTransformer):
+    """RestrictedPython's policy, plus a size check on every operator that can blow a value up."""
+
+    def visit_BinOp(self, node):
+        node = self.node_contents_visit(node)
+        guard = _BINARY_GUARDS.get(type(node.op))
+        if guard is None:
+            return node
+        call = ast.Call(func=ast.Name(id=guard, ctx=ast.Load()), args=[node.left, node.right], keywords=[])
+        return ast.fix_missing_locations(ast.copy_location(call, node))
+
+
+def _limited_range(*args):
+    result = range(*args)
+    if len(result) > MAX_ITEMS:
+        raise _too_large("range")
+    return result
+
+
+def _check_width(width) -> None:
+    if isinstance(width, int) and width > MAX_ITEMS:
+        raise _too_large("padding a string")
+
+
+def _guard_method(owner, name: str, method: Callable) -> Callable:
+    """Wrap the methods of str/list that can multiply a value's size in one call."""
+    if isinstance(owner, str):
+        if name in ("ljust", "rjust", "center", "zfill"):
+            def padded(width, *rest):
+                _check_width(width)
+                return method(width, *rest)
+            return padded
+        if name == "expandtabs":
+            def expanded(tabsize=8):
+                _check_width(owner.count("\t") * tabsize + len(owner))
+                return method(tabsize)
+            return expanded
+        if name == "replace":
+            def replaced(old, new, count=-1):
+                hits = owner.count(old) if count < 0 else min(count, owner.count(old))
+                if isinstance(new, str) and len(owner) + hits * max(len(new) - len(old), 0) > MAX_ITEMS:
+                    raise _too_large("replacing text")
+                return method(old, new, count)
+            return replaced
+        if name == "join":
+            def joined(items):
+                items = list(items)
+                if sum(len(i) for i in items if isinstance(i, str)) + len(owner) * len(items) > MAX_ITEMS:
+                    raise _too_large("joining text")
+                return method(items)
+            return joined
+    if isinstance(owner, list) and name == "extend":
+        def extended(items):
+            items = list(items)
+            if len(owner) + len(items) > MAX_ITEMS:
+                raise _too_large("extending a list")
+            return method(items)
+        return extended
+    return method
+
+
+def _getattr(obj, name, default=None):
+    value = safer_getattr(obj, name, default)
+    return _guard_method(obj, name, value) if callable(value) else value
+
+
+def _getiter(obj):
+    return iter(obj)
+
+
+# What diagram code may call besides the desk's own functions; the README names the same list.
+ALLOWED_BUILTINS: dict[str, object] = {
+    "None": None, "True": True, "False": False,
+    "abs": abs, "all": all, "any": any, "bool": bool, "dict": dict, "divmod": divmod, "enumerate": enumerate,
+    "filter": filter, "float": float, "frozenset": frozenset, "int": int, "isinstance": isinstance,
+    "len": len, "list": list, "map": map, "max": max, "min": min, "range": _limited_range, "reversed": reversed,
+    "round": round, "set": set, "sorted": sorted, "str": str, "sum": sum, "tuple": tuple, "zip": zip,
+    "ArithmeticError": ArithmeticError, "Exception": Exception, "IndexError": IndexError, "KeyError": KeyError,
+    "LookupError": LookupError, "TypeError": TypeError, "ValueError": ValueError,
+    "ZeroDivisionError": ZeroDivisionError,
+}
+
+_GUARDS = {
+    "_getattr_": _getattr, "_getitem_": default_guarded_getitem, "_getiter_": _getiter,
+    "_write_": full_write_guard, "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+    "_unpack_sequence_": guarded_unpack_sequence, "_inplacevar_": _inplacevar,
+    "_cf_mul_": _checked_mul, "_cf_add_": _checked_add, "_cf_pow_": _checked_pow, "_cf_lshift_": _checked_lshift,
+}
+GUARD_NAMES = frozenset(_GUARDS) | {"__builtins__"}
+
+
+@lru_cache(maxsize=2048)
+def compile_diagram_code(source: str, mode: str):
+    """Compile under the restricted policy; raises ScriptRefused with RestrictedPython's reasons."""
+    compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
+    result = compiler(source, filename=SCRIPT_FILENAME, policy=_DiagramPolicy)
+    if result.errors or result.code is None:
+        raise ScriptRefused("; ".join(result.errors) or "the code cannot be compiled")
+    return result.code
+
+
+_current_bound: ContextVar[_Bound | None] = ContextVar("diagram_code_bound", default=None)
+
+
+def desk_function(function: Callable) -> Callable:
+    """Mark one of the desk's own functions: the time it takes is not charged to the script
+    (the first business-day sum of a year builds that year's holidays)."""
+
+    @wraps(function)
+    def timed(*args, **kwargs):
+        started = time.monotonic()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            bound = _current_bound.get()
+            if bound is not None:
+                bound.deadline += time.monotonic() - started
+
+    return timed
+
+
+def restricted_globals(functions: dict[str, object]) -> dict:
+    names = dict(_GUARDS)
+    names.update(functions)
+    names["__builtins__"] = dict(ALLOWED_BUILTINS)
+    return names
+
+
+def disallowed_builtins(source: str, mode: str) -> list[str]:
+    """Python builtins a piece of code names that diagram code may not use (open, eval, getattr ...)."""
+    import builtins
+
+    try:
+        tree = ast.parse(source, mode=mode)
+    except SyntaxError:
+        return []
+    python_builtins = set(dir(builtins))
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    assigned = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return sorted(n for n in names - assigned if n in python_builtins and n not in ALLOWED_BUILTINS)
+
+
+def _resident_mb() -> float:
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            pages = int(handle.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * 4096 / (1024 * 1024)
+
+
+class _Bound:
+    """A tracer that stops diagram code past its time or memory budget.
+
+    It counts bytecode instructions, not lines: `while True: pass` jumps within one line and emits
+    no line events.
+    """
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.deadline = time.monotonic() + limits.seconds
+        self.rss_start = _resident_mb()
+        self.steps = 0
+
+    def __call__(self, frame, event, arg):
+        if event == "call" and frame.f_code.co_filename == SCRIPT_FILENAME:
+            frame.f_trace_opcodes = True
+            frame.f_trace_lines = False
+            return self._local
+        return None
+
+    def _local(self, frame, event, arg):
+        if event == "opcode":
+            self.steps += 1
+            if self.steps % CLOCK_CHECK_EVERY == 0:
+                if time.monotonic() > self.deadline:
+                    raise ScriptTimeout(f"did not finish in {self.limits.seconds:g} s")
+                if self.steps % MEMORY_CHECK_EVERY == 0 and \
+                        _resident_mb() - self.rss_start > self.limits.memory_mb:
+                    raise ScriptTooLarge(f"used more than {self.limits.memory_mb} MB")
+        return self._local
+
+
+def run_bounded(code, namespace: dict, limits: Limits, *, evaluate: bool):
+    """exec/eval restricted code with the tracer installed (the previous tracer is restored)."""
+    previous = sys.gettrace()
+    bound = _Bound(limits)
+    token = _current_bound.set(bound)
+    sys.settrace(bound)
+    try:
+        if evaluate:
+            return eval(code, namespace)  # noqa: S307 - restricted code, restricted namespace
+        exec(code, namespace)  # noqa: S102
+        return None
+    except MemoryError:
+        raise ScriptTooLarge(f"used more than {limits.memory_mb} MB") from None
+    except RecursionError:
+        raise ScriptTooLarge("recursed too deeply") from None
+    finally:
+        sys.settrace(previous)
+        _current_bound.reset(token)

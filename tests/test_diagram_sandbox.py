@@ -1,0 +1,204 @@
+"""Diagram code is analysts' code: it runs in a sandbox, bounded, and the deploy gate cannot be fooled.
+
+Each case here is an attack or a mistake that passed the gate (or ran inside the web server) before.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from flask import current_app
+
+from app.extensions import db
+from app.models import AuditEvent, Complaint, HumanTask
+from app.services import validation, versions
+from app.services.errors import ProcedureFailed
+
+from . import procedure_edits as edits
+from .helpers import ANALYSIS, ist, ready_names, refreshed, register, task_named
+
+CLASSIFY = {"priority": "normal", "category": "connection"}
+
+
+def _with_register_line(line: str):
+    """The registration script with one more line of analyst code."""
+    def edit(bpmn: str, forms: dict) -> tuple[str, dict]:
+        return edits.replace_once(bpmn, "reopen_limit = 3\n", f"reopen_limit = 3\n{line}\n"), forms
+    return edit
+
+
+def _gate(edit, timeout: float = 90.0) -> list[dict]:
+    """Run the gate in a thread with a time limit, so a hang fails the test instead of the suite."""
+    bpmn, forms = edit(*edits.shipped())
+    app = current_app._get_current_object()
+    found: list = []
+
+    def run():
+        with app.app_context():
+            found.append(validation.run_gate(bpmn, forms)[1])
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    assert not worker.is_alive(), f"the gate did not answer within {timeout} s"
+    return found[0]
+
+
+def _messages(problems: list[dict]) -> str:
+    return "\n".join(validation.format_problem(p) for p in problems)
+
+
+HOSTILE_SCRIPTS = [
+    # (case, line added to the registration script, words the analyst reads)
+    ("import the os module", "__import__('os').system('touch /tmp/complaintflow-pwned')", "__import__"),
+    ("read a server file", "secret = open('/etc/passwd').read()", "uses open"),
+    ("reach Python internals", "bases = ().__class__.__bases__", "__class__"),
+    ("eval a string", "x = eval('1 + 1')", "Eval calls are not allowed"),
+    ("look attributes up by name", "x = getattr(channel, 'upper')", "uses getattr"),
+    ("loop forever", "while True:\n    pass", "did not finish in"),
+    ("exhaust memory", "padding = 'x' * 3_000_000_000", "would exceed"),
+    ("a huge number", "big = 2 ** 10 ** 9", "too large a number"),
+    ("fail only for the public form", "if channel == 'web':\n    1 / 0", "channel=web"),
+    ("a deadline in the year 9999", "ack_due = '9999-12-31T18:00:00+03:00'", "horizon"),
+]
+
+
+@pytest.mark.parametrize(("case", "line", "words"), HOSTILE_SCRIPTS, ids=[c[0] for c in HOSTILE_SCRIPTS])
+def test_the_gate_refuses_hostile_or_runaway_diagram_code(app, live_version, case, line, words):
+    problems = _gate(_with_register_line(line))
+    text = _messages(problems)
+    assert words in text, text
+    assert any(p["element"] in ("script_register", "timer_ack_missed") for p in problems), text
+    assert not Path("/tmp/complaintflow-pwned").exists()
+    with pytest.raises(Exception):  # noqa: B017 - deploy raises the gate's ProcessDefinitionError
+        versions.deploy_version(*_with_register_line(line)(*edits.shipped()), author="analyst", comment=case)
+
+
+def test_a_runaway_script_is_reported_by_task_and_time(app):
+    problems = _gate(_with_register_line("while True:\n    pass"))
+    runaway = next(p for p in problems if "did not finish" in p["message"])
+    assert runaway["element"] == "script_register"
+    assert "Şikâyeti kaydet" in runaway["message"] and "1 s" in runaway["message"]
+
+
+def test_the_gate_process_is_bounded_in_memory_and_time(app):
+    """Past the in-process checks (a higher script limit), the gate's own process still stops it."""
+    app.config.update(SCRIPT_MEMORY_LIMIT_MB=100_000, GATE_MEMORY_LIMIT_MB=200)
+    hog = "hog = [list(range(1000000)) for i in range(200)]"
+    assert "more than 200 MB" in _messages(_gate(_with_register_line(hog)))
+
+    app.config.update(SCRIPT_TIME_LIMIT_SECONDS=600, GATE_TIME_LIMIT_SECONDS=3)
+    assert "did not finish in 3 s" in _messages(_gate(_with_register_line("while True:\n    pass")))
+    # The next check gets a fresh process.
+    app.config.update(SCRIPT_TIME_LIMIT_SECONDS=1, GATE_TIME_LIMIT_SECONDS=60, GATE_MEMORY_LIMIT_MB=512,
+                      SCRIPT_MEMORY_LIMIT_MB=256)
+    assert _gate(lambda b, f: (b, f)) == []
+
+
+def _calls_itself(bpmn: str, forms: dict) -> tuple[str, dict]:
+    call = ('<bpmn:callActivity id="call_again" name="Yeniden başlat" calledElement="complaint_handling">'
+            '<bpmn:incoming>flow_register_channel</bpmn:incoming><bpmn:outgoing>flow_again</bpmn:outgoing>'
+            '</bpmn:callActivity>'
+            '<bpmn:sequenceFlow id="flow_again" sourceRef="call_again" targetRef="gw_channel" />')
+    bpmn = edits.replace_once(bpmn, 'sourceRef="script_register" targetRef="gw_channel"',
+                              'sourceRef="script_register" targetRef="call_again"')
+    return edits.replace_once(bpmn, "</bpmn:process>", call + "</bpmn:process>"), forms
+
+
+def test_a_call_activity_that_calls_its_own_process_is_refused_up_front(app):
+    problems = _gate(_calls_itself, timeout=20)
+    assert [p["element"] for p in problems] == ["call_again"]
+    assert "may not call itself" in problems[0]["message"]
+
+
+def test_every_intake_channel_and_both_notification_paths_are_simulated(app):
+    """A failure that only one channel or one notification path reaches is still found."""
+    for channel in ("web", "anket", "posta_kargo", "yuz_yuze"):
+        text = _messages(_gate(_with_register_line(f"if channel == '{channel}':\n    1 / 0")))
+        assert f"channel={channel}" in text and "ZeroDivisionError" in text
+    phone_only = _with_register_line("if preferred_contact == 'telefon':\n    x = undefined_name")
+    assert "decision by telefon" in _messages(_gate(phone_only))
+
+
+def _hangs_on_some_findings(bpmn: str, forms: dict) -> tuple[str, dict]:
+    """A post-script the gate's sample answers never trigger: it loops when the findings say 'sonsuz'."""
+    script = ("<spiffworkflow:postScript>if 'sonsuz' in analysis_findings:\n    while True:\n        pass"
+              "</spiffworkflow:postScript>")
+    properties = ('<spiffworkflow:property name="form" value="analysis" />\n'
+                  '            <spiffworkflow:property name="due" value="solution_due" />\n'
+                  "          </spiffworkflow:properties>")
+    bpmn = edits.replace_once(bpmn, properties, properties + script)
+    return bpmn, forms
+
+
+@pytest.fixture
+def runaway_version(app):
+    bpmn, forms = _hangs_on_some_findings(*edits.shipped())
+    return versions.deploy_version(bpmn, forms, author="analyst", comment="hangs on some findings",
+                                   at=ist(2026, 1, 1, 9, 0))
+
+
+def test_a_runaway_script_at_run_time_fails_its_step_and_flags_the_complaint(app, runaway_version):
+    from .helpers import complete
+
+    complaint = register("telefon", at=ist(2026, 11, 25, 10, 0))
+    complete(complaint, "task_classify", CLASSIFY, ist(2026, 11, 25, 10, 5))
+    version_before = refreshed(complaint).instance.lock_version
+    events_before = db.session.query(AuditEvent).filter_by(complaint_id=complaint.id).count()
+    with pytest.raises(ProcedureFailed) as failed:
+        complete(complaint, "task_analyse", {**ANALYSIS, "analysis_findings": "sonsuz döngü"},
+                 ist(2026, 11, 25, 10, 10))
+    assert failed.value.kind == "timeout" and failed.value.element == "task_analyse"
+    complaint = refreshed(complaint)
+    assert ready_names(complaint) == ["task_analyse"]  # nothing of the step was kept
+    assert complaint.instance.lock_version == version_before
+    assert "did not finish" in complaint.attention_reason
+    actions = [e.action for e in db.session.query(AuditEvent).filter_by(complaint_id=complaint.id)
+               .order_by(AuditEvent.id)]
+    assert len(actions) == events_before + 1 and actions[-1] == "procedure_failed"
+    # Another answer goes through, and the flag is lifted.
+    complete(complaint, "task_analyse", ANALYSIS, ist(2026, 11, 25, 10, 15))
+    assert refreshed(complaint).attention_reason is None
+
+
+def test_the_handler_sees_a_clear_message_and_the_representative_sees_the_flag(app, runaway_version, as_user):
+    from .helpers import complete
+
+    complaint = register("telefon", at=ist(2026, 11, 25, 10, 0))
+    complete(complaint, "task_classify", CLASSIFY, ist(2026, 11, 25, 10, 5))
+    task = task_named(complaint, "task_analyse")
+    handler = as_user("handler")
+    response = handler.post(f"/tasks/{task.id}", data={**ANALYSIS, "analysis_findings": "sonsuz"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "kaydedilmedi" in page and "did not finish" in page and "sonsuz" in page  # typed values kept
+    assert db.session.get(HumanTask, task.id).state == "ready"
+    representative = as_user("representative").get("/inbox").get_data(as_text=True)
+    assert 'id="attention"' in representative and complaint.registration_number in representative
+    assert "Dikkat" in as_user("representative").get(
+        f"/complaints/{complaint.registration_number}").get_data(as_text=True)
+
+
+def test_a_complaint_whose_registration_script_fails_is_a_clear_error_not_a_500(app, client):
+    bpmn, forms = _with_register_line("if channel == 'web' and 'sonsuz' in registration_number:\n    pass")(
+        *edits.shipped())
+    versions.deploy_version(bpmn, forms, author="analyst", comment="harmless", at=ist(2026, 1, 1, 9, 0))
+    from app.engine import ProcedureFailure
+    from app.services import complaints
+
+    def broken_start(*args, **kwargs):
+        raise ProcedureFailure("timeout", "script_register", "Şikâyeti kaydet", "the script did not finish in 1 s")
+
+    from app.services import context
+
+    engine = context.runtime().engine
+    original, engine.start = engine.start, broken_start
+    try:
+        with pytest.raises(ProcedureFailed):
+            complaints.register_complaint({"channel": "web", "customer_name": "A", "customer_email": "a@example.com",
+                                           "description": "x"}, actor="test")
+    finally:
+        engine.start = original
+    assert db.session.query(Complaint).count() == 0
