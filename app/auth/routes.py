@@ -43,7 +43,7 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = users.authenticate(form.username.data, form.password.data, ip=request.remote_addr or "?")
+            user = users.authenticate(form.username.data, form.password.data)
         except users.LoginLocked as exc:
             flash(_("Çok fazla başarısız deneme. %(m)d dakika sonra tekrar deneyin.", m=exc.minutes), "error")
             status = 429

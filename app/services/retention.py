@@ -2,10 +2,10 @@
 
 Retention per record category (config): closed complaints after RETENTION_YEARS_CLOSED, cancelled
 ones after RETENTION_YEARS_CANCELLED, the personal-data view log after RETENTION_YEARS_VIEW_LOG,
-quarantined mail after RETENTION_DAYS_MAIL_QUARANTINE, sign-in and status-lookup attempts (user
-names, addresses) after a day — they only serve rate limits of minutes. Each complaint is anonymised in its own
-transaction, so a sweep that stops half-way leaves every complaint either untouched or done and the
-next sweep carries on.
+quarantined mail after RETENTION_DAYS_MAIL_QUARANTINE, sign-in throttles (account names) and
+status-lookup attempts (addresses) after a day — they only serve rate limits of minutes. Each
+complaint is anonymised in its own transaction, so a sweep that stops half-way leaves every
+complaint either untouched or done and the next sweep carries on.
 """
 
 from __future__ import annotations

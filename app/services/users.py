@@ -226,11 +226,11 @@ def _forget_guesses(key: str) -> None:
                        .execution_options(synchronize_session=False))
 
 
-def authenticate(username: str, password: str, *, ip: str, at: datetime | None = None) -> User:
+def authenticate(username: str, password: str, *, at: datetime | None = None) -> User:
     """The user for these credentials; raises LoginLocked or LoginFailed (one message for both failures).
 
     While the account waits, no password is checked at all: the right one is refused like a wrong one.
-    `ip` is kept for the caller's logs; the limit is per account name.
+    The limit is per account name, so the client's address plays no part.
     """
     at = context.utc(at)
     key = (username or "").strip().lower()[:64]
