@@ -27,13 +27,16 @@ def _run(action):
 
 @click.group("users")
 def users_group() -> None:
-    """Staff accounts and roles (intake, handler, representative, analyst, quality_manager, admin)."""
+    """Staff accounts and roles (intake, handler, representative, analyst, quality_manager, admin, auditor).
+
+    Changing a password or roles, and deactivating, ends every session of the account at once.
+    """
 
 
 @users_group.command("create")
 @click.argument("username")
 @click.option("--name", "full_name", required=True, help="full name shown to colleagues")
-@click.option("--roles", default="", help="space- or comma-separated role codes")
+@click.option("--roles", default="", help="space- or comma-separated role codes (see `users --help`)")
 @click.option("--email")
 @click.password_option(prompt="Parola / password")
 @with_appcontext
@@ -61,11 +64,12 @@ def users_list() -> None:
 @click.argument("roles", nargs=-1)
 @with_appcontext
 def users_set_roles(username: str, roles: tuple[str, ...]) -> None:
-    """Replace USERNAME's roles with ROLES."""
+    """Replace USERNAME's roles with ROLES; ends their sessions, and open tasks they were assigned in
+    lanes the new roles do not cover go back to their lane."""
     from .services import users
 
     user = _run(lambda: users.set_roles(username, _roles(" ".join(roles))))
-    click.echo(f"{user.username} [{user.roles}]")
+    click.echo(f"{user.username} [{user.roles}]; signed out everywhere")
 
 
 @users_group.command("set-password")
@@ -73,11 +77,33 @@ def users_set_roles(username: str, roles: tuple[str, ...]) -> None:
 @click.password_option(prompt="Yeni parola / new password")
 @with_appcontext
 def users_set_password(username: str, password: str) -> None:
-    """Set USERNAME's password."""
+    """Set USERNAME's password; ends their sessions."""
     from .services import users
 
     user = _run(lambda: users.set_password(username, password))
-    click.echo(f"password of {user.username} changed")
+    click.echo(f"password of {user.username} changed; signed out everywhere")
+
+
+@users_group.command("deactivate")
+@click.argument("username")
+@with_appcontext
+def users_deactivate(username: str) -> None:
+    """Stop USERNAME from signing in: ends their sessions and returns their open tasks to their lanes."""
+    from .services import users
+
+    user = _run(lambda: users.deactivate(username))
+    click.echo(f"{user.username} deactivated; signed out everywhere")
+
+
+@users_group.command("activate")
+@click.argument("username")
+@with_appcontext
+def users_activate(username: str) -> None:
+    """Let a deactivated USERNAME sign in again."""
+    from .services import users
+
+    user = _run(lambda: users.activate(username))
+    click.echo(f"{user.username} active")
 
 
 @users_group.command("seed-demo")

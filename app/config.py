@@ -71,8 +71,12 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Sign-in guesses per account (any address): after LOGIN_MAX_FAILURES within the window the account
+    # waits LOGIN_DELAY_MINUTES, doubled at each further round, at most LOGIN_DELAY_MAX_MINUTES.
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
-    LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+    LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+    LOGIN_DELAY_MINUTES = float(os.environ.get("LOGIN_DELAY_MINUTES", "1"))
+    LOGIN_DELAY_MAX_MINUTES = float(os.environ.get("LOGIN_DELAY_MAX_MINUTES", "15"))
     ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR", str(PROJECT_ROOT / "instance" / "attachments"))
     MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
     MAX_CONTENT_LENGTH = 5 * MAX_ATTACHMENT_BYTES + 1024 * 1024

@@ -99,10 +99,16 @@ class User(UserMixin, db.Model):
     roles: Mapped[str] = mapped_column(sa.String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised on sign-out, password, role change and deactivation: every session issued before is void.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def role_set(self) -> set[str]:
         return set(self.roles.split())
+
+    def get_id(self) -> str:
+        """Flask-Login's alternative id: the session names the epoch it was issued in, not just the user."""
+        return f"{self.id}:{self.session_epoch}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot sign in
@@ -277,16 +283,20 @@ class Attachment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class LoginAttempt(db.Model):
-    """A failed sign-in, counted per username and address to lock out password guessing."""
+class LoginThrottle(db.Model):
+    """Password guesses per account name (known or not), whatever the client address.
 
-    __tablename__ = "login_attempt"
-    __table_args__ = (sa.Index("ix_login_attempt_key", "username", "ip", "at"),)
+    `failures` counts guesses since the last wait; reaching the limit makes the account wait until
+    `blocked_until`, each wait twice the one before (`strikes`), up to a cap.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(sa.String(64))
-    ip: Mapped[str] = mapped_column(sa.String(45))
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __tablename__ = "login_throttle"
+
+    username: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    strikes: Mapped[int] = mapped_column(default=0)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class SurveyResponse(db.Model):

@@ -27,10 +27,20 @@ def select_locale() -> str:
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The signed-in user, or nobody once the account is deactivated (revocation takes effect at once)."""
-    user = db.session.get(User, int(user_id)) if user_id.isascii() and user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def load_user(session_id: str) -> User | None:
+    """The signed-in user, or nobody once the session's epoch is past or the account is deactivated.
+
+    `session_id` is `User.get_id()`: "<user id>:<session epoch>". Sign-out, a password or role change
+    and deactivation raise the epoch, so every session (and remember-me cookie) issued before is void.
+    """
+    user_id, _, epoch = (session_id or "").partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and epoch.isascii() and epoch.isdigit()
+            and int(user_id) < 2**31):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_epoch != int(epoch):
+        return None
+    return user
 
 
 def format_instant(value: datetime | None, with_time: bool = True) -> str:

@@ -45,7 +45,7 @@ def staff(app, tmp_path, monkeypatch):
 def login_as(client, user) -> None:
     """Sign a test client in without the password check (fast); the real form is tested in test_web_auth."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

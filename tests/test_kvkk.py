@@ -210,17 +210,17 @@ def test_admin_page_finds_exports_and_forgets(app, as_user, staff, attachment_di
 
 
 def test_retention_prunes_rate_limit_attempts_older_than_a_day(app):
-    from app.models import LoginAttempt, LookupAttempt
+    from app.models import LoginThrottle, LookupAttempt
 
     db.session.add_all([
-        LoginAttempt(username="ayse", ip="10.0.0.1", at=ist(2026, 11, 20, 10, 0)),
-        LoginAttempt(username="ayse", ip="10.0.0.1", at=ist(2026, 11, 25, 9, 0)),
+        LoginThrottle(username="ayse", last_failure_at=ist(2026, 11, 20, 10, 0)),
+        LoginThrottle(username="mehmet", last_failure_at=ist(2026, 11, 25, 9, 0)),
         LookupAttempt(scope="ip", key="10.0.0.2", at=ist(2026, 11, 20, 10, 0)),
     ])
     db.session.commit()
     report = retention.run_retention(at=ist(2026, 11, 25, 10, 0))
     assert report.attempt_rows == 2
-    assert [a.at for a in db.session.scalars(sa.select(LoginAttempt))] == [ist(2026, 11, 25, 9, 0)]
+    assert [a.username for a in db.session.scalars(sa.select(LoginThrottle))] == ["mehmet"]
     assert db.session.scalars(sa.select(LookupAttempt)).all() == []
     assert "2 sign-in/look-up attempt(s)" in str(report)
 

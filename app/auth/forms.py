@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..formkit import options
 
@@ -15,6 +15,20 @@ class LoginForm(FlaskForm):
                              render_kw={"autocomplete": "current-password"})
     next = HiddenField()
     submit = SubmitField(_l("Giriş yap"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Mevcut parola"), validators=[DataRequired(_l("Bu alan zorunludur.")),
+                                                                     Length(max=200)],
+                                     render_kw={"autocomplete": "current-password", "autofocus": True})
+    new_password = PasswordField(_l("Yeni parola"),
+                                 validators=[DataRequired(_l("Bu alan zorunludur.")), Length(max=200)],
+                                 render_kw={"autocomplete": "new-password"})
+    new_password_again = PasswordField(
+        _l("Yeni parola (tekrar)"),
+        validators=[DataRequired(_l("Bu alan zorunludur.")), EqualTo("new_password", _l("Parolalar aynı değil."))],
+        render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("Parolayı değiştir"))
 
 
 class EmptyForm(FlaskForm):

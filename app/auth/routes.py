@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..access import ALL_STAFF, roles_required
 from ..services import users
+from ..services.errors import ValidationFailed
 from . import bp
-from .forms import EmptyForm, LanguageForm, LoginForm
+from .forms import EmptyForm, LanguageForm, LoginForm, PasswordChangeForm
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -42,20 +43,15 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = users.authenticate(form.username.data, form.password.data, ip=request.remote_addr or "?")
-        except users.LoginLocked:
-            minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
-            flash(_("Çok fazla başarısız deneme. %(m)d dakika sonra tekrar deneyin.", m=minutes), "error")
+            user = users.authenticate(form.username.data, form.password.data)
+        except users.LoginLocked as exc:
+            flash(_("Çok fazla başarısız deneme. %(m)d dakika sonra tekrar deneyin.", m=exc.minutes), "error")
             status = 429
         except users.LoginFailed:
             flash(_("Kullanıcı adı veya parola hatalı."), "error")
             status = 401
         else:
-            lang = session.get("lang")
-            session.clear()
-            if lang:
-                session["lang"] = lang
-            login_user(user)
+            _fresh_session(user)
             return redirect(safe_next(form.next.data, home_for(user)))
     return render_template("auth/login.html", form=form), status
 
@@ -64,6 +60,7 @@ def login():
 @roles_required(*ALL_STAFF)
 def logout():
     if EmptyForm().validate_on_submit():
+        users.sign_out(current_user._get_current_object())
         lang = session.get("lang")
         logout_user()
         session.clear()
@@ -71,6 +68,43 @@ def logout():
             session["lang"] = lang
         flash(_("Oturumunuz kapatıldı."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@roles_required(*ALL_STAFF)
+def change_password():
+    """Change one's own password; every other session of the account ends, this one carries on."""
+    form = PasswordChangeForm()
+    errors: dict[str, str] = {}
+    status = 200
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            users.change_own_password(user, form.current_password.data, form.new_password.data)
+        except users.LoginLocked as exc:
+            flash(_("Çok fazla başarısız deneme. %(m)d dakika sonra tekrar deneyin.", m=exc.minutes), "error")
+            status = 429
+        except ValidationFailed as exc:
+            errors = exc.errors
+            status = 422
+        else:
+            _fresh_session(user)
+            flash(_("Parolanız değiştirildi; diğer oturumlarınız kapatıldı."), "info")
+            return redirect(home_for(user))
+    elif form.is_submitted():
+        status = 422
+    for name, message in errors.items():
+        getattr(form, name).errors = [message]
+    return render_template("auth/password.html", form=form), status
+
+
+def _fresh_session(user) -> None:
+    """A new session for `user` in this browser (keeping only the language), issued in the current epoch."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user)
 
 
 @bp.post("/language")

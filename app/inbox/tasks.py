@@ -95,6 +95,8 @@ def complete(task_id: int):
             element=exc.name or exc.element or "?", detail=exc.detail))
     except TaskClaimedByOther as exc:
         return _closed_page(task, 409, by=exc.by, at=exc.at, claimed=True)
+    except inbox.NotAllowed:
+        abort(403)  # the user's roles changed while the form was being sent
     except StaleData:
         db.session.expire_all()
         return _render(task, values=values, status=409, message=_(

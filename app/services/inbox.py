@@ -1,7 +1,7 @@
 """The staff inbox: queries over the `human_task` projection (never a workflow), claim, unclaim, assign.
 
 Who may work a task: a user whose roles include one mapped to the task's lane (`LANE_ROLES` in the
-config), or the user the task is assigned to.
+config). Being its assignee is not enough: a user who loses the role loses the task too.
 """
 
 from __future__ import annotations
@@ -36,7 +36,31 @@ def roles_for_lane(lane: str | None) -> set[str]:
 
 
 def can_work(user: User, task: HumanTask) -> bool:
-    return task.assignee_id == user.id or task.lane in lanes_for(user)
+    """Checked on the task page and again when the task is completed."""
+    return task.lane in lanes_for(user)
+
+
+def release_tasks_outside_lanes(user: User, *, actor: str, at: datetime, reason: str) -> list[HumanTask]:
+    """Unassign the user's open tasks in lanes their roles (or a deactivation) no longer cover.
+
+    Inside the caller's transaction; one audit event per task released.
+    """
+    lanes = lanes_for(user) if user.active else set()
+    mine = db.session.scalars(sa.select(HumanTask).where(HumanTask.assignee_id == user.id,
+                                                         HumanTask.state == "ready")).all()
+    released = []
+    for task in (t for t in mine if t.lane not in lanes):
+        moved = db.session.execute(
+            sa.update(HumanTask)
+            .where(HumanTask.id == task.id, HumanTask.state == "ready", HumanTask.assignee_id == user.id)
+            .values(assignee_id=None, claimed_at=None)
+            .execution_options(synchronize_session=False))
+        if moved.rowcount == 1:
+            db.session.expire(task, ["assignee_id", "claimed_at", "assignee"])
+            audit.record(task.complaint_id, "task_released", actor=actor, at=at,
+                         data={"task": task.name, "from": user.username, "reason": reason})
+            released.append(task)
+    return released
 
 
 def can_see_all(user: User) -> bool:

@@ -2,10 +2,10 @@
 
 Retention per record category (config): closed complaints after RETENTION_YEARS_CLOSED, cancelled
 ones after RETENTION_YEARS_CANCELLED, the personal-data view log after RETENTION_YEARS_VIEW_LOG,
-quarantined mail after RETENTION_DAYS_MAIL_QUARANTINE, sign-in and status-lookup attempts (user
-names, addresses) after a day — they only serve rate limits of minutes. Each complaint is anonymised in its own
-transaction, so a sweep that stops half-way leaves every complaint either untouched or done and the
-next sweep carries on.
+quarantined mail after RETENTION_DAYS_MAIL_QUARANTINE, sign-in throttles (account names) and
+status-lookup attempts (addresses) after a day — they only serve rate limits of minutes. Each
+complaint is anonymised in its own transaction, so a sweep that stops half-way leaves every
+complaint either untouched or done and the next sweep carries on.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from ..models import (
     Complaint,
     ComplaintNote,
     ConsentRecord,
-    LoginAttempt,
+    LoginThrottle,
     LookupAttempt,
     OutboxMessage,
     SurveyResponse,
@@ -85,9 +85,11 @@ ATTEMPT_RETENTION = timedelta(days=1)
 
 
 def _prune_attempts(before: datetime) -> int:
-    removed = 0
-    for model in (LoginAttempt, LookupAttempt):
-        removed += db.session.execute(sa.delete(model).where(model.at < before)).rowcount or 0
+    removed = db.session.execute(sa.delete(LookupAttempt).where(LookupAttempt.at < before)).rowcount or 0
+    # A sign-in throttle row also carries its account's wait: keep it while the wait lasts.
+    idle = sa.and_(LoginThrottle.last_failure_at < before,
+                   sa.or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < before))
+    removed += db.session.execute(sa.delete(LoginThrottle).where(idle)).rowcount or 0
     db.session.commit()
     return removed
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..engine import ProcedureFailure, TaskNotReady
 from ..extensions import db
 from ..models import Complaint, HumanTask, User
-from . import audit, context, forms, runtime, versions
+from . import audit, context, forms, inbox, runtime, versions
 from .errors import (
     ComplaintNotActive,
     ConcurrentUpdate,
@@ -47,6 +47,8 @@ def complete_task(task_id: int, data: dict, *, actor: str, user: User | None = N
     task = get_task(task_id)
     if task.state != "ready":
         raise TaskAlreadyCompleted(task.completed_by, task.completed_at, task.state)
+    if user is not None and not inbox.can_work(user, task):
+        raise inbox.NotAllowed("this task's lane is not covered by your roles")
     if task.assignee_id is not None and user is not None and task.assignee_id != user.id:
         raise TaskClaimedByOther(task.assignee.full_name, task.claimed_at)
     complaint: Complaint = task.complaint

@@ -1,27 +1,32 @@
-"""Staff accounts: create, roles, passwords, and sign-in with a lock-out after repeated failures.
+"""Staff accounts: create, roles, passwords, deactivation, sessions, and sign-in with growing waits.
 
-Failed attempts are counted in the database (table `login_attempt`) per username and address, so
-the lock-out holds across workers and restarts.
+Guesses are counted in the database (table `login_throttle`) per account name, whatever the client
+address, so the limit holds across workers, restarts and addresses. A change of password, roles or
+active state ends every session of the account.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import LoginAttempt, User
-from . import context
+from ..models import LoginThrottle, User
+from . import context, inbox
 from .errors import NotFound, ServiceError, ValidationFailed
 
 ROLES = ("intake", "handler", "representative", "analyst", "quality_manager", "admin", "auditor")
 MIN_PASSWORD_LENGTH = 10
 # Checked when the username is unknown, so both failures cost the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+# After a day without failures an account's waits start again from the shortest.
+STRIKES_FORGOTTEN_AFTER = timedelta(days=1)
 
 # One demo account per role: fixed, printed by `complaintflow users seed-demo` (a demo, not a secret).
 DEMO_USERS = (
@@ -39,9 +44,12 @@ class LoginFailed(ServiceError):
 
 
 class LoginLocked(ServiceError):
-    def __init__(self, until: datetime):
+    """The account waits after repeated failures; `minutes` is what is left of the wait (at least 1)."""
+
+    def __init__(self, until: datetime, at: datetime):
         self.until = until
-        super().__init__(f"too many failed sign-ins; locked until {until.isoformat()}")
+        self.minutes = max(1, math.ceil((until - at).total_seconds() / 60))
+        super().__init__(f"too many failed sign-ins; waiting until {until.isoformat()}")
 
 
 def demo_password(username: str) -> str:
@@ -94,17 +102,58 @@ def create_user(username: str, full_name: str, password: str, roles: Iterable[st
     return user
 
 
-def set_roles(username: str, roles: Iterable[str]) -> User:
+def end_sessions(user: User) -> None:
+    """Void every session (and remember-me cookie) of `user`, inside the caller's transaction.
+
+    Sessions carry the epoch they were issued in (`User.get_id`); the user loader refuses any other.
+    """
+    db.session.execute(sa.update(User).where(User.id == user.id)
+                       .values(session_epoch=User.session_epoch + 1)
+                       .execution_options(synchronize_session=False))
+    db.session.expire(user, ["session_epoch"])
+
+
+def sign_out(user: User) -> None:
+    """Sign-out ends the user's sessions everywhere, so a copied cookie is worth nothing afterwards."""
+    end_sessions(user)
+    db.session.commit()
+
+
+def set_roles(username: str, roles: Iterable[str], *, actor: str = "cli", at: datetime | None = None) -> User:
+    """New roles take effect at once: sessions end, tasks in lanes the roles no longer cover go back."""
+    at = context.utc(at)
     user = get_user(username)
     user.roles = _roles_string(roles)
+    end_sessions(user)
+    inbox.release_tasks_outside_lanes(user, actor=actor, at=at, reason="roles_changed")
     db.session.commit()
     return user
 
 
 def set_password(username: str, password: str) -> User:
+    """An administrator sets a password (e.g. a forgotten one): the user's sessions end."""
     user = get_user(username)
     _check_password(password, user.username)
     user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+    db.session.commit()
+    return user
+
+
+def deactivate(username: str, *, actor: str = "cli", at: datetime | None = None) -> User:
+    """The account can no longer sign in, its sessions end and its open tasks go back to their lanes."""
+    at = context.utc(at)
+    user = get_user(username)
+    user.active = False
+    end_sessions(user)
+    inbox.release_tasks_outside_lanes(user, actor=actor, at=at, reason="deactivated")
+    db.session.commit()
+    return user
+
+
+def activate(username: str) -> User:
+    user = get_user(username)
+    user.active = True
     db.session.commit()
     return user
 
@@ -122,29 +171,99 @@ def seed_demo() -> list[tuple[User, str, bool]]:
     return result
 
 
-def authenticate(username: str, password: str, *, ip: str, at: datetime | None = None) -> User:
-    """The user for these credentials; raises LoginLocked or LoginFailed (one message for both failures)."""
+def _insert_if_missing(key: str, at: datetime):
+    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(LoginThrottle).values(username=key, failures=0, strikes=0, last_failure_at=at) \
+        .on_conflict_do_nothing(index_elements=["username"])
+
+
+def _wait(strikes: int) -> timedelta:
+    """1, 2, 4 ... minutes (LOGIN_DELAY_MINUTES doubled per earlier wait), capped at LOGIN_DELAY_MAX_MINUTES."""
+    config = current_app.config
+    minutes = min(config["LOGIN_DELAY_MINUTES"] * 2 ** min(strikes, 16), config["LOGIN_DELAY_MAX_MINUTES"])
+    return timedelta(minutes=minutes)
+
+
+def _reserve_guess(key: str, at: datetime) -> None:
+    """Count one guess at `key` before its password is checked, or raise LoginLocked.
+
+    One UPDATE both tests and counts, so parallel requests cannot all read "below the limit": at most
+    LOGIN_MAX_FAILURES guesses are checked before the account waits. The guess that reaches the limit
+    arms the wait in the same transaction; a correct password then clears it (`_forget_guesses`).
+    The client address plays no part, so guesses spread over many addresses count the same.
+    """
+    config = current_app.config
+    throttle = LoginThrottle
+    forgotten = throttle.last_failure_at < at - timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    quiet = throttle.last_failure_at < at - STRIKES_FORGOTTEN_AFTER
+    db.session.execute(_insert_if_missing(key, at))
+    counted = db.session.execute(
+        sa.update(throttle)
+        .where(throttle.username == key, sa.or_(throttle.blocked_until.is_(None), throttle.blocked_until <= at))
+        .values(failures=sa.case((forgotten, 1), else_=throttle.failures + 1),
+                strikes=sa.case((quiet, 0), else_=throttle.strikes),
+                last_failure_at=at)
+        .returning(throttle.failures, throttle.strikes)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if counted is None:
+        until = db.session.scalar(sa.select(throttle.blocked_until).where(throttle.username == key))
+        db.session.rollback()
+        raise LoginLocked(until or at, at)
+    if counted.failures >= config["LOGIN_MAX_FAILURES"]:
+        db.session.execute(
+            sa.update(throttle).where(throttle.username == key)
+            .values(failures=0, strikes=counted.strikes + 1, blocked_until=at + _wait(counted.strikes))
+            .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def _forget_guesses(key: str) -> None:
+    """The right password: the account starts afresh (no count, no wait, no strikes)."""
+    db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.username == key)
+                       .execution_options(synchronize_session=False))
+
+
+def authenticate(username: str, password: str, *, at: datetime | None = None) -> User:
+    """The user for these credentials; raises LoginLocked or LoginFailed (one message for both failures).
+
+    While the account waits, no password is checked at all: the right one is refused like a wrong one.
+    The limit is per account name, so the client's address plays no part.
+    """
     at = context.utc(at)
     key = (username or "").strip().lower()[:64]
-    ip = (ip or "?")[:45]
-    window = timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-    recent = sa.and_(LoginAttempt.username == key, LoginAttempt.ip == ip, LoginAttempt.at > at - window)
-    failures = db.session.scalars(sa.select(LoginAttempt.at).where(recent).order_by(LoginAttempt.at)).all()
-    if len(failures) >= current_app.config["LOGIN_MAX_FAILURES"]:
-        db.session.rollback()
-        raise LoginLocked(failures[-1] + window)
-
+    _reserve_guess(key, at)
     user = db.session.scalar(sa.select(User).where(User.username == key))
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if user is not None and ok and user.active:
-        db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.username == key, LoginAttempt.ip == ip))
+        _forget_guesses(key)
         db.session.commit()
         return user
-    db.session.execute(sa.delete(LoginAttempt).where(
-        LoginAttempt.username == key, LoginAttempt.ip == ip, LoginAttempt.at <= at - window))
-    db.session.add(LoginAttempt(username=key, ip=ip, at=at))
-    db.session.commit()
+    db.session.rollback()
     raise LoginFailed("invalid credentials")
+
+
+def change_own_password(user: User, current: str, new: str, *, at: datetime | None = None) -> User:
+    """A signed-in user replaces their password; the current one is checked under the sign-in limit.
+
+    Every session of the user ends; the caller signs the current browser in again.
+    """
+    at = context.utc(at)
+    _reserve_guess(user.username, at)
+    if not check_password_hash(user.password_hash, current or ""):
+        raise ValidationFailed({"current_password": "Mevcut parola hatalı."})
+    _forget_guesses(user.username)
+    try:
+        _check_password(new, user.username)
+    except ValidationFailed as exc:
+        db.session.commit()
+        raise ValidationFailed({"new_password": exc.errors["password"]}) from exc
+    user.password_hash = generate_password_hash(new)
+    end_sessions(user)
+    db.session.commit()
+    return user
 
 
 def users_with_any_role(roles: Iterable[str]) -> list[User]:
