@@ -45,7 +45,7 @@ def test_a_draft_with_problems_is_saved_but_cannot_be_deployed(as_user):
     response = save(client, edits.skips_acknowledgement)
     assert response.status_code == 200
     body = response.json
-    assert body["saved"] and body["problems"][0]["element"] == "task_classify" and body["problems"][0]["stage"] == 2
+    assert body["saved"] and body["problems"][0]["element"] == "task_acknowledge" and body["problems"][0]["stage"] == 2
     refused = client.post(f"/modeler/drafts/{body['draft_id']}/deploy", json={})
     assert refused.status_code == 422 and refused.json["problems"]
     assert versions.live_version().number == 1

@@ -19,6 +19,7 @@ from ..engine import (
     ProcessBundle,
     ProcessDefinitionError,
     check_conformance,
+    check_structure,
     content_hash,
     parse_bpmn,
     safe_tree,
@@ -142,6 +143,7 @@ def _gate(bpmn_xml, forms, lane_roles, conformance) -> tuple[ProcessBundle | Non
     except ProcessDefinitionError as exc:
         return None, _normalized(exc.problems)
     problems = check_forms(forms) + check_expressions(tree) + check_tasks_and_lanes(tree, bundle, forms, lane_roles)
+    problems += check_structure(tree)
     if not problems and conformance:
         problems = _normalized(check_conformance(context.runtime().engine, bundle, forms))
     return bundle, problems
