@@ -346,7 +346,7 @@ def _di_findings(tree, model: _Model) -> list[Finding]:
     needed = list(model.nodes) + list(model.flows) + list(tree.iter(f"{BPMN}lane", f"{BPMN}participant"))
     for element in needed:
         if element.get("id") not in drawn:
-            what = "an edge" if local(element) == "sequenceFlow" else "a shape"
+            what = "edge" if local(element) == "sequenceFlow" else "shape"
             found.append(Finding("no-bpmndi", element.get("id"),
                                  f"{describe(element)} has no {what} in the diagram layout, so it would run but "
                                  "nobody could see or edit it in the modeler."))
