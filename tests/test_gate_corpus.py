@@ -150,7 +150,8 @@ CORPUS_CASES = [
      [("decoy", "more than one executable process (decoy, real)")]),
     ("outgoing list names a missing flow",
      _shipped_with("<bpmn:outgoing>flow_ack_task_done</bpmn:outgoing>",
-                   "<bpmn:outgoing>flow_ack_task_done</bpmn:outgoing>\n      <bpmn:outgoing>flow_extra</bpmn:outgoing>"),
+                   "<bpmn:outgoing>flow_ack_task_done</bpmn:outgoing>\n"
+                   "      <bpmn:outgoing>flow_extra</bpmn:outgoing>"),
      [("task_acknowledge", "lists flow_extra as outgoing")]),
     ("decoy process first, the pool's process is checked", _decoy_process_first, PASSES),
     ("the shipped procedure", lambda bpmn, forms: (bpmn, forms), PASSES),
