@@ -116,6 +116,7 @@ def processes_group() -> None:
 @with_appcontext
 def processes_deploy(bpmn_file: Path, forms_dir: Path | None, comment: str, author: str, if_empty: bool) -> None:
     """Deploy BPMN_FILE with its forms as the live version for new complaints."""
+    from .cli_processes import read_diagram
     from .engine import ProcessDefinitionError
     from .models import ProcessVersion
     from .services import versions
@@ -125,14 +126,13 @@ def processes_deploy(bpmn_file: Path, forms_dir: Path | None, comment: str, auth
         return
     forms = versions.load_forms_dir(forms_dir or current_app.config["FORMS_DIR"])
     try:
-        version = versions.deploy_version(bpmn_file.read_text(encoding="utf-8"), forms, author=author,
-                                          comment=comment)
+        version = versions.deploy_version(read_diagram(bpmn_file), forms, author=author, comment=comment)
     except ProcessDefinitionError as exc:
         from .cli_processes import echo_problems
 
         echo_problems(exc.problems)
         _fail("not deployed")
-    click.echo(f"version {version.number} is live ({version.content_hash[:12]})")
+    click.echo(f"version {version.number} is live ({version.content_hash[:12]}): process {version.process_id!r}")
 
 
 @processes_group.command("list")

@@ -17,6 +17,18 @@ def _forms(forms_dir: Path | None) -> dict:
     return versions.load_forms_dir(forms_dir or current_app.config["FORMS_DIR"])
 
 
+def read_diagram(path: Path) -> str:
+    """The file's text in the encoding it declares (ISO-8859-9, UTF-16 ...); exit 1 when it is not XML."""
+    from .engine import ProcessDefinitionError, decode_bpmn
+
+    try:
+        return decode_bpmn(path.read_bytes())
+    except ProcessDefinitionError as exc:
+        echo_problems(exc.problems)
+        click.secho("not a readable BPMN file", fg="red", err=True)
+        sys.exit(1)
+
+
 def echo_problems(problems: list[dict]) -> None:
     from .services.validation import format_problem
 
@@ -33,12 +45,13 @@ def processes_check(bpmn_file: Path, forms_dir: Path | None) -> None:
     """Run the deploy gate on BPMN_FILE without deploying; exit 1 when it has problems."""
     from .services import validation
 
-    _, problems = validation.run_gate(bpmn_file.read_bytes().decode("utf-8", "replace"), _forms(forms_dir))
+    bundle, problems = validation.run_gate(read_diagram(bpmn_file), _forms(forms_dir))
+    checked = f"process {bundle.process_id!r}" if bundle is not None else "the diagram"
     if problems:
         echo_problems(problems)
-        click.secho(f"{len(problems)} problem(s): this diagram cannot be deployed", fg="red", err=True)
+        click.secho(f"{len(problems)} problem(s) in {checked}: this diagram cannot be deployed", fg="red", err=True)
         sys.exit(1)
-    click.echo("ok: the diagram passes the gate (parsing, forms, lanes, expressions, ISO 10002 scenarios)")
+    click.echo(f"ok: {checked} passes the gate (parsing, structure, forms, lanes, expressions, ISO 10002 scenarios)")
 
 
 @click.command("export")

@@ -77,6 +77,30 @@ _LEGAL_ELEMENTS = """
         targetRef="end_legal_escalation" />
   </bpmn:process>"""
 
+def _shape(element: str, x: int, y: int, width: int = 100, height: int = 80) -> str:
+    return (f'      <bpmndi:BPMNShape id="{element}_di" bpmnElement="{element}">\n'
+            f'        <dc:Bounds x="{x}" y="{y}" width="{width}" height="{height}" />\n'
+            "      </bpmndi:BPMNShape>\n")
+
+
+def _edge(flow: str, *points: tuple[int, int]) -> str:
+    waypoints = "".join(f'        <di:waypoint x="{x}" y="{y}" />\n' for x, y in points)
+    return f'      <bpmndi:BPMNEdge id="{flow}_di" bpmnElement="{flow}">\n{waypoints}      </bpmndi:BPMNEdge>\n'
+
+
+# The modeler can only open what has a shape: every new element gets one (the gate checks it).
+_LEGAL_LAYOUT = (
+    _shape("lane_legal", 90, 1170, 2890, 200)
+    + _shape("gw_legal", 1185, 520, 50, 50) + _shape("task_legal_review", 1260, 1220)
+    + _shape("timer_legal_deadline", 1342, 1282, 36, 36) + _shape("task_legal_escalation", 1420, 1220)
+    + _shape("end_legal_escalation", 1572, 1242, 36, 36)
+    + _edge("flow_to_legal", (1210, 570), (1210, 1260), (1260, 1260))
+    + _edge("flow_no_legal", (1235, 545), (1285, 545))
+    + _edge("flow_legal_done", (1310, 1220), (1310, 570))
+    + _edge("flow_legal_missed", (1378, 1300), (1420, 1260))
+    + _edge("flow_legal_escalation_end", (1520, 1260), (1572, 1260))
+)
+
 LEGAL_FORM = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "Hukuki inceleme",
@@ -109,6 +133,7 @@ def legal_review_for_high_priority(bpmn: str, forms: dict) -> tuple[str, dict]:
                         "<bpmn:flowNodeRef>gw_solution_join</bpmn:flowNodeRef>\n"
                         "        <bpmn:flowNodeRef>gw_legal</bpmn:flowNodeRef>")
     bpmn = replace_once(bpmn, "\n  </bpmn:process>", _LEGAL_ELEMENTS)
+    bpmn = replace_once(bpmn, "    </bpmndi:BPMNPlane>", _LEGAL_LAYOUT + "    </bpmndi:BPMNPlane>")
     return bpmn, {**forms, "legal_review": copy.deepcopy(LEGAL_FORM)}
 
 
@@ -160,12 +185,18 @@ def classification_without_form(bpmn: str, forms: dict) -> tuple[str, dict]:
 
 
 def skips_acknowledgement(bpmn: str, forms: dict) -> tuple[str, dict]:
-    """Registration goes straight to classification: stage 2 is never passed."""
-    return replace_once(bpmn, 'sourceRef="script_register" targetRef="gw_channel"',
-                        'sourceRef="script_register" targetRef="gw_ack_join"'), forms
+    """The later acknowledgement is relabelled classification: for most channels stage 2 is never passed.
+
+    The diagram stays well-formed (every step reachable), so only the ISO 10002 scenarios can catch it.
+    """
+    for element in ("task_acknowledge", "script_ack_done"):
+        start = bpmn.index(f'id="{element}"')
+        end = bpmn.index("</bpmn:extensionElements>", start)
+        bpmn = bpmn[:start] + bpmn[start:end].replace('name="iso10002_stage" value="2"',
+                                                      'name="iso10002_stage" value="3"') + bpmn[end:]
+    return bpmn, forms
 
 
 def loses_reopen_path(bpmn: str, forms: dict) -> tuple[str, dict]:
-    """A rejected solution closes the complaint anyway."""
-    return replace_once(bpmn, 'sourceRef="gw_accepted" targetRef="script_reopen"',
-                        'sourceRef="gw_accepted" targetRef="script_close"'), forms
+    """A rejected solution closes the complaint anyway (the acceptance condition always holds)."""
+    return replace_once(bpmn, "answer == 'accepted'", "answer == 'accepted' or True"), forms

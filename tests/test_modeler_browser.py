@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.services import versions
 
@@ -58,3 +59,23 @@ def test_analyst_changes_a_timer_sees_the_verdict_deploys_and_sees_the_new_versi
     db.session.rollback()
     live = versions.live_version()
     assert live.number == 2 and "add_business_days(received_at, solution_days)</bpmn:timeDate>" in live.bpmn_xml
+
+
+def test_the_live_check_marks_problems_while_drawing_and_an_iso_8859_9_file_keeps_its_names(analyst_page, tmp_path):
+    page = analyst_page
+    page.goto("/modeler/")
+    page.wait_for_selector("#canvas[data-ready='1']")
+    page.wait_for_selector("#lint-findings li[data-element='sub_start'][data-severity='warning']")
+    assert page.locator("#lint-findings li[data-severity='error']").count() == 0
+
+    bpmn = (PROJECT_ROOT / "processes" / "complaint.bpmn").read_text(encoding="utf-8")
+    bpmn = bpmn.replace('encoding="UTF-8"', 'encoding="ISO-8859-9"', 1)
+    bpmn = bpmn.replace('sourceRef="gw_channel" targetRef="task_acknowledge" />',  # a condition on the default flow
+                        'sourceRef="gw_channel" targetRef="task_acknowledge"><bpmn:conditionExpression>True'
+                        "</bpmn:conditionExpression></bpmn:sequenceFlow>")
+    upload = tmp_path / "legacy.bpmn"
+    upload.write_bytes(bpmn.encode("iso-8859-9", "xmlcharrefreplace"))
+    page.set_input_files("#import-file", str(upload))
+    page.wait_for_selector("#lint-findings li[data-element='flow_ack_task'][data-severity='error']")
+    assert page.locator("[data-element-id='flow_ack_task'].cf-lint-error").count() >= 1
+    assert "Şikâyeti sınıflandır" in page.locator("[data-element-id='task_classify']").text_content()

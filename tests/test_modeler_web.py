@@ -45,7 +45,7 @@ def test_a_draft_with_problems_is_saved_but_cannot_be_deployed(as_user):
     response = save(client, edits.skips_acknowledgement)
     assert response.status_code == 200
     body = response.json
-    assert body["saved"] and body["problems"][0]["element"] == "task_classify" and body["problems"][0]["stage"] == 2
+    assert body["saved"] and body["problems"][0]["element"] == "task_acknowledge" and body["problems"][0]["stage"] == 2
     refused = client.post(f"/modeler/drafts/{body['draft_id']}/deploy", json={})
     assert refused.status_code == 422 and refused.json["problems"]
     assert versions.live_version().number == 1
@@ -97,3 +97,27 @@ def test_deploy_diff_and_migrate_through_the_pages(as_user, app):
 def test_forms_come_back_in_their_own_field_order(as_user):
     forms = as_user("analyst").get("/modeler/source").json["forms"]
     assert list(forms["classification"]["properties"]) == ["priority", "category", "classification_note"]
+
+
+def test_the_live_check_names_elements_and_separates_errors_from_warnings(as_user):
+    client = as_user("analyst")
+    bpmn, _ = edits.shipped()
+    clean = client.post("/modeler/lint", json={"bpmn": bpmn})
+    assert clean.status_code == 200
+    assert [(f["element"], f["severity"]) for f in clean.json["findings"]] == [("sub_start", "warning")]
+    broken = bpmn.replace('attachedToRef="task_acknowledge"', 'attachedToRef="task_gone"')
+    findings = client.post("/modeler/lint", json={"bpmn": broken}).json["findings"]
+    assert {"rule": "boundary-attached", "element": "timer_ack_missed", "severity": "error",
+            "message": 'Boundary event timer_ack_missed ("Bildirim süresi aşıldı") is attached to task_gone, which '
+                       "is not a task or sub-process in this diagram, so it would never fire."} in findings
+
+
+def test_the_live_check_refuses_strangers_and_survives_hostile_input(as_user):
+    assert as_user("handler").post("/modeler/lint", json={"bpmn": "<a/>"}).status_code == 403
+    client = as_user("analyst")
+    assert client.post("/modeler/lint", json={"bpmn": 5}).status_code == 400
+    xxe = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+           '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">&e;</definitions>')
+    findings = client.post("/modeler/lint", json={"bpmn": xxe}).json["findings"]
+    assert findings and findings[0]["severity"] == "error" and "root:" not in findings[0]["message"]
+    assert client.post("/modeler/lint", json={"bpmn": "not xml"}).json["findings"][0]["rule"] == "xml"

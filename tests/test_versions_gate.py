@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -20,11 +21,12 @@ def _versions() -> int:
 
 
 def _without_deadline_timer(bpmn, forms):
-    start = bpmn.index('<bpmn:boundaryEvent id="timer_solution_deadline"')
-    end = bpmn.index("</bpmn:boundaryEvent>", start) + len("</bpmn:boundaryEvent>")
-    bpmn = bpmn[:start] + bpmn[end:]
-    return bpmn.replace('<bpmn:sequenceFlow id="flow_solution_deadline_missed" sourceRef="timer_solution_deadline" '
-                        'targetRef="task_deadline_escalation" />', ""), forms
+    """The deadline boundary event waits for a signal nobody sends: the diagram is well-formed, no timer runs."""
+    bpmn = re.sub(r'<bpmn:timerEventDefinition id="timer_solution_deadline_def">.*?</bpmn:timerEventDefinition>',
+                  '<bpmn:signalEventDefinition id="timer_solution_deadline_def" signalRef="signal_never" />', bpmn,
+                  count=1, flags=re.S)
+    signal = '  </bpmn:process>\n  <bpmn:signal id="signal_never" name="never" />'
+    return bpmn.replace("  </bpmn:process>", signal), forms
 
 
 REFUSED = [
@@ -40,7 +42,7 @@ REFUSED = [
      None),
     ("user task without a form", edits.classification_without_form, "user task has no form", "task_classify", None),
     ("skips the acknowledgement", edits.skips_acknowledgement, "never passes stage 2 (acknowledgement)",
-     "task_classify", 2),
+     "task_acknowledge", 2),
     ("loses the reopen path", edits.loses_reopen_path, "reopen path is lost", "task_customer_answer", 8),
     ("no deadline timer", _without_deadline_timer, "no deadline timer is armed", "task_analyse", 5),
     ("form open to any field", lambda b, f: (b, {**f, "analysis": {k: v for k, v in f["analysis"].items()
@@ -102,7 +104,7 @@ def test_cli_check_prints_problems_and_deploy_refuses(app, runner, tmp_path):
 
     result = runner.invoke(args=["processes", "check", str(bad), "--forms", str(forms_dir)])
     assert result.exit_code == 1
-    assert "task_classify | stage 2 | channel=" in result.output
+    assert "task_acknowledge | stage 2 | channel=" in result.output
     result = runner.invoke(args=["processes", "deploy", str(bad), "--forms", str(forms_dir)])
     assert result.exit_code == 1 and "not deployed" in result.output
     assert _versions() == 0

@@ -1,6 +1,7 @@
 """The workflow engine: the only package that imports SpiffWorkflow."""
 
 from .conformance import check_conformance, user_tasks
+from .lint import check_structure, lint
 from .runner import Engine, HumanTaskView, ProcedureFailure, TaskNotReady, WorkflowRun
 from .sandbox import Limits as ScriptLimits
 from .specs import (
@@ -10,6 +11,7 @@ from .specs import (
     ProcessDefinitionError,
     bundle_to_json,
     content_hash,
+    decode_bpmn,
     parse_bpmn,
     safe_tree,
 )
@@ -18,6 +20,9 @@ from .versioning import diff_bundles, migrate, migration_blockers
 __all__ = [
     "MAX_BPMN_BYTES",
     "check_conformance",
+    "check_structure",
+    "decode_bpmn",
+    "lint",
     "diff_bundles",
     "migrate",
     "migration_blockers",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from .lint import reference_findings
 from .serialization import SERIALIZER
 
 MAX_BPMN_BYTES = 2 * 1024 * 1024
@@ -42,8 +44,25 @@ def content_hash(bpmn_xml: str, forms: dict[str, dict]) -> str:
     return digest.hexdigest()
 
 
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_ENCODING = re.compile(r"""encoding\s*=\s*(["'])[^"']*\1""")
+_ENGINE_REFERENCES = frozenset({"unique-ids", "sequence-flow-reference", "data-reference"})
+_ADDRESS = re.compile(r"<[^<>]* at 0x[0-9a-fA-F]+>")
+
+
+def _utf8_bytes(text: str) -> bytes:
+    """A str is already decoded: its declaration must not make the parser decode it a second time."""
+    text = text.lstrip("\ufeff")
+    declaration = _DECLARATION.match(text)
+    if declaration:
+        text = _ENCODING.sub('encoding="UTF-8"', declaration.group(0), count=1) + text[declaration.end():]
+    return text.encode("utf-8")
+
+
 def _safe_tree(bpmn_xml: str | bytes):
-    raw = bpmn_xml.encode("utf-8") if isinstance(bpmn_xml, str) else bpmn_xml
+    """Parse without entities, DTDs or network. Bytes go to the parser as they are, so it reads the
+    encoding from the byte-order mark or the XML declaration (ISO-8859-9, UTF-16 ...)."""
+    raw = _utf8_bytes(bpmn_xml) if isinstance(bpmn_xml, str) else bpmn_xml
     if len(raw) > MAX_BPMN_BYTES:
         raise ProcessDefinitionError(
             [{"element": None, "message": f"file is larger than {MAX_BPMN_BYTES // 1024} KB"}]
@@ -51,7 +70,7 @@ def _safe_tree(bpmn_xml: str | bytes):
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         tree = etree.fromstring(raw, parser=parser)
-    except etree.XMLSyntaxError as exc:
+    except (etree.XMLSyntaxError, LookupError, ValueError) as exc:
         raise ProcessDefinitionError([{"element": None, "message": f"not well-formed XML: {exc}"}]) from exc
     if tree.getroottree().docinfo.internalDTD or tree.getroottree().docinfo.doctype:
         raise ProcessDefinitionError([{"element": None, "message": "DOCTYPE declarations are not allowed"}])
@@ -61,18 +80,59 @@ def _safe_tree(bpmn_xml: str | bytes):
 safe_tree = _safe_tree
 
 
+def decode_bpmn(raw: bytes) -> str:
+    """The text of an uploaded diagram in whatever encoding it declares, stored and deployed as UTF-8.
+
+    Raises ProcessDefinitionError when the bytes are not well-formed XML in their declared encoding.
+    """
+    tree = _safe_tree(raw)
+    encoding = tree.getroottree().docinfo.encoding or "UTF-8"
+    try:
+        text = raw.decode(encoding)
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise ProcessDefinitionError(
+            [{"element": None, "message": f"the file is not valid {encoding} text: {exc}"}]) from exc
+    text = text.lstrip("\ufeff")
+    declaration = _DECLARATION.match(text)
+    if declaration:
+        text = _ENCODING.sub('encoding="UTF-8"', declaration.group(0), count=1) + text[declaration.end():]
+    return text
+
+
+def _stable(message: str) -> str:
+    """SpiffWorkflow sometimes prints lxml objects; their memory address changes every run."""
+    return _ADDRESS.sub("<element>", message).strip()
+
+
 def _executable_process_id(tree) -> str:
+    """The process the app runs: the one pool's processRef, else the only executable process that no
+    call activity calls. Anything ambiguous is refused rather than guessed by file order."""
     processes = tree.findall(f"{{{_BPMN_NS}}}process")
-    executable = [p for p in processes if p.get("isExecutable") == "true"] or processes
-    if not executable:
+    if not processes:
         raise ProcessDefinitionError([{"element": None, "message": "the file contains no process"}])
-    return executable[0].get("id")
+    executable = [p for p in processes if p.get("isExecutable") == "true"] or processes
+    if len(executable) == 1:
+        return executable[0].get("id")
+    ids = {p.get("id") for p in executable}
+    pools = [p.get("processRef") for p in tree.iter(f"{{{_BPMN_NS}}}participant") if p.get("processRef") in ids]
+    called = {c.get("calledElement") for c in tree.iter(f"{{{_BPMN_NS}}}callActivity")}
+    roots = pools or [i for i in (p.get("id") for p in executable) if i not in called]
+    if len(roots) == 1:
+        return roots[0]
+    names = ", ".join(sorted(roots or ids))
+    raise ProcessDefinitionError([{"element": sorted(roots or ids)[0], "message": (
+        f"the file has more than one executable process ({names}); mark only the one to run as executable "
+        "(isExecutable) or give it the only pool, so the gate checks the process that will run")}])
 
 
 def parse_bpmn(bpmn_xml: str | bytes) -> ProcessBundle:
     """Parse and validate a diagram; raises ProcessDefinitionError with the problems found."""
     tree = _safe_tree(bpmn_xml)
     process_id = _executable_process_id(tree)
+    # SpiffWorkflow misreports these ("perhaps a form has the same ID", a memory address): name them first.
+    dangling = [f for f in reference_findings(tree) if f.rule in _ENGINE_REFERENCES]
+    if dangling:
+        raise ProcessDefinitionError([finding.as_problem() for finding in dangling])
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
         parser.add_bpmn_xml(tree)
@@ -81,8 +141,11 @@ def parse_bpmn(bpmn_xml: str | bytes) -> ProcessBundle:
     except ValidationException as exc:
         element = exc.id or None
         raise ProcessDefinitionError(
-            [{"element": element, "message": str(exc), "line": exc.line_number or None}]
+            [{"element": element, "message": _stable(str(exc)), "line": exc.line_number or None}]
         ) from exc
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+        raise ProcessDefinitionError([{"element": process_id, "message": _stable(
+            f"the engine cannot read this diagram ({type(exc).__name__}: {exc})")}]) from exc
     return ProcessBundle(process_id, spec, subprocess_specs)
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ..access import roles_required
 from ..engine import ProcessDefinitionError
-from ..services import drafts, migration, validation, versions
+from ..services import diagram_lint, drafts, migration, validation, versions
 from ..services.errors import NoLiveVersion, NotFound
 from . import bp
 from .forms import DeployForm, EmptyForm, MigrateForm
@@ -91,6 +91,16 @@ def save_draft():
         abort(404)
     return jsonify(draft_id=draft.id, problems=problems, saved=True,
                    deploy_url=url_for("modeler.deploy_draft", draft_id=draft.id))
+
+
+@bp.post("/lint")
+@roles_required(*ANALYSTS)
+def lint():
+    """The live check the modeler runs after every change: structural rules only, nothing is executed."""
+    payload = request.get_json(silent=True) or {}
+    if not isinstance(payload.get("bpmn"), str):
+        return jsonify(error="send {bpmn: string}"), 400
+    return jsonify(findings=diagram_lint.lint_diagram(payload["bpmn"]))
 
 
 @bp.post("/forms/check")

@@ -18,6 +18,8 @@ from jsonschema.exceptions import SchemaError
 from ..engine import (
     ProcessBundle,
     ProcessDefinitionError,
+    check_structure,
+    decode_bpmn,
     content_hash,
     parse_bpmn,
     safe_tree,
@@ -183,6 +185,7 @@ def _gate(bpmn_xml, forms, lane_roles, conformance) -> tuple[ProcessBundle | Non
     except ProcessDefinitionError as exc:
         return None, _normalized(exc.problems)
     problems = check_forms(forms) + check_expressions(tree) + check_tasks_and_lanes(tree, bundle, forms, lane_roles)
+    problems += check_structure(tree)
     if not problems and conformance:
         problems = _normalized(run_scenarios(bpmn_xml, forms))
     return bundle, problems
@@ -195,7 +198,7 @@ def run_scenarios(bpmn_xml: str | bytes, forms: dict) -> list[dict]:
     config = current_app.config
     desk = context.runtime()
     request = {
-        "bpmn": bpmn_xml.decode("utf-8") if isinstance(bpmn_xml, bytes) else bpmn_xml,
+        "bpmn": decode_bpmn(bpmn_xml) if isinstance(bpmn_xml, bytes) else bpmn_xml,
         "forms": forms,
         "calendar": {"tz": config["BUSINESS_TIMEZONE"], "day_start": config["BUSINESS_DAY_START"],
                      "day_end": config["BUSINESS_DAY_END"], "half_day_end": config["BUSINESS_HALF_DAY_END"]},

@@ -14,6 +14,7 @@ from ..engine import (
     ProcessDefinitionError,
     bundle_to_json,
     content_hash,
+    decode_bpmn,
     diff_bundles,
 )
 from ..extensions import db
@@ -55,7 +56,7 @@ def store_version(bpmn_xml: str, forms: dict[str, dict], *, author: str, comment
     """`deploy_version` without the commit, for use cases that change more in the same transaction."""
     at = context.utc(at)
     if isinstance(bpmn_xml, bytes):
-        bpmn_xml = bpmn_xml.decode("utf-8")
+        bpmn_xml = decode_bpmn(bpmn_xml)
     bundle, problems = check_definition(bpmn_xml, forms)
     if problems:
         raise ProcessDefinitionError(problems)

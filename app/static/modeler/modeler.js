@@ -30,6 +30,24 @@
     if (canvasNode.getAttribute("data-ready") === "1") { setStatus("Kaydedilmemiş değişiklikler var.", "dirty"); }
   };
 
+  /* An uploaded .bpmn in the encoding it declares (byte-order mark, then <?xml encoding="...">):
+     ISO-8859-9 or UTF-16 files keep their Turkish names instead of being read as UTF-8. */
+  function decodeXML(buffer) {
+    var bytes = new Uint8Array(buffer), label = "utf-8";
+    if (bytes[0] === 0xFF && bytes[1] === 0xFE) { label = "utf-16le"; }
+    else if (bytes[0] === 0xFE && bytes[1] === 0xFF) { label = "utf-16be"; }
+    else if (bytes[0] === 0x3C && bytes[1] === 0x00) { label = "utf-16le"; }
+    else if (bytes[0] === 0x00 && bytes[1] === 0x3C) { label = "utf-16be"; }
+    else {
+      var head = new TextDecoder("latin1").decode(bytes.subarray(0, 200));
+      var declared = /^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head);
+      if (declared) { label = declared[1].toLowerCase(); }
+    }
+    var text = new TextDecoder(label).decode(bytes);
+    return text.replace(/^\ufeff/, "").replace(/^(\s*<\?xml[^>]*encoding\s*=\s*["'])[^"']*(["'])/, "$1UTF-8$2");
+  }
+  CF.decodeXML = decodeXML;
+
   getJSON(config.descriptor_url).then(function (descriptor) {
     var modeler = new window.BpmnJS({ container: canvasNode, moddleExtensions: { spiffworkflow: descriptor } });
     CF.modeler = modeler;
@@ -70,11 +88,55 @@
       });
     }
 
+    /* Live check: the gate's structural rules (POST lint_url) a moment after each change, shown as
+       markers on the elements and a list; errors will refuse a deploy, warnings only advise. */
+    var lintList = document.getElementById("lint-findings");
+    var lintState = { timer: null, marked: [], sequence: 0 };
+    function showFindings(findings) {
+      lintState.marked.forEach(function (m) {
+        if (registry.get(m.id)) { canvas.removeMarker(m.id, m.css); }
+      });
+      overlays.remove({ type: "cf-lint" });
+      lintState.marked = [];
+      lintList.replaceChildren();
+      findings.forEach(function (f) {
+        var item = document.createElement("li");
+        item.textContent = (f.severity === "warning" ? "uyarı" : "hata") + " | " + (f.element || "(dosya)") +
+          ": " + f.message + " [" + f.rule + "]";
+        item.setAttribute("data-element", f.element || "");
+        item.setAttribute("data-severity", f.severity);
+        item.addEventListener("click", function () { if (f.element) { select(f.element); } });
+        lintList.appendChild(item);
+        var css = f.severity === "warning" ? "cf-lint-warning" : "cf-lint-error";
+        if (f.element && registry.get(f.element) && !lintState.marked.some(function (m) { return m.id === f.element; })) {
+          canvas.addMarker(f.element, css);
+          overlays.add(f.element, "cf-lint", { position: { bottom: 4, left: -8 },
+            html: "<span class='" + css + "-badge' title='" + (f.severity === "warning" ? "uyarı" : "hata") + "'>" +
+              (f.severity === "warning" ? "?" : "!") + "</span>" });
+          lintState.marked.push({ id: f.element, css: css });
+        }
+      });
+    }
+    function lintNow() {
+      var sequence = ++lintState.sequence;
+      modeler.saveXML({ format: false }).then(function (out) {
+        return CF.postJSON(config.lint_url, { bpmn: out.xml });
+      }).then(function (res) {
+        if (sequence === lintState.sequence && res.data && res.data.findings) { showFindings(res.data.findings); }
+      }).catch(function () { /* the live check is advisory; saving runs the full gate */ });
+    }
+    CF.lintNow = lintNow;
+    modeler.on("commandStack.changed", function () {
+      clearTimeout(lintState.timer);
+      lintState.timer = setTimeout(lintNow, 600);
+    });
+
     function open(xml, problems) {
       return modeler.importXML(xml).then(function (result) {
         canvas.zoom("fit-viewport");
         canvasNode.setAttribute("data-ready", "1");
         showProblems(problems || []);
+        lintNow();
         var warnings = (result.warnings || []).length;
         setStatus((state.draftId ? "Taslak #" + state.draftId : state.version ? "Sürüm " + state.version : "Diyagram") +
           " açıldı" + (warnings ? " (" + warnings + " uyarı)" : "") + ".", "loaded");
@@ -118,7 +180,9 @@
     document.getElementById("import-file").addEventListener("change", function (event) {
       var file = event.target.files[0];
       if (!file) { return; }
-      file.text().then(function (xml) { state.draftId = null; CF.markDirty(); return open(xml, []); });
+      file.arrayBuffer().then(function (bytes) {
+        state.draftId = null; CF.markDirty(); return open(decodeXML(bytes), []);
+      }).catch(function (err) { setStatus("Dosya okunamadı: " + err.message, "error"); });
     });
     document.getElementById("open-version").addEventListener("change", function (event) {
       window.location.search = event.target.value ? "?version=" + event.target.value : "";
