@@ -7,6 +7,7 @@ that no list ever deserializes a workflow.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
@@ -420,3 +421,7 @@ class MailMessage(db.Model):
     @property
     def verified(self) -> bool:
         return self.sender_check == "verified"
+
+    @property
+    def held_attachments(self) -> list[str]:
+        return json.loads(self.held_attachments_json or "[]")
