@@ -32,11 +32,18 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    production = app.config.get("ENV") == "production" and not (app.debug or app.testing)
     if not app.config.get("SECRET_KEY"):
-        if app.config.get("ENV") == "production" and not (app.debug or app.testing):
+        if production:
             raise RuntimeError("SECRET_KEY must be set when COMPLAINTFLOW_ENV=production")
         log.warning("SECRET_KEY is not set: using a random key, sessions end when the process stops")
         app.config["SECRET_KEY"] = secrets.token_hex(32)
+    if production and not (app.config.get("MAIL_TRUSTED_AUTHSERV_ID") or "").strip():
+        raise RuntimeError(
+            "MAIL_TRUSTED_AUTHSERV_ID must be set when COMPLAINTFLOW_ENV=production: the authserv-id your MTA "
+            "writes first in Authentication-Results (e.g. mx.example.com.tr), so that a forged From cannot "
+            "accept or reject a complaint; or MAIL_TRUSTED_AUTHSERV_ID=off to let an e-mail reply from the "
+            "address on record decide without that check")
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///"):

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy.exc import DBAPIError
 
 from .cli import INSTANT, _fail
 
@@ -75,7 +74,6 @@ def mail_group() -> None:
 @with_appcontext
 def mail_ingest(maildir: Path | None, at) -> None:
     """Read one RFC 5322 message on stdin (an MTA pipe), or a Maildir."""
-    from .extensions import db
     from .services import mail_ingest as ingest
 
     if maildir is not None:
@@ -92,14 +90,8 @@ def mail_ingest(maildir: Path | None, at) -> None:
 
     raw = sys.stdin.buffer.read()
     try:
-        result = ingest.ingest_bytes(raw, source="stdin", at=at)
-    except DBAPIError as exc:
-        db.session.rollback()
+        result = ingest.ingest_safely(raw, source="stdin", at=at)
+    except ingest.TRANSIENT_ERRORS as exc:
         click.secho(f"database unavailable, try again later: {exc.__class__.__name__}", fg="red", err=True)
         sys.exit(EX_TEMPFAIL)
-    except Exception as exc:  # noqa: BLE001 - a bug must not lose the customer's message
-        db.session.rollback()
-        path = ingest.quarantine(raw, f"error: {type(exc).__name__}: {exc}", source="stdin")
-        click.secho(f"quarantined after an error: {path}", fg="red", err=True)
-        return
     click.echo(str(result))

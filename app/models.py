@@ -7,6 +7,7 @@ that no list ever deserializes a workflow.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
@@ -400,3 +401,41 @@ class LookupAttempt(db.Model):
     scope: Mapped[str] = mapped_column(sa.String(10))
     key: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class MailMessage(db.Model):
+    """An e-mail from outside, filed on a complaint as staff read it (sender, date, subject, text).
+
+    `dedupe_key` (Message-ID + sender + content hash) recognises the MTA delivering the same message
+    twice; a reused Message-ID from someone else, or with other words, is a new message.
+    `sender_check` says whether the sender may speak for the complaint: `verified` (the address on
+    record, authenticated by our MTA when that check is on), `address_differs` or `not_authenticated`.
+    Attachments of an unverified reply are not filed: the whole message is kept in the mail
+    quarantine (`held_as`) and the names are listed here.
+    """
+
+    __tablename__ = "mail_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
+    dedupe_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    message_id: Mapped[str | None] = mapped_column(sa.String(255))
+    sender: Mapped[str] = mapped_column(sa.String(254))
+    sender_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    subject: Mapped[str] = mapped_column(sa.String(255), default="")
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sender_check: Mapped[str] = mapped_column(sa.String(20))
+    authentication: Mapped[str] = mapped_column(sa.String(200), default="")
+    outcome: Mapped[str] = mapped_column(sa.String(20))
+    held_attachments_json: Mapped[str] = mapped_column(sa.Text, default="[]")
+    held_as: Mapped[str | None] = mapped_column(sa.String(255))
+
+    @property
+    def verified(self) -> bool:
+        return self.sender_check == "verified"
+
+    @property
+    def held_attachments(self) -> list[str]:
+        return json.loads(self.held_attachments_json or "[]")

@@ -36,6 +36,7 @@ def complaint(number: str):
     return render_template(
         "inbox/complaint.html", complaint=complaint, timeline=lookup.timeline(complaint.id),
         attachments=casefile.attachments_of(complaint.id), open_tasks=tasks.ready_tasks_for(complaint),
+        mail_messages=casefile.mail_messages_of(complaint.id),
         note_form=NoteForm(), attachment_form=AttachmentForm(), claim_form=ClaimForm())
 
 

@@ -47,6 +47,7 @@ def _render(task: HumanTask, *, values=None, errors=None, message: str | None = 
         "inbox/task.html", task=task, complaint=complaint, schema=schema, form=form,
         fields=build_fields(schema, values, errors), form_error=(errors or {}).get(""), message=message,
         timeline=lookup.timeline(complaint.id), attachments=casefile.attachments_of(complaint.id),
+        mail_messages=casefile.mail_messages_of(complaint.id),
         note_form=NoteForm(), attachment_form=AttachmentForm(), claim_form=ClaimForm(),
         open_tasks=tasks.ready_tasks_for(complaint),
     ), status

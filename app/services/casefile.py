@@ -1,4 +1,4 @@
-"""Internal notes and attachments on a complaint (staff only).
+"""Internal notes, attachments and the e-mails filed on a complaint (staff only).
 
 Attachments are checked by their content (magic bytes), never by the name or the browser's claimed
 type, and stored under ATTACHMENT_DIR (outside the web root) by complaint and SHA-256.
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..models import Attachment, Complaint, ComplaintNote
+from ..models import Attachment, Complaint, ComplaintNote, MailMessage
 from . import audit, context
 from .errors import NotFound, ValidationFailed
 
@@ -162,6 +162,12 @@ def store_attachments(complaint_id: int, uploads: list[Upload], *, actor: str,
 def attachments_of(complaint_id: int) -> list[Attachment]:
     return list(db.session.scalars(
         sa.select(Attachment).where(Attachment.complaint_id == complaint_id).order_by(Attachment.id)))
+
+
+def mail_messages_of(complaint_id: int) -> list[MailMessage]:
+    """Every e-mail filed on the complaint, oldest first, with its sender check."""
+    return list(db.session.scalars(
+        sa.select(MailMessage).where(MailMessage.complaint_id == complaint_id).order_by(MailMessage.id)))
 
 
 def get_attachment(attachment_id: int) -> tuple[Attachment, Path]:

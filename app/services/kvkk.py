@@ -1,7 +1,7 @@
 """KVKK anonymisation: remove a complaint's personal data and free text, keep its figures and a valid audit chain.
 
 What goes: the customer's name, phone, e-mail, subscription number, subject, description, the
-solution text, notes, survey comments, message recipients and payloads, attachment files (and
+solution text, notes, e-mails received, survey comments, message recipients and payloads, attachment files (and
 their names), the quarantined source mail reference, and every free-text value inside the workflow
 state and the audit data. Which workflow values are free text is read from the version's forms: a
 string field without `enum`/`const`/`oneOf`/`format` is free text; an enumerated or dated one
@@ -27,7 +27,16 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..models import Attachment, AuditEvent, Complaint, ComplaintNote, OutboxMessage, ProcessVersion, SurveyResponse
+from ..models import (
+    Attachment,
+    AuditEvent,
+    Complaint,
+    ComplaintNote,
+    MailMessage,
+    OutboxMessage,
+    ProcessVersion,
+    SurveyResponse,
+)
 from . import audit, context, versions
 
 REDACTED = "[anonimleştirildi]"
@@ -167,6 +176,14 @@ def _clear_related(complaint_id: int, keys: set[str]) -> None:
                        .values(body=REDACTED))
     db.session.execute(sa.update(Attachment).where(Attachment.complaint_id == complaint_id)
                        .values(original_filename=REDACTED))
+    quarantine = Path(current_app.config["MAIL_QUARANTINE_DIR"])
+    for held_as in db.session.scalars(sa.select(MailMessage.held_as).where(
+            MailMessage.complaint_id == complaint_id, MailMessage.held_as.is_not(None))):
+        for path in (quarantine / held_as, (quarantine / held_as).with_suffix(".reason")):
+            path.unlink(missing_ok=True)
+    db.session.execute(sa.update(MailMessage).where(MailMessage.complaint_id == complaint_id)
+                       .values(sender=REDACTED, sender_name=REDACTED, subject=REDACTED, text=REDACTED,
+                               message_id=None, held_attachments_json="[]", held_as=None))
     db.session.execute(sa.update(SurveyResponse).where(SurveyResponse.complaint_id == complaint_id)
                        .values(comment=None))
     for message in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.complaint_id == complaint_id)):

@@ -1,10 +1,14 @@
 """The e-mail channel: a new message opens a complaint, a reply joins its complaint's history.
 
 A reply is recognised by a registration number in its Subject, In-Reply-To or References (our
-Message-IDs carry the number). When the complaint waits for the customer's answer and the reply,
-from the address on record, clearly opens with an accept or reject word, it is recorded as their
-answer. Nothing is dropped: what cannot be processed is written to MAIL_QUARANTINE_DIR with a
-`.reason` file beside it.
+Message-IDs carry the number). Every message is filed as a `MailMessage` staff read on the complaint
+page. Its sender is *verified* when it is the address on record and, with MAIL_TRUSTED_AUTHSERV_ID
+set, our MTA authenticated it (`mail_auth`). Only a verified reply can be the customer's answer
+(accept / reject) and have its attachments filed; an unverified reply is shown as such, and its
+attachments are held aside in the mail quarantine. A reply to an anonymised complaint is not filed at
+all (that would bring personal data back): it is quarantined. Nothing is dropped: the MTA delivering
+the same message twice is recognised by Message-ID + sender + content, and what cannot be processed
+is written to MAIL_QUARANTINE_DIR with a `.reason` file beside it.
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from ..extensions import db
-from ..models import AuditEvent, Complaint
-from . import audit, casefile, complaints, context, customer, links
+from ..models import Complaint, MailMessage
+from . import audit, casefile, complaints, context, customer, links, mail_auth
 from .errors import ServiceError, ValidationFailed
 from .mail_parse import InboundMail, MailPart, Unreadable, answer_in, parse, reply_text
 
@@ -76,9 +81,39 @@ def _existing_complaint(mail: InboundMail) -> Complaint | None:
     return None
 
 
-def _idempotency_key(mail: InboundMail, raw: bytes) -> str:
-    seed = mail.message_id or hashlib.sha256(raw).hexdigest()
-    return "mail:" + hashlib.sha256(seed.encode("utf-8", "replace")).hexdigest()[:40]
+def dedupe_key(mail: InboundMail) -> str:
+    """Message-ID + sender + what was said: the same message delivered twice, and nothing else."""
+    seed = "\0".join((mail.message_id or "", mail.from_address.casefold(), mail.content_hash()))
+    return hashlib.sha256(seed.encode("utf-8", "replace")).hexdigest()
+
+
+def check_enabled() -> bool:
+    """Is our MTA's verdict required (MAIL_TRUSTED_AUTHSERV_ID set and not "off")?"""
+    trusted = (current_app.config.get("MAIL_TRUSTED_AUTHSERV_ID") or "").strip()
+    return bool(trusted) and trusted.casefold() != mail_auth.OFF
+
+
+def sender_check(mail: InboundMail, address_on_record: str | None) -> tuple[str, mail_auth.Verdict]:
+    """`verified`, `address_differs` or `not_authenticated`, with our MTA's verdict."""
+    if check_enabled():
+        verdict = mail_auth.verdict(mail.authentication_results, mail.from_address,
+                                    current_app.config["MAIL_TRUSTED_AUTHSERV_ID"].strip())
+    else:
+        verdict = mail_auth.Verdict(True, "sender authentication check is off")
+    if (address_on_record or "").casefold() != mail.from_address.casefold():
+        return "address_differs", verdict
+    return ("verified" if verdict.authenticated else "not_authenticated"), verdict
+
+
+def _message_row(complaint: Complaint, mail: InboundMail, *, text: str, check: str, verdict: mail_auth.Verdict,
+                 outcome: str, at: datetime, held: list[str] | None = None,
+                 held_as: str | None = None) -> MailMessage:
+    return MailMessage(
+        complaint_id=complaint.id, dedupe_key=dedupe_key(mail), message_id=mail.message_id,
+        sender=mail.from_address[:254], sender_name=mail.from_name[:200], subject=mail.subject[:255],
+        text=text, sent_at=mail.sent_at, received_at=at, sender_check=check,
+        authentication=verdict.reason[:200], outcome=outcome,
+        held_attachments_json=json.dumps(held or [], ensure_ascii=False), held_as=held_as)
 
 
 def _keep_attachments(complaint: Complaint, parts: list[MailPart], raw: bytes, *, source: str,
@@ -104,10 +139,6 @@ def _keep_attachments(complaint: Complaint, parts: list[MailPart], raw: bytes, *
 
 
 def _open_complaint(mail: InboundMail, raw: bytes, *, source: str, at: datetime) -> IngestResult:
-    key = _idempotency_key(mail, raw)
-    existing = db.session.scalar(sa.select(Complaint).where(Complaint.idempotency_key == key))
-    if existing is not None:
-        return IngestResult("duplicate", existing.registration_number)
     text = mail.text or mail.subject or "(boş ileti)"
     parts = list(mail.attachments)
     if len(text) > MAX_DESCRIPTION:
@@ -121,73 +152,75 @@ def _open_complaint(mail: InboundMail, raw: bytes, *, source: str, at: datetime)
         "subject": mail.subject[:200] or None,
         "description": text,
     }
+    check, verdict = sender_check(mail, mail.from_address)
+    filed = []
+
+    def file_message(complaint: Complaint) -> None:
+        complaint.language = mail.language
+        complaint.source_message_id = mail.message_id
+        db.session.add(_message_row(complaint, mail, text=mail.text[:MAX_DESCRIPTION * 5], check=check,
+                                    verdict=verdict, outcome="created", at=at))
+        filed.append(complaint)
+
     try:
-        complaint = complaints.register_complaint(fields, actor=MAIL_ACTOR, at=at, idempotency_key=key)
+        complaint = complaints.register_complaint(fields, actor=MAIL_ACTOR, at=at,
+                                                  idempotency_key="mail:" + dedupe_key(mail)[:40],
+                                                  before_commit=file_message)
     except ValidationFailed as exc:
         return IngestResult("quarantined", reason=f"rejected: {exc}",
                             path=quarantine(raw, f"rejected: {exc}", source=source, at=at))
-    complaint.language = mail.language
-    complaint.source_message_id = (mail.message_id or "")[:255] or None
-    db.session.commit()
+    if not filed:  # the same message, delivered twice at the same moment
+        return IngestResult("duplicate", complaint.registration_number)
     refused = _keep_attachments(complaint, parts, raw, source=source, at=at)
     return IngestResult("created", complaint.registration_number,
                         reason=f"attachments not accepted: {', '.join(refused)}" if refused else None)
 
 
-def _already_recorded(complaint: Complaint, message_id: str | None) -> bool:
-    if not message_id:
-        return False
-    return db.session.scalar(
-        sa.select(AuditEvent.id).where(AuditEvent.complaint_id == complaint.id,
-                                       AuditEvent.action == "customer_message",
-                                       AuditEvent.data_json.contains(json.dumps(message_id))).limit(1)
-    ) is not None
-
-
-def sender_authenticated(mail: InboundMail) -> bool:
-    """May a reply's From be believed? Only our own MTA's verdict counts (MAIL_TRUSTED_AUTHSERV_ID).
-
-    A From header alone can be forged; with the setting, a reply decides a complaint only when our
-    MTA's Authentication-Results says DMARC (or DKIM) passed. Without it every sender is believed.
-    """
-    trusted = current_app.config.get("MAIL_TRUSTED_AUTHSERV_ID")
-    if not trusted:
-        return True
-    for header in mail.authentication_results:
-        authserv_id, _, results = header.partition(";")
-        if authserv_id.strip().casefold() == trusted.casefold() and re.search(r"\b(dmarc|dkim)=pass\b", results):
-            return True
-    return False
-
-
 def _append_reply(complaint: Complaint, mail: InboundMail, raw: bytes, *, source: str,
                   at: datetime) -> IngestResult:
     number = complaint.registration_number
-    if _already_recorded(complaint, mail.message_id):
-        return IngestResult("duplicate", number)
+    if complaint.anonymised_at is not None:  # before anything is recorded: no personal data comes back
+        reason = f"anonymised: {number} was anonymised, the reply is not filed"
+        return IngestResult("quarantined", number, reason, quarantine(raw, reason, source=source, at=at))
     text = reply_text(mail.text)
-    sender_matches = (complaint.customer_email or "").casefold() == mail.from_address.casefold()
-    authenticated = sender_authenticated(mail)
+    check, verdict = sender_check(mail, complaint.customer_email)
+    to_file, held, held_as = list(mail.attachments), [], None
+    if check != "verified" and to_file:
+        held = [part.filename for part in to_file]
+        held_as = quarantine(raw, f"held: attachments of an unverified reply ({check}) to {number}: "
+                             + "; ".join(held), source=source, at=at).name
+        to_file = []
+    message = _message_row(complaint, mail, text=text[:MAX_DESCRIPTION * 5], check=check, verdict=verdict,
+                           outcome="appended", at=at, held=held, held_as=held_as)
+    db.session.add(message)
     audit.record(complaint.id, "customer_message", actor=MAIL_ACTOR, at=at, data={
         "from": mail.from_address, "subject": mail.subject[:200], "message_id": mail.message_id,
-        "text": text[:MAX_DESCRIPTION], "sender_matches": sender_matches, "sender_authenticated": authenticated,
+        "text": text[:MAX_DESCRIPTION], "sender_matches": check != "address_differs",
+        "sender_authenticated": verdict.authenticated, "sender_verified": check == "verified",
+        "held_attachments": held,
     })
-    db.session.commit()
-    _keep_attachments(complaint, mail.attachments, raw, source=source, at=at)
-
-    verdict = answer_in(text) if sender_matches and authenticated else None
-    if verdict is None or links.ready_answer_task(complaint) is None:
-        return IngestResult("appended", number)
     try:
-        customer.record_customer_answer(complaint, accepted=verdict, reason=text[:customer.MAX_TEXT], at=at)
+        db.session.commit()
+    except IntegrityError:  # the same message, delivered twice at the same moment
+        db.session.rollback()
+        return IngestResult("duplicate", number)
+    _keep_attachments(complaint, to_file, raw, source=source, at=at)
+
+    verdict_word = answer_in(text) if check == "verified" else None
+    if verdict_word is None or links.ready_answer_task(complaint) is None:
+        return IngestResult("appended", number, reason=None if check == "verified" else f"unverified: {check}")
+    try:
+        customer.record_customer_answer(complaint, accepted=verdict_word, reason=text[:customer.MAX_TEXT], at=at)
     except ServiceError as exc:
         log.warning("reply to %s could not be recorded as an answer: %s", number, exc)
         return IngestResult("appended", number, reason=f"not recorded as answer: {exc}")
-    return IngestResult("answered", number, reason="accepted" if verdict else "rejected")
+    db.session.get(MailMessage, message.id).outcome = "answered"
+    db.session.commit()
+    return IngestResult("answered", number, reason="accepted" if verdict_word else "rejected")
 
 
 def ingest_bytes(raw: bytes, *, source: str = "stdin", at: datetime | None = None) -> IngestResult:
-    """Process one message; returns what became of it (never raises for a bad message)."""
+    """Process one message; returns what became of it (never raises for a message we cannot read)."""
     at = context.utc(at)
     limit = current_app.config["MAIL_MAX_BYTES"]
     if len(raw) > limit:
@@ -197,16 +230,40 @@ def ingest_bytes(raw: bytes, *, source: str = "stdin", at: datetime | None = Non
         mail = parse(raw)
     except Unreadable as exc:
         return IngestResult("quarantined", reason=str(exc), path=quarantine(raw, str(exc), source=source, at=at))
+    known = db.session.scalar(sa.select(MailMessage).where(MailMessage.dedupe_key == dedupe_key(mail)))
+    if known is not None:
+        return IngestResult("duplicate", db.session.get(Complaint, known.complaint_id).registration_number)
     complaint = _existing_complaint(mail)
     if complaint is not None:
         return _append_reply(complaint, mail, raw, source=source, at=at)
     return _open_complaint(mail, raw, source=source, at=at)
 
 
+# The database is away for a moment: the message is not ours yet, the MTA (or the next run) retries.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+
+def ingest_safely(raw: bytes, *, source: str, at: datetime | None = None) -> IngestResult:
+    """`ingest_bytes`, and any unexpected error quarantines the message instead of retrying it forever.
+
+    Raises only TRANSIENT_ERRORS (the database is unavailable), after rolling back.
+    """
+    try:
+        return ingest_bytes(raw, source=source, at=at)
+    except TRANSIENT_ERRORS:
+        db.session.rollback()
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug must neither lose the message nor block the others
+        db.session.rollback()
+        reason = f"error: {type(exc).__name__}: {exc}"
+        return IngestResult("quarantined", reason=reason, path=quarantine(raw, reason, source=source, at=at))
+
+
 def ingest_maildir(path: Path, *, at: datetime | None = None) -> list[tuple[str, IngestResult | Exception]]:
     """Process every message in `path/new`, moving each to `path/cur` once it is handled.
 
-    A message whose processing failed unexpectedly (database down, say) stays in new/ for next time.
+    A message that cannot be processed is quarantined and moved on like any other; only one the
+    database could not take (unavailable) stays in new/ for next time.
     """
     new, cur = Path(path) / "new", Path(path) / "cur"
     if not new.is_dir():
@@ -215,10 +272,9 @@ def ingest_maildir(path: Path, *, at: datetime | None = None) -> list[tuple[str,
     results: list[tuple[str, IngestResult | Exception]] = []
     for entry in sorted(p for p in new.iterdir() if p.is_file() and not p.name.startswith(".")):
         try:
-            result = ingest_bytes(entry.read_bytes(), source=f"maildir:{entry}", at=at)
-        except Exception as exc:  # noqa: BLE001 - reported, the file stays in new/
-            db.session.rollback()
-            log.exception("could not ingest %s", entry)
+            result = ingest_safely(entry.read_bytes(), source=f"maildir:{entry}", at=at)
+        except TRANSIENT_ERRORS as exc:
+            log.warning("could not ingest %s, left in new/: %s", entry, type(exc).__name__)
             results.append((entry.name, exc))
             continue
         name = entry.name if ":2," in entry.name else f"{entry.name}:2,S"
