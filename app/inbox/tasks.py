@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ..access import TASK_WORKERS, roles_required
 from ..extensions import db
 from ..models import HumanTask
-from ..services import casefile, inbox, lookup, tasks
+from ..services import case_record, casefile, inbox, tasks
 from ..services.errors import (
     ConcurrentUpdate,
     NotFound,
@@ -21,6 +21,7 @@ from ..services.errors import (
 )
 from ..services.personal_data_log import record_personal_data_view
 from . import bp
+from .case_text import case_context, step_context
 from .forms import AttachmentForm, ClaimForm, NoteForm, TaskForm
 from .schema_form import build_fields, raw_values, to_data
 
@@ -42,12 +43,13 @@ def _render(task: HumanTask, *, values=None, errors=None, message: str | None = 
     complaint = task.complaint
     form = TaskForm()
     form.expected_version.data = str(complaint.instance.lock_version)
+    case = case_context(complaint)
     return render_template(
         "inbox/task.html", task=task, complaint=complaint, schema=schema, form=form,
-        fields=build_fields(schema, values, errors), form_error=(errors or {}).get(""), message=message,
-        timeline=lookup.timeline(complaint.id), attachments=casefile.attachments_of(complaint.id),
+        fields=build_fields(schema, values, errors, defaults=case_record.prefill(schema, case["case"])),
+        form_error=(errors or {}).get(""), message=message, attachments=casefile.attachments_of(complaint.id),
         note_form=NoteForm(), attachment_form=AttachmentForm(), claim_form=ClaimForm(),
-        open_tasks=tasks.ready_tasks_for(complaint),
+        open_tasks=tasks.ready_tasks_for(complaint), **case, **step_context(task, case["case"]),
     ), status
 
 
