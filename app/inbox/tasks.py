@@ -23,6 +23,7 @@ from ..services.personal_data_log import record_personal_data_view
 from . import bp
 from .case_text import case_context, step_context
 from .forms import AttachmentForm, ClaimForm, NoteForm, TaskForm
+from .routes import assign_form_for
 from .schema_form import build_fields, raw_values, to_data
 
 
@@ -50,6 +51,7 @@ def _render(task: HumanTask, *, values=None, errors=None, message: str | None = 
         form_error=(errors or {}).get(""), message=message, attachments=casefile.attachments_of(complaint.id),
         note_form=NoteForm(), attachment_form=AttachmentForm(), claim_form=ClaimForm(),
         open_tasks=tasks.ready_tasks_for(complaint), **case, **step_context(task, case["case"]),
+        assign_form=assign_form_for(task) if inbox.can_see_all(current_user) else None,
     ), status
 
 
@@ -59,7 +61,7 @@ def task(task_id: int):
     task = get_task_or_404(task_id)
     if task.state != "ready":
         return _closed_page(task, 200)
-    if not inbox.can_work(current_user, task):
+    if not inbox.can_open(current_user, task):
         abort(403)
     record_personal_data_view(current_user, task.complaint, "task_page", ip=request.remote_addr)
     return _render(task)

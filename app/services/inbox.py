@@ -37,11 +37,18 @@ def roles_for_lane(lane: str | None) -> set[str]:
 
 
 def can_work(user: User, task: HumanTask) -> bool:
+    """Claim and complete: the task's lane is one of the user's (the procedure says who), or it is theirs."""
     return task.assignee_id == user.id or task.lane in lanes_for(user)
 
 
 def can_see_all(user: User) -> bool:
+    """The management representative tracks every complaint (ISO 10002 stage 4)."""
     return "representative" in user.role_set
+
+
+def can_open(user: User, task: HumanTask) -> bool:
+    """Open the task page: whoever can work it, and the representative for every task (to follow and assign)."""
+    return can_work(user, task) or can_see_all(user)
 
 
 @dataclass
