@@ -43,3 +43,13 @@ ACTION_LABELS = {
     "decision": _l("Karar bildirimi"),
     "survey": _l("Memnuniyet anketi"),
 }
+STAGE_LABELS = {
+    1: _l("Şikâyetin alınması"),
+    2: _l("Alındı bildirimi"),
+    3: _l("Sınıflandırma"),
+    4: _l("Takip"),
+    5: _l("Analiz ve değerlendirme"),
+    6: _l("Cevap ve kök neden analizi"),
+    7: _l("Karar bildirimi"),
+    8: _l("Kapanış"),
+}

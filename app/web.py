@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, current_app, g, request, session
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh as babel_refresh
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import labels
+from . import durations, labels
 from .access import has_role
 from .extensions import babel, csrf, db, login_manager
 from .models import User
@@ -49,16 +48,6 @@ def format_instant(value: datetime | None, with_time: bool = True) -> str:
         return "–"
     local = value.astimezone(current_app.extensions["complaintflow"].calendar.tz)
     return local.strftime("%d.%m.%Y %H:%M" if with_time else "%d.%m.%Y")
-
-
-def format_hours(hours: float | None) -> str:
-    """Business time left as "2 sa 15 dk"; overdue as "8 sa gecikti"."""
-    if hours is None:
-        return "–"
-    minutes = round(abs(hours) * 60)
-    text = _("%(h)d sa %(m)d dk", h=minutes // 60, m=minutes % 60) if minutes >= 60 else \
-        _("%(m)d dk", m=minutes)
-    return _("%(t)s gecikti", t=text) if hours < 0 else _("%(t)s kaldı", t=text)
 
 
 def _security_headers(response):
@@ -105,7 +94,8 @@ def init_web(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_timezone=app.config["BUSINESS_TIMEZONE"])
 
     app.jinja_env.filters["instant"] = format_instant
-    app.jinja_env.filters["hours_left"] = format_hours
+    app.jinja_env.filters["due"] = durations.due_text
+    app.jinja_env.filters["time_left"] = durations.left_text
     app.before_request(_fresh_request_caches)
     app.after_request(_security_headers)
 

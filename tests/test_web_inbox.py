@@ -34,7 +34,7 @@ def test_intake_sees_acknowledgements_handler_sees_classification(as_user):
 def test_overdue_rows_are_marked_with_text_not_only_colour(as_user):
     register("faks", at=ist(2026, 1, 5, 10, 0))  # acknowledgement was due 5 Jan 18:00
     page = _text(as_user("intake").get("/inbox"))
-    assert 'class="overdue' in page and "Süresi geçti" in page and "gecikti" in page
+    assert 'class="overdue' in page and "Süre aşıldı" in page and "geçti" in page
     assert "05.01.2026 18:00" in page
 
 

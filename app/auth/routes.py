@@ -25,12 +25,16 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+# Where each role works, first match wins for someone with several roles.
+LANDING = (("handler", "inbox.index"), ("representative", "inbox.index"), ("intake", "intake.new"),
+           ("quality_manager", "review.index"), ("analyst", "modeler.index"), ("auditor", "review.index"))
+
+
 def home_for(user) -> str:
-    if user.role_set & {"intake", "handler", "representative"}:
-        return url_for("inbox.index")
-    if "auditor" in user.role_set and not user.role_set & {"quality_manager", "admin"}:
-        return url_for("review.index")
-    return url_for("inbox.complaints")
+    """The page a role works on: handlers and the representative their inbox, intake the new-complaint
+    form, quality managers and auditors the review, analysts the modeler; anyone else the search."""
+    roles = user.role_set
+    return url_for(next((endpoint for role, endpoint in LANDING if role in roles), "inbox.complaints"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from ..services import casefile, lookup, tasks
 from ..services.errors import NotFound, ValidationFailed
 from ..services.personal_data_log import record_personal_data_view
 from . import bp
+from .case_text import case_context
 from .forms import AttachmentForm, ClaimForm, NoteForm, SearchForm
 
 
@@ -34,10 +35,9 @@ def complaint(number: str):
     complaint = get_complaint_or_404(number)
     record_personal_data_view(current_user, complaint, "complaint_page", ip=request.remote_addr)
     return render_template(
-        "inbox/complaint.html", complaint=complaint, timeline=lookup.timeline(complaint.id),
-        attachments=casefile.attachments_of(complaint.id), open_tasks=tasks.ready_tasks_for(complaint),
-        mail_messages=casefile.mail_messages_of(complaint.id),
-        note_form=NoteForm(), attachment_form=AttachmentForm(), claim_form=ClaimForm())
+        "inbox/complaint.html", complaint=complaint, attachments=casefile.attachments_of(complaint.id),
+        open_tasks=tasks.ready_tasks_for(complaint), note_form=NoteForm(), attachment_form=AttachmentForm(),
+        claim_form=ClaimForm(), mail_messages=casefile.mail_messages_of(complaint.id), **case_context(complaint))
 
 
 def _back(complaint: Complaint) -> str:

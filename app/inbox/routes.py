@@ -29,15 +29,19 @@ def index():
     page = inbox.inbox_page(current_user, query)
     assign_forms = {}
     if inbox.can_see_all(current_user):
-        for row in page.rows:
-            assign_form = AssignForm(prefix=f"t{row.task.id}")
-            assign_form.assignee.choices = options(
-                (u.username, u.full_name) for u in users.users_with_any_role(inbox.roles_for_lane(row.task.lane)))
-            assign_forms[row.task.id] = assign_form
+        assign_forms = {row.task.id: assign_form_for(row.task) for row in page.rows}
     args = {k: v for k, v in request.args.items() if k != "page"}
     attention = inbox.needing_attention() if inbox.can_see_all(current_user) else []
     return render_template("inbox/index.html", form=form, page=page, query=query, claim_form=ClaimForm(),
                            assign_forms=assign_forms, page_args=args, attention=attention)
+
+
+def assign_form_for(task) -> AssignForm:
+    """The representative's assign form for one task, offering only colleagues who can work its lane."""
+    form = AssignForm(prefix=f"t{task.id}")
+    form.assignee.choices = options(
+        (u.username, u.full_name) for u in users.users_with_any_role(inbox.roles_for_lane(task.lane)))
+    return form
 
 
 def _back() -> str:

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask import has_request_context
+from flask_babel import gettext as _
+
 
 @dataclass
 class Field:
@@ -55,17 +58,25 @@ def _initial(prop: dict, kind: str) -> str:
     return str(default)
 
 
+def _text(value: str) -> str:
+    """A title or description from the form, in the reader's language when the catalog knows it."""
+    return _(value) if value and has_request_context() else value or ""
+
+
 def build_fields(schema: dict, values: dict[str, str] | None = None,
-                 errors: dict[str, str] | None = None) -> list[Field]:
-    """Fields in schema order; `values` are the raw strings to show again (what the user typed)."""
+                 errors: dict[str, str] | None = None, defaults: dict[str, str] | None = None) -> list[Field]:
+    """Fields in schema order; `values` are the raw strings to show again (what the user typed),
+    `defaults` the starting values carried over from earlier steps (e.g. the proposed solution)."""
     required = set(schema.get("required", ()))
     errors = errors or {}
+    defaults = defaults or {}
     fields = []
     for name, prop in schema.get("properties", {}).items():
         kind = _kind(prop, name in required)
-        value = values.get(name, "") if values is not None else _initial(prop, kind)
-        fields.append(Field(name=name, label=prop.get("title", name), kind=kind, required=name in required,
-                            description=prop.get("description", ""), choices=_choices(prop), value=value,
+        value = values.get(name, "") if values is not None else defaults.get(name) or _initial(prop, kind)
+        fields.append(Field(name=name, label=_text(prop.get("title", name)), kind=kind, required=name in required,
+                            description=_text(prop.get("description", "")),
+                            choices=[(v, _text(t)) for v, t in _choices(prop)], value=value,
                             error=errors.get(name, ""), max_length=prop.get("maxLength")))
     return fields
 

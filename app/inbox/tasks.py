@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ..access import TASK_WORKERS, roles_required
 from ..extensions import db
 from ..models import HumanTask
-from ..services import casefile, inbox, lookup, tasks
+from ..services import case_record, casefile, inbox, tasks
 from ..services.errors import (
     ConcurrentUpdate,
     NotFound,
@@ -22,7 +22,9 @@ from ..services.errors import (
 )
 from ..services.personal_data_log import record_personal_data_view
 from . import bp
+from .case_text import case_context, step_context
 from .forms import AttachmentForm, ClaimForm, NoteForm, TaskForm
+from .routes import assign_form_for
 from .schema_form import build_fields, raw_values, to_data
 
 
@@ -43,13 +45,15 @@ def _render(task: HumanTask, *, values=None, errors=None, message: str | None = 
     complaint = task.complaint
     form = TaskForm()
     form.expected_version.data = str(complaint.instance.lock_version)
+    case = case_context(complaint)
     return render_template(
         "inbox/task.html", task=task, complaint=complaint, schema=schema, form=form,
-        fields=build_fields(schema, values, errors), form_error=(errors or {}).get(""), message=message,
-        timeline=lookup.timeline(complaint.id), attachments=casefile.attachments_of(complaint.id),
+        fields=build_fields(schema, values, errors, defaults=case_record.prefill(schema, case["case"])),
+        form_error=(errors or {}).get(""), message=message, attachments=casefile.attachments_of(complaint.id),
         mail_messages=casefile.mail_messages_of(complaint.id),
         note_form=NoteForm(), attachment_form=AttachmentForm(), claim_form=ClaimForm(),
-        open_tasks=tasks.ready_tasks_for(complaint),
+        open_tasks=tasks.ready_tasks_for(complaint), **case, **step_context(task, case["case"]),
+        assign_form=assign_form_for(task) if inbox.can_see_all(current_user) else None,
     ), status
 
 
@@ -59,7 +63,7 @@ def task(task_id: int):
     task = get_task_or_404(task_id)
     if task.state != "ready":
         return _closed_page(task, 200)
-    if not inbox.can_work(current_user, task):
+    if not inbox.can_open(current_user, task):
         abort(403)
     record_personal_data_view(current_user, task.complaint, "task_page", ip=request.remote_addr)
     return _render(task)

@@ -15,6 +15,7 @@ from flask import current_app
 from ..extensions import db
 from ..models import Complaint, HumanTask, User
 from . import audit, context
+from .deadlines import DeadlineStatus, deadline_status
 from .errors import NotFound, ServiceError, TaskAlreadyCompleted, TaskClaimedByOther, ValidationFailed
 
 SCOPES = ("visible", "mine", "unassigned", "roles", "all")
@@ -64,7 +65,13 @@ def release_tasks_outside_lanes(user: User, *, actor: str, at: datetime, reason:
 
 
 def can_see_all(user: User) -> bool:
+    """The management representative tracks every complaint (ISO 10002 stage 4)."""
     return "representative" in user.role_set
+
+
+def can_open(user: User, task: HumanTask) -> bool:
+    """Open the task page: whoever can work it, and the representative for every task (to follow and assign)."""
+    return can_work(user, task) or can_see_all(user)
 
 
 @dataclass
@@ -91,6 +98,7 @@ class InboxRow:
     complaint: Complaint
     hours_left: float | None
     overdue: bool
+    deadline: DeadlineStatus | None = None
 
 
 @dataclass
@@ -99,13 +107,6 @@ class InboxPage:
     total: int = 0
     page: int = 1
     pages: int = 1
-
-
-def business_hours_left(due: datetime | None, now: datetime) -> float | None:
-    """Business hours from now to the due time (negative once overdue)."""
-    if due is None:
-        return None
-    return context.runtime().calendar.business_hours_between(now, due)
 
 
 def _day_bounds(now: datetime) -> tuple[datetime, datetime]:
@@ -160,8 +161,11 @@ def inbox_page(user: User, query: InboxQuery, *, now: datetime | None = None,
     pages = max(1, -(-total // size))
     page = min(query.page, pages)
     result = db.session.execute(stmt.order_by(*order).limit(size).offset((page - 1) * size)).all()
-    rows = [InboxRow(task, complaint, business_hours_left(task.due_at, now),
-                     task.due_at is not None and task.due_at < now) for task, complaint in result]
+    rows = []
+    for task, complaint in result:
+        deadline = deadline_status(task.due_at, now)
+        hours = None if deadline is None else deadline.business_minutes / 60 * (-1 if deadline.overdue else 1)
+        rows.append(InboxRow(task, complaint, hours, deadline is not None and deadline.overdue, deadline))
     return InboxPage(rows=rows, total=total, page=page, pages=pages)
 
 

@@ -1,7 +1,7 @@
 """complaint attention after a procedure failure
 
 Revision ID: 5389c6072fae
-Revises: 032f8225355c
+Revises: 8e4b1f2a6c3d
 Create Date: 2026-11-29 20:28:57.697408
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5389c6072fae'
-down_revision = '032f8225355c'
+down_revision = '8e4b1f2a6c3d'
 branch_labels = None
 depends_on = None
 

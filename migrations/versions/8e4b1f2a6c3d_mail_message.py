@@ -1,7 +1,7 @@
 """mail_message: every e-mail filed on a complaint, with its sender check
 
 Revision ID: 8e4b1f2a6c3d
-Revises: 032f8225355c
+Revises: bf2ab5f14c17
 Create Date: 2026-11-25 12:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8e4b1f2a6c3d'
-down_revision = '032f8225355c'
+down_revision = 'bf2ab5f14c17'
 branch_labels = None
 depends_on = None
 
