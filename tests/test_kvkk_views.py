@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import PersonalDataView
-from app.services import kvkk
+from app.services import complaints, kvkk
 from app.services.personal_data_log import views_of
 
 from .helpers import ist, register
@@ -42,9 +42,13 @@ def test_staff_search_logs_one_entry_per_complaint_shown(as_user):
     assert len(_views()) == 2  # a search that shows nobody logs nothing
 
 
-def test_an_anonymised_complaint_in_search_results_logs_nothing(as_user):
-    complaint = register("faks", customer_name="Ayşe Yılmaz", at=ist(2022, 1, 10, 10, 0))
+def test_an_anonymised_complaint_in_search_results_logs_nothing_and_keeps_no_request_hash(as_user):
+    complaint = complaints.register_complaint(
+        {"channel": "faks", "customer_name": "Ayşe Yılmaz", "customer_phone": "+90 312 555 0101",
+         "description": "Bağlantı kopuyor."}, actor="test", at=ist(2022, 1, 10, 10, 0),
+        idempotency_key="staff:1:6f1c2a9e-0d3b-4c57-8e21-5a9b7c3d1e40", fingerprint="0" * 64)
     kvkk.anonymise_complaint(complaint, reason="retention", at=ist(2026, 11, 25, 10, 0))
+    assert complaint.idempotency_fingerprint is None  # nor a hash of the data it held
     page = as_user("handler").get(f"/complaints?q={complaint.registration_number}").get_data(as_text=True)
     assert complaint.registration_number in page and "Ayşe" not in page
     assert _views() == []
