@@ -109,6 +109,10 @@ class Config:
     # Customer portal: failed status lookups allowed per client address and per number within the window.
     PORTAL_LOOKUP_MAX_ATTEMPTS = int(os.environ.get("PORTAL_LOOKUP_MAX_ATTEMPTS", "10"))
     PORTAL_LOOKUP_WINDOW_MINUTES = int(os.environ.get("PORTAL_LOOKUP_WINDOW_MINUTES", "15"))
+    # Complaint-form posts per client address within the window (generous: mobile carriers put many
+    # customers behind one address).
+    PORTAL_FORM_MAX_POSTS = int(os.environ.get("PORTAL_FORM_MAX_POSTS", "20"))
+    PORTAL_FORM_WINDOW_MINUTES = int(os.environ.get("PORTAL_FORM_WINDOW_MINUTES", "15"))
 
     # Integrations and KVKK: API page size, retention per record category, security headers.
     API_MAX_LIMIT = int(os.environ.get("API_MAX_LIMIT", "100"))

@@ -123,7 +123,10 @@ class Complaint(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_number: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    # Scoped to its caller ("portal:", "staff:<id>:", "api:<token id>:", "mail:"); see services.idempotency.
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    # SHA-256 of the request that used the key: the same key with another body is refused.
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
     instance_id: Mapped[int | None] = mapped_column(sa.ForeignKey("process_instance.id"), unique=True)
     channel: Mapped[str] = mapped_column(sa.String(20), index=True)
     customer_name: Mapped[str] = mapped_column(sa.String(200))
@@ -392,7 +395,8 @@ class ConsentRecord(db.Model):
 
 
 class LookupAttempt(db.Model):
-    """A failed status lookup on the portal, counted per client address and per registration number."""
+    """A counted portal attempt: a failed status lookup (scopes "ip" and "number") or a complaint form
+    post (scope "form_ip"), each limited within its own window."""
 
     __tablename__ = "lookup_attempt"
     __table_args__ = (sa.Index("ix_lookup_attempt_key", "scope", "key", "at"),)

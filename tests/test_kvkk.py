@@ -230,7 +230,8 @@ def test_the_data_subject_export_includes_the_recorded_consent(app, attachment_d
 
     portal.file_complaint({"customer_name": "Elif Şahin", "customer_email": "elif@example.com.tr",
                            "preferred_contact": "eposta", "subject": "Fatura", "description": "Çift fatura."},
-                          [], consent=True, language="tr", idempotency_key="consent-1", at=ist(2026, 11, 25, 10, 0))
+                          [], consent=True, language="tr", idempotency_key="6f1c2a9e-0d3b-4c57-8e21-5a9b7c3d1e40",
+                          at=ist(2026, 11, 25, 10, 0))
     (exported,) = retention.export_subject(email="elif@example.com.tr")["complaints"]
     assert exported["consent"]["source"] and exported["consent"]["notice_sha256"]
     assert exported["consent"]["at"].startswith("2026-11-25T07:00")

@@ -6,6 +6,7 @@ from flask import current_app
 
 from ..services.api_queries import STATUSES
 from ..services.complaints import CHANNELS, CONTACT_CHANNELS
+from ..services.idempotency import API_KEY_PATTERN
 
 PREFIX = "/api/v1"
 _TS = {"type": ["string", "null"], "format": "date-time"}
@@ -137,13 +138,19 @@ def _paths(maximum: int) -> dict:
             "post": {"operationId": "createComplaint", "summary": "Register a complaint (stage 1)",
                      "tags": ["complaints"],
                      "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                                     "description": "retrying with the same key returns the same complaint",
-                                     "schema": {"type": "string", "pattern": r"^[\x21-\x7e]{1,80}$"}}],
+                                     "description": "kept per token: retrying with the same key and body returns "
+                                                    "the same complaint (200); the same key with another body "
+                                                    "is refused (422)",
+                                     "schema": {"type": "string", "pattern": API_KEY_PATTERN}}],
                      "requestBody": _body("NewComplaint"),
                      "responses": {"201": _json(_ref("ComplaintSummary"), "registered",
                                                 {"Location": {"schema": {"type": "string"}}}),
                                    "200": _json(_ref("ComplaintSummary"), "the complaint this key registered before"),
-                                   **_INPUT_ERRORS, **_AUTH_ERRORS, **unavailable}},
+                                   **_INPUT_ERRORS,
+                                   "422": _problem("invalid fields (`errors` maps each field to a message, "
+                                                   "control characters included), or an Idempotency-Key "
+                                                   "already used with another body"),
+                                   **_AUTH_ERRORS, **unavailable}},
             "get": {"operationId": "searchComplaints", "summary": "Search complaints", "tags": ["complaints"],
                     "parameters": [{"name": "q", "in": "query", "description": "number, name, e-mail, phone",
                                     "schema": {"type": "string", "maxLength": 100}},

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import current_app, request
 
 from ..access import ALL_STAFF, CASE_READERS, CASE_WRITERS, INTAKE_ROLES, TASK_WORKERS
 from ..extensions import csrf
 from ..models import Complaint, HumanTask
-from ..services import api_queries, casefile, complaints, inbox, lookup, tasks
+from ..services import api_queries, casefile, complaints, idempotency, inbox, lookup, tasks
 from ..services.errors import NotFound
-from ..services.personal_data_log import record_personal_data_view
+from ..services.personal_data_log import record_personal_data_view, record_search_views
 from . import bp
 from .auth import current_token, token_required
 from .problems import ApiProblem, checked_fields, invalid, json_body, query_int, query_text
@@ -20,7 +18,6 @@ from .representations import complaint_detail, complaint_summary, note_json, tas
 csrf.exempt(bp)  # bearer tokens, no cookies: there is no session to forge requests with
 
 _MAX_ID = 2**31 - 1
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,80}$")
 INTAKE_FIELDS = {key: (str,) for key in ("channel", "customer_name", "customer_phone", "customer_email",
                                           "preferred_contact", "subscription_number", "subject", "description")}
 
@@ -47,19 +44,24 @@ def _limit() -> tuple[int, int]:
 @bp.post("/complaints")
 @token_required(*INTAKE_ROLES)
 def create_complaint():
-    """Register a complaint; a repeated Idempotency-Key returns the first request's complaint (200)."""
+    """Register a complaint; a repeated Idempotency-Key returns the first request's complaint (200).
+
+    Keys live in the token's own key space; the same key with a different body is a 422.
+    """
     fields = checked_fields(json_body(), INTAKE_FIELDS, required=("channel", "customer_name", "description"))
-    key = request.headers.get("Idempotency-Key")
-    scoped = None
-    if key is not None:
-        if not _IDEMPOTENCY_KEY.match(key):
-            raise invalid({"Idempotency-Key": "1 to 80 visible ASCII characters"})
-        scoped = f"api:{current_token().id}:{key}"
-        existing = api_queries.by_idempotency_key(scoped)
-        if existing is not None:
-            return complaint_summary(existing), 200
-    account = current_token().user
-    complaint = complaints.register_complaint(fields, actor=account.username, idempotency_key=scoped)
+    token = current_token()
+    try:
+        registration = complaints.register(
+            fields, actor=token.user.username,
+            idempotency_key=idempotency.api_key(token.id, request.headers.get("Idempotency-Key")),
+            fingerprint=idempotency.fingerprint(fields))
+    except idempotency.KeyReused as exc:
+        raise invalid({"Idempotency-Key": "already used with a different request body"},
+                      detail=f"this key registered {exc.registration_number} from a different body; "
+                             "use a new key for a new complaint") from exc
+    complaint = registration.complaint
+    if not registration.created:
+        return complaint_summary(complaint), 200
     return complaint_summary(complaint), 201, {"Location": f"{bp.url_prefix}/complaints/"
                                                           f"{complaint.registration_number}"}
 
@@ -81,6 +83,9 @@ def search_complaints():
     status = query_text("status", max_length=20, choices=api_queries.STATUSES)
     limit, offset = _limit()
     found = api_queries.search_complaints(q, status, limit=limit, offset=offset)
+    token = current_token()
+    record_search_views(token.user, found.items, "api:search_complaints", ip=request.remote_addr,
+                        actor=token.user.username)
     return {"items": [complaint_summary(c) for c in found.items], "total": found.total,
             "limit": found.limit, "offset": found.offset}
 

@@ -11,7 +11,7 @@ from ..auth.routes import safe_next
 from ..models import Complaint
 from ..services import casefile, lookup, tasks
 from ..services.errors import NotFound, ValidationFailed
-from ..services.personal_data_log import record_personal_data_view
+from ..services.personal_data_log import record_personal_data_view, record_search_views
 from . import bp
 from .case_text import case_context
 from .forms import AttachmentForm, ClaimForm, NoteForm, SearchForm
@@ -25,6 +25,7 @@ def complaints():
     if request.args and form.validate():
         result = lookup.search_complaints(form.q.data or "", form.status.data or "", form.date_from.data,
                                           form.date_to.data, page=form.page.data or 1)
+        record_search_views(current_user, result.complaints, "complaint_search", ip=request.remote_addr)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("inbox/complaints.html", form=form, result=result, page_args=args)
 

@@ -7,7 +7,7 @@ from wtforms import DateField, HiddenField, IntegerField, SelectField, StringFie
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import labels
-from ..formkit import options
+from ..formkit import options, single_line
 
 
 class InboxFilterForm(FlaskForm):
@@ -22,7 +22,7 @@ class InboxFilterForm(FlaskForm):
     priority = SelectField(_l("Öncelik"), default="",
                            choices=options([("", _l("Tümü")), *labels.PRIORITY_LABELS.items()]))
     channel = SelectField(_l("Kanal"), default="", choices=options([("", _l("Tümü")), *labels.CHANNEL_LABELS.items()]))
-    q = StringField(_l("Kayıt no veya müşteri adı"), validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Kayıt no veya müşteri adı"), validators=[Optional(), Length(max=100), single_line])
     sort = SelectField(_l("Sıralama"), default="due", choices=options([
         ("due", _l("Bitiş zamanına göre")), ("age", _l("En eski önce"))]))
     page = IntegerField(default=1, validators=[Optional()])
@@ -61,7 +61,8 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Kayıt no, müşteri adı, telefon veya e-posta"), validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Kayıt no, müşteri adı, telefon veya e-posta"),
+                    validators=[Optional(), Length(max=100), single_line])
     status = SelectField(_l("Durum"), default="",
                          choices=options([("", _l("Tümü")), *labels.STATUS_LABELS.items()]))
     date_from = DateField(_l("Başlangıç tarihi"), validators=[Optional(), _plausible_date], id="from")

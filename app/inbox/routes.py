@@ -23,7 +23,8 @@ def index():
     form.validate()
     query = inbox.InboxQuery(scope=form.scope.data or "visible", due=form.due.data or "",
                              priority=form.priority.data or "", channel=form.channel.data or "",
-                             q=form.q.data or "", sort=form.sort.data or "due", page=form.page.data or 1)
+                             q="" if form.q.errors else form.q.data or "", sort=form.sort.data or "due",
+                             page=form.page.data or 1)
     if not inbox.can_see_all(current_user):
         form.scope.choices = [c for c in form.scope.choices if next(iter(c)) != "all"]
     page = inbox.inbox_page(current_user, query)

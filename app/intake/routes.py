@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import INTAKE_ROLES, roles_required
-from ..services import casefile, complaints, lookup, tasks
+from ..services import casefile, complaints, idempotency, lookup, tasks
 from ..services.errors import ValidationFailed
 from . import bp
 from .forms import IntakeForm
@@ -21,23 +24,36 @@ def new():
         status = 422
     elif form.is_submitted():
         files = [f for f in request.files.getlist(form.attachments.name) if f and f.filename]
+        status = 422
         try:
             uploads = [casefile.check_upload(f.filename, f.stream) for f in files]
             actor = current_user.username
+            fields = form.fields_dict()
             complaint = complaints.register_complaint(
-                form.fields_dict(), actor=actor, idempotency_key=form.idempotency_key.data or None,
+                fields, actor=actor, idempotency_key=idempotency.staff_key(current_user.id, form.idempotency_key.data),
+                fingerprint=idempotency.fingerprint(fields, *(u.sha256 for u in uploads)),
                 before_commit=lambda c: casefile.add_attachments(c.id, uploads, actor=actor) if uploads else None)
+        except idempotency.KeyReused as exc:
+            _renew_key(form, _("Bu form daha önce farklı bilgilerle gönderildi (%(number)s). Bu bilgilerle yeni "
+                               "bir şikâyet kaydetmek için formu yeniden gönderin.", number=exc.registration_number))
         except ValidationFailed as exc:
+            if "idempotency_key" in exc.errors:
+                _renew_key(form, _(exc.errors.pop("idempotency_key")))
             for name, message in exc.errors.items():
                 field = getattr(form, name, None)
                 if field is not None and hasattr(field, "errors"):
-                    field.errors = [*field.errors, message]
+                    field.errors = [*field.errors, _(message)]
                 else:
-                    flash(message, "error")
-            status = 422
+                    flash(_(message), "error")
         else:
             return redirect(url_for("intake.done", number=complaint.registration_number))
     return render_template("intake/new.html", form=form), status
+
+
+def _renew_key(form: IntakeForm, message: str) -> None:
+    """The posted key cannot be used: say why and issue a new one, so sending again registers this form."""
+    form.idempotency_key.data = str(uuid4())
+    flash(message, "error")
 
 
 @bp.get("/intake/<number>")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from uuid import uuid4
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh as babel_refresh
 
-from ..services import case_status, casefile, customer, links, lookup, mail_compose, portal
+from ..services import case_status, casefile, customer, idempotency, links, lookup, mail_compose, portal
 from ..services.errors import ValidationFailed
 from ..web import select_locale
 from . import bp
@@ -38,6 +39,12 @@ def complaint_form():
     form = ComplaintForm()
     status = 200
     if form.is_submitted():
+        try:
+            portal.count_form_post(request.remote_addr or "?")
+        except portal.TooManyPosts:
+            minutes = current_app.config["PORTAL_FORM_WINDOW_MINUTES"]
+            return render_template("portal/too_many.html", minutes=minutes, what="form"), 429, \
+                {"Retry-After": str(minutes * 60)}
         status = 422
         files = [f for f in request.files.getlist(form.attachments.name) if f and f.filename]
         if len(files) > MAX_FILES:
@@ -48,13 +55,25 @@ def complaint_form():
                 complaint = portal.file_complaint(form.fields_dict(), uploads, consent=form.consent.data,
                                                   language=select_locale(),
                                                   idempotency_key=form.idempotency_key.data or None)
+            except idempotency.KeyReused:
+                _renew_key(form, _("Bu form daha önce farklı bilgilerle gönderildi; ilk gönderiminiz kayıtlıdır. "
+                                   "Bu bilgilerle yeni bir şikâyet kaydetmek için formu yeniden gönderin."))
             except ValidationFailed as exc:
+                if "idempotency_key" in exc.errors:
+                    _renew_key(form, _(exc.errors.pop("idempotency_key")))
                 _attach_errors(form, exc)
             else:
                 session["portal_filed"] = complaint.registration_number
                 return redirect(url_for("portal.filed"))
     return render_template("portal/form.html", form=form, max_files=MAX_FILES,
                            max_mb=max(1, current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024))), status
+
+
+def _renew_key(form: ComplaintForm, message: str) -> None:
+    """The posted key cannot be used (not one the form issued, or already used for other data): say so,
+    and issue a new one so that sending the form again files what it now holds."""
+    form.idempotency_key.data = str(uuid4())
+    flash(message, "error")
 
 
 @bp.get("/sikayet/alindi")

@@ -12,6 +12,7 @@ from ..models import Complaint
 from ..services import admin_actions, instance_view, review, tasks, users
 from ..services.errors import ConcurrentUpdate, NotFound, ValidationFailed
 from ..services.inbox import NotAllowed, roles_for_lane
+from ..services.personal_data_log import record_personal_data_view
 from . import REVIEW_ACTORS, REVIEW_READERS, bp
 from . import labels as rlabels
 from .forms import ReasonForm, ReassignForm
@@ -60,6 +61,7 @@ def export():
 @roles_required(*REVIEW_READERS)
 def complaint(number: str):
     complaint = get_complaint_or_404(number)
+    record_personal_data_view(current_user, complaint, "review_complaint", ip=request.remote_addr)
     view = instance_view.instance_view(complaint)
     reassign_forms = {}
     if has_role(*REVIEW_ACTORS):

@@ -17,6 +17,7 @@ from ..models import Complaint, HumanTask, OutboxMessage, ProcessInstance, User
 from . import audit, context
 from .errors import ConcurrentUpdate, NotFound, ServiceError, ValidationFailed
 from .inbox import NotAllowed, roles_for_lane
+from .text_rules import multi_line_problem, normalise_newlines
 
 ACTING_ROLES = ("quality_manager", "admin")
 MAX_REASON = 1000
@@ -29,11 +30,13 @@ class InvalidState(ServiceError):
 def _check(user: User, reason: str | None) -> str:
     if not (user.role_set & set(ACTING_ROLES)):
         raise NotAllowed("only a quality manager or an admin can intervene")
-    reason = (reason or "").strip()
+    reason = normalise_newlines((reason or "").strip())
     if not reason:
         raise ValidationFailed({"reason": "Gerekçe zorunludur."})
     if len(reason) > MAX_REASON:
         raise ValidationFailed({"reason": f"Gerekçe en fazla {MAX_REASON} karakter olabilir."})
+    if multi_line_problem(reason):
+        raise ValidationFailed({"reason": multi_line_problem(reason)})
     return reason
 
 

@@ -50,7 +50,3 @@ def tasks_for(user: User, *, limit: int, offset: int) -> Slice:
 
 def process_versions() -> list[ProcessVersion]:
     return list(db.session.scalars(sa.select(ProcessVersion).order_by(ProcessVersion.number)))
-
-
-def by_idempotency_key(key: str) -> Complaint | None:
-    return db.session.scalar(sa.select(Complaint).where(Complaint.idempotency_key == key))

@@ -83,6 +83,9 @@ def _failures(scope: str, key: str, since: datetime) -> int:
         LookupAttempt.scope == scope, LookupAttempt.key == key, LookupAttempt.at > since)) or 0
 
 
+_SCOPES = ("ip", "number")
+
+
 def _keys(ip: str, number: str) -> list[tuple[str, str]]:
     return [("ip", (ip or "?")[:64]), ("number", number[:64] or "?")]
 
@@ -98,7 +101,8 @@ def find_complaint(number: str, contact: str, *, ip: str, at: datetime | None = 
     if _contact_matches(complaint, contact) and complaint.anonymised_at is None:
         return complaint
     try:
-        db.session.execute(sa.delete(LookupAttempt).where(LookupAttempt.at <= since))
+        db.session.execute(sa.delete(LookupAttempt).where(LookupAttempt.scope.in_(_SCOPES),
+                                                          LookupAttempt.at <= since))
         db.session.add_all([LookupAttempt(scope=scope, key=key, at=at) for scope, key in _keys(ip, number)])
         db.session.commit()
     except Exception:

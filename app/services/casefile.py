@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import Attachment, Complaint, ComplaintNote, MailMessage
 from . import audit, context
 from .errors import NotFound, ValidationFailed
+from .text_rules import multi_line_problem, normalise_newlines
 
 _SIGNATURES = (
     (b"%PDF-", "application/pdf"),
@@ -184,11 +185,13 @@ def get_attachment(attachment_id: int) -> tuple[Attachment, Path]:
 
 def add_note(complaint_id: int, body: str, *, actor: str, at: datetime | None = None) -> ComplaintNote:
     at = context.utc(at)
-    body = (body or "").strip()
+    body = normalise_newlines((body or "").strip())
     if not body:
         raise ValidationFailed({"body": "Not boş olamaz."})
     if len(body) > MAX_NOTE_LENGTH:
         raise ValidationFailed({"body": f"En fazla {MAX_NOTE_LENGTH} karakter girilebilir."})
+    if multi_line_problem(body):
+        raise ValidationFailed({"body": multi_line_problem(body)})
     _refuse_if_anonymised(complaint_id)
     note = ComplaintNote(complaint_id=complaint_id, author=actor, body=body, created_at=at)
     db.session.add(note)

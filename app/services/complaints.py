@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -14,6 +15,8 @@ from ..extensions import db
 from ..models import Complaint, ProcessInstance, RegistrationCounter
 from . import audit, context, runtime, versions
 from .errors import NotFound, ProcedureFailed, ValidationFailed
+from .idempotency import KeyReused
+from .text_rules import normalise_newlines, text_errors
 
 # Channels of the seed procedure, plus the public web form.
 CHANNELS = ("telefon", "faks", "eposta", "posta_kargo", "yuz_yuze", "anket", "web")
@@ -23,6 +26,9 @@ CONTACT_CHANNELS = ("eposta", "telefon")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
 
+SINGLE_LINE_FIELDS = ("channel", "customer_name", "customer_phone", "customer_email", "preferred_contact",
+                      "subscription_number", "subject")
+MULTI_LINE_FIELDS = ("description",)
 _LIMITS = {"customer_name": 200, "customer_phone": 40, "customer_email": 254, "subscription_number": 50,
            "subject": 200, "description": 10000}
 
@@ -33,6 +39,8 @@ def _clean(fields: dict) -> dict:
                 "subscription_number", "subject", "description"):
         value = fields.get(key)
         cleaned[key] = value.strip() if isinstance(value, str) and value.strip() else None
+    if cleaned["description"]:
+        cleaned["description"] = normalise_newlines(cleaned["description"])
     return cleaned
 
 
@@ -63,6 +71,8 @@ def validate_intake(fields: dict) -> dict:
     elif preferred == "telefon" and not data["customer_phone"] and "customer_phone" not in errors:
         errors["customer_phone"] = "Telefonla iletişim için telefon numarası gereklidir."
     data["preferred_contact"] = preferred
+    # Last, so it replaces a vaguer message: a CR/LF in a name would break every e-mail to the customer.
+    errors.update(text_errors(data, single=SINGLE_LINE_FIELDS, multi=MULTI_LINE_FIELDS))
     if errors:
         raise ValidationFailed(errors)
     return data
@@ -87,19 +97,39 @@ def _next_registration_number(year: int, prefix: str) -> str:
     return f"{prefix}-{year}-{number:06d}"
 
 
-def register_complaint(fields: dict, *, actor: str, at: datetime | None = None,
-                       idempotency_key: str | None = None,
-                       before_commit: Callable[[Complaint], None] | None = None) -> Complaint:
-    """Record a complaint and start its procedure, in one transaction; returns it with its number.
+@dataclass(frozen=True)
+class Registration:
+    """A registered complaint, and whether this call created it (False: its idempotency key did earlier)."""
 
-    A repeated idempotency key returns the complaint the first request created. `before_commit`
-    lets a caller add its own rows (the portal's KVKK consent) inside that same transaction.
+    complaint: Complaint
+    created: bool
+
+
+def _registered_with(idempotency_key: str, fingerprint: str | None) -> Complaint | None:
+    """The complaint this key registered, if any; KeyReused when it came from a different request."""
+    existing = db.session.scalar(sa.select(Complaint).where(Complaint.idempotency_key == idempotency_key))
+    if existing is not None and fingerprint and existing.idempotency_fingerprint \
+            and existing.idempotency_fingerprint != fingerprint:
+        raise KeyReused(existing.registration_number)
+    return existing
+
+
+def register(fields: dict, *, actor: str, at: datetime | None = None, idempotency_key: str | None = None,
+             fingerprint: str | None = None,
+             before_commit: Callable[[Complaint], None] | None = None) -> Registration:
+    """Record a complaint and start its procedure, in one transaction.
+
+    `idempotency_key` is already scoped to its caller (services.idempotency); a repeated key returns
+    the complaint the first request created, or raises KeyReused when `fingerprint` (the request's)
+    differs from the one stored with it. Concurrent requests with one key store one complaint: the
+    unique key makes every loser roll back and return the winner's. `before_commit` lets a caller add
+    its own rows (the portal's KVKK consent) inside that same transaction.
     """
     at = context.utc(at)
     if idempotency_key:
-        existing = db.session.scalar(sa.select(Complaint).where(Complaint.idempotency_key == idempotency_key))
+        existing = _registered_with(idempotency_key, fingerprint)
         if existing is not None:
-            return existing
+            return Registration(existing, False)
     data = validate_intake(fields)
     desk = context.runtime()
     version = versions.live_version()
@@ -109,7 +139,8 @@ def register_complaint(fields: dict, *, actor: str, at: datetime | None = None,
     try:
         number = _next_registration_number(received_local.year, desk.registration_prefix)
         complaint = Complaint(
-            registration_number=number, idempotency_key=idempotency_key, received_at=at, created_by=actor,
+            registration_number=number, idempotency_key=idempotency_key,
+            idempotency_fingerprint=fingerprint if idempotency_key else None, received_at=at, created_by=actor,
             created_at=at, updated_at=at, stage=1, status="open", **data,
         )
         seed = {
@@ -137,14 +168,22 @@ def register_complaint(fields: dict, *, actor: str, at: datetime | None = None,
     except IntegrityError:
         db.session.rollback()
         if idempotency_key:
-            existing = db.session.scalar(sa.select(Complaint).where(Complaint.idempotency_key == idempotency_key))
+            existing = _registered_with(idempotency_key, fingerprint)
             if existing is not None:
-                return existing
+                return Registration(existing, False)
         raise
     except Exception:
         db.session.rollback()
         raise
-    return complaint
+    return Registration(complaint, True)
+
+
+def register_complaint(fields: dict, *, actor: str, at: datetime | None = None,
+                       idempotency_key: str | None = None, fingerprint: str | None = None,
+                       before_commit: Callable[[Complaint], None] | None = None) -> Complaint:
+    """`register`, for callers that do not need to know whether the complaint is new."""
+    return register(fields, actor=actor, at=at, idempotency_key=idempotency_key, fingerprint=fingerprint,
+                    before_commit=before_commit).complaint
 
 
 def get_by_number(registration_number: str) -> Complaint:

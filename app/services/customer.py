@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import Complaint, HumanTask, SurveyResponse
 from . import audit, context, links, tasks
 from .errors import TaskAlreadyCompleted, ValidationFailed
+from .text_rules import multi_line_problem, normalise_newlines
 
 CUSTOMER_ACTOR = "customer"
 MAX_TEXT = 5000
@@ -69,9 +70,11 @@ def record_survey(token_or_complaint: str | Complaint, score: int, solved: bool,
         errors["score"] = "Lütfen 1 ile 5 arasında bir puan seçin."
     if not isinstance(solved, bool):
         errors["solved"] = "Lütfen sorununuzun çözülüp çözülmediğini belirtin."
-    comment = (comment or "").strip() or None
+    comment = normalise_newlines((comment or "").strip()) or None
     if comment and len(comment) > MAX_TEXT:
         errors["comment"] = f"En fazla {MAX_TEXT} karakter girilebilir."
+    elif comment and multi_line_problem(comment):
+        errors["comment"] = multi_line_problem(comment)
     if errors:
         raise ValidationFailed(errors)
     response = SurveyResponse(complaint_id=complaint.id, score=score, solved=solved, comment=comment,

@@ -8,6 +8,7 @@ from functools import lru_cache
 from jsonschema import Draft202012Validator
 
 from .errors import ValidationFailed
+from .text_rules import multi_line_problem, nested_problem, normalise_newlines, single_line_problem
 
 _FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
 
@@ -31,7 +32,32 @@ def field_errors(schema: dict, data: dict) -> dict[str, str]:
             continue
         field = str(error.path[0]) if error.path else ""
         errors.setdefault(field, _message(error, schema))
+    errors.update(text_errors(schema, data))
     return errors
+
+
+def _multi_line(schema: dict, name: str) -> bool:
+    return schema.get("properties", {}).get(name, {}).get("x-widget") == "textarea"
+
+
+def text_errors(schema: dict, data: dict) -> dict[str, str]:
+    """The shared text rule (services.text_rules): a textarea is multi-line, any other string field single-line."""
+    errors = {}
+    for name, value in data.items():
+        if isinstance(value, str):
+            problem = (multi_line_problem if _multi_line(schema, name) else single_line_problem)(value)
+        else:
+            problem = nested_problem(value)
+        problem = problem or nested_problem(str(name))
+        if problem:
+            errors[str(name) if str(name) in schema.get("properties", {}) else ""] = problem
+    return errors
+
+
+def normalised(schema: dict, data: dict) -> dict:
+    """Task data with a browser's CR LF in textarea fields read as LF (what the text rule expects)."""
+    return {name: normalise_newlines(value) if isinstance(value, str) and _multi_line(schema, name) else value
+            for name, value in data.items()}
 
 
 def _message(error, schema: dict) -> str:
@@ -51,6 +77,6 @@ def _message(error, schema: dict) -> str:
 
 
 def validate(schema: dict, data: dict) -> None:
-    errors = field_errors(schema, data)
+    errors = field_errors(schema, data) if schema is not None else text_errors({}, data)
     if errors:
         raise ValidationFailed(errors)

@@ -166,6 +166,7 @@ def _clear_complaint(c: Complaint, at: datetime) -> None:
     c.customer_name, c.description = REDACTED, REDACTED
     c.customer_email = c.customer_phone = c.subscription_number = c.subject = None
     c.source_message_id = None
+    c.idempotency_fingerprint = None  # a hash of the personal data the request carried
     if c.solution:
         c.solution = REDACTED
     c.anonymised_at = at

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -30,6 +30,30 @@ def record_personal_data_view(user: User | None, complaint: Complaint | int, con
     db.session.add(row)
     db.session.commit()
     return row
+
+
+def record_search_views(user: User | None, complaints: Iterable[Complaint], context: str, *,
+                        ip: str | None = None, actor: str | None = None,
+                        at: datetime | None = None) -> list[PersonalDataView]:
+    """Log that `user` saw the personal data of every complaint on one page of search results.
+
+    One entry per complaint shown, not one per search: a KVKK auditor (and a data subject's access
+    request) asks "who saw this person's data, when, and where", and that question is answered
+    per complaint — by `views_of` and by the CSV export, whose rows name one registration number
+    each. A single search entry listing numbers would be missed by both. The search words are not
+    kept: they are often a name or a phone number, personal data the log has no need for. A search
+    that shows nothing logs nothing, nor does an anonymised complaint (it holds no personal data).
+    All entries commit together, before the page is shown.
+    """
+    at = clock.utc(at)
+    actor = (actor or (user.username if user is not None else "?"))[:100]
+    rows = [PersonalDataView(complaint_id=c.id, user_id=user.id if user is not None else None, actor=actor,
+                             context=context[:100], ip=(ip or "")[:45] or None, at=at)
+            for c in complaints if c.anonymised_at is None]
+    if rows:
+        db.session.add_all(rows)
+        db.session.commit()
+    return rows
 
 
 def views_of(complaint_id: int) -> list[PersonalDataView]:

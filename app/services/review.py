@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import Complaint, HumanTask, ProcessInstance, ProcessVersion, User
 from . import context
+from .text_rules import single_line_problem
 
 STATUSES = ("open", "closed", "cancelled", "suspended")
 DEADLINE_FILTERS = ("overdue", "breached")
@@ -54,6 +55,8 @@ class ReviewQuery:
         self.deadline = self.deadline if self.deadline in DEADLINE_FILTERS else ""
         self.sort = self.sort if self.sort.lstrip("-") in SORTS else "-received"
         self.q = (self.q or "").strip()[:100]
+        if single_line_problem(self.q):  # the text rule of every entry point; a search ignores it
+            self.q = ""
         self.page = max(1, self.page)
         self.page_size = min(max(1, self.page_size), MAX_PAGE_SIZE)
 

@@ -59,7 +59,8 @@ def complete_task(task_id: int, data: dict, *, actor: str, user: User | None = N
         raise StaleData(expected_version, instance.lock_version)
     schema = form_schema(task)
     if schema is not None:
-        forms.validate(schema, data)
+        data = forms.normalised(schema, data)
+    forms.validate(schema, data)
 
     try:
         run = runtime.load(instance)
