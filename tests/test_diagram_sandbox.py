@@ -202,3 +202,49 @@ def test_a_complaint_whose_registration_script_fails_is_a_clear_error_not_a_500(
     finally:
         engine.start = original
     assert db.session.query(Complaint).count() == 0
+
+
+ESCAPES = [
+    # (what an analyst's code tries, the code, the refusal the sandbox gives)
+    ("huge when written out", "x = ['a' * 1000000] * 1000000", "ScriptTooLarge"),
+    ("str() of a huge list", "x = ['a' * 1000000] * 1000\ny = str(x)", "ScriptTooLarge"),
+    ("f-string of a huge list", "x = ['a' * 1000] * 10000\ny = f'{x}'", "ScriptTooLarge"),
+    ("f-string width", "y = f'{1:>1000000000}'", "ScriptRefused"),
+    ("computed f-string width", "w = 10\ny = f'{1:>{w}}'", "ScriptRefused"),
+    ("% width", "y = '%1000000000s' % 'x'", "ScriptTooLarge"),
+    ("% star width", "y = '%*s' % (1000000000, 'x')", "ScriptRefused"),
+    ("translate table", "y = 'abc'.translate({97: 'x' * 1000000})", "ScriptRefused"),
+    ("list doubling", "l = [1]\nfor i in range(40):\n    l.extend(l)", "ScriptTooLarge"),
+    ("string doubling", "s = 'ab'\nfor i in range(40):\n    s += s", "ScriptTooLarge"),
+    ("a calendar count that never ends", "y = add_business_days(now(), 10 ** 9)", "ValueError"),
+    ("format() attribute of str", "y = '{0}'.format(1)", "NotImplementedError"),
+    ("runaway comprehension", "x = [i for i in range(1000000) for j in range(1000000)]", "ScriptTimeout"),
+    ("recursion", "def f(n):\n    return f(n + 1)\nf(0)", "ScriptTooLarge"),
+]
+
+
+@pytest.mark.parametrize(("case", "code", "refusal"), ESCAPES, ids=[e[0] for e in ESCAPES])
+def test_the_sandbox_stops_what_would_hold_a_worker(app, case, code, refusal):
+    from app.services import context
+
+    environment = context.runtime().engine.script_engine.environment
+    data = {"channel": "web"}
+    with pytest.raises(Exception) as stopped:  # noqa: B017 - the type is asserted below
+        environment.execute(code, data)
+    assert type(stopped.value).__name__ == refusal, stopped.value
+
+
+def test_ordinary_diagram_code_still_works(app):
+    from app.services import context
+
+    environment = context.runtime().engine.script_engine.environment
+    data = {"channel": "web", "priority": "normal", "received_at": "2026-11-25T10:00:00+03:00"}
+    environment.execute("days = {'high': 1, 'normal': 3, 'low': 5}[priority]\n"
+                        "due = add_business_days(received_at, days)\n"
+                        "label = f'{channel!r}: {days:>3}' + ' (%s)' % priority\n"
+                        "total = 0\nfor i in range(10):\n    total += i\n"
+                        "counts = {}\ncounts['a'] = len([x for x in range(5) if x % 2])\n"
+                        "first, *rest = sorted({3, 1, 2})", data)
+    assert data["due"] == "2026-11-30T10:00:00+03:00" and data["label"] == "'web':   3 (normal)"
+    assert (data["total"], data["counts"], data["first"], data["rest"]) == (45, {"a": 2}, 1, [2, 3])
+    assert environment.evaluate("channel in ('web', 'eposta') and priority != 'high'", data) is True

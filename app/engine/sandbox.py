@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -32,6 +33,9 @@ from RestrictedPython.Guards import (
 SCRIPT_FILENAME = "<diagram>"
 MAX_ITEMS = 1_000_000  # characters of a string, items of a list/tuple/set, elements of a range
 MAX_INT_BITS = 100_000
+# Characters the task data of one step may hold once written out (it is serialized with the workflow):
+# a list of a million references to one long string is small in memory but not as JSON.
+MAX_DATA_CHARS = 5_000_000
 CLOCK_CHECK_EVERY = 64  # bytecode instructions between two looks at the clock
 MEMORY_CHECK_EVERY = 256  # ... and at the resident set size
 
@@ -90,15 +94,68 @@ def _checked_pow(base, exponent):
     return base ** exponent
 
 
+def estimated_size(value, budget: int = MAX_DATA_CHARS) -> int:
+    """Roughly how many characters `value` becomes as text or JSON; stops counting past `budget`."""
+    total, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str | bytes):
+            total += len(item) + 2
+        elif isinstance(item, dict):
+            total += 2 + 4 * len(item)
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            total += 2 + 2 * len(item)
+            stack.extend(item)
+        else:
+            total += 24
+        if total > budget:
+            return total
+    return total
+
+
+def _checked_text(value):
+    """A value about to become text (str(), an f-string, % formatting) must not become a huge one."""
+    if estimated_size(value, MAX_ITEMS) > MAX_ITEMS:
+        raise _too_large("writing a value as text")
+    return value
+
+
+def _checked_str(*args, **kwargs):
+    if args:
+        _checked_text(args[0])
+    return str(*args, **kwargs)
+
+
+_WIDTH = re.compile(r"\d+")
+
+
+def _checked_spec(spec: str) -> None:
+    if any(int(n) > MAX_ITEMS for n in _WIDTH.findall(spec)):
+        raise _too_large("a format width")
+
+
+def _checked_mod(left, right):
+    if isinstance(left, str | bytes):
+        spec = left.decode("latin-1") if isinstance(left, bytes) else left
+        if "*" in spec:
+            raise ScriptRefused("% formatting with a * width is not allowed in diagram code")
+        _checked_spec(spec)
+        _checked_text(right)
+    return left % right
+
+
 def _checked_lshift(value, shift):
     if isinstance(value, int) and isinstance(shift, int) and shift + value.bit_length() > MAX_INT_BITS:
         raise ScriptTooLarge(f"{value} << {shift} is too large a number for diagram code")
     return value << shift
 
 
-_BINARY_GUARDS = {ast.Mult: "_cf_mul_", ast.Add: "_cf_add_", ast.Pow: "_cf_pow_", ast.LShift: "_cf_lshift_"}
+_BINARY_GUARDS = {ast.Mult: "_cf_mul_", ast.Add: "_cf_add_", ast.Pow: "_cf_pow_", ast.LShift: "_cf_lshift_",
+                  ast.Mod: "_cf_mod_"}
 _INPLACE = {"+=": _checked_add, "*=": _checked_mul, "**=": _checked_pow, "<<=": _checked_lshift,
-            "-=": operator.sub, "/=": operator.truediv, "//=": operator.floordiv, "%=": operator.mod,
+            "-=": operator.sub, "/=": operator.truediv, "//=": operator.floordiv, "%=": _checked_mod,
             ">>=": operator.rshift, "&=": operator.and_, "|=": operator.or_, "^=": operator.xor}
 
 
@@ -120,6 +177,20 @@ class _DiagramPolicy(RestrictingNodeTransformer):
         call = ast.Call(func=ast.Name(id=guard, ctx=ast.Load()), args=[node.left, node.right], keywords=[])
         return ast.fix_missing_locations(ast.copy_location(call, node))
 
+    def visit_FormattedValue(self, node):
+        """f"{value:spec}": the value is size-checked, the spec may not be computed or name a huge width."""
+        node = self.node_contents_visit(node)
+        spec = node.format_spec
+        if spec is not None:
+            parts = spec.values if isinstance(spec, ast.JoinedStr) else [spec]
+            if any(not isinstance(part, ast.Constant) for part in parts):
+                self.error(node, "A computed format specification in an f-string is not allowed.")
+            elif any(int(n) > MAX_ITEMS for part in parts for n in _WIDTH.findall(str(part.value))):
+                self.error(node, "A format width larger than a million in an f-string is not allowed.")
+        call = ast.Call(func=ast.Name(id="_cf_text_", ctx=ast.Load()), args=[node.value], keywords=[])
+        node.value = ast.fix_missing_locations(ast.copy_location(call, node.value))
+        return node
+
 
 def _limited_range(*args):
     result = range(*args)
@@ -135,6 +206,8 @@ def _check_width(width) -> None:
 
 def _guard_method(owner, name: str, method: Callable) -> Callable:
     """Wrap the methods of str/list that can multiply a value's size in one call."""
+    if isinstance(owner, str | bytes) and name in ("translate", "maketrans"):
+        raise ScriptRefused(f"{type(owner).__name__}.{name} is not allowed in diagram code")
     if isinstance(owner, str):
         if name in ("ljust", "rjust", "center", "zfill"):
             def padded(width, *rest):
@@ -185,7 +258,7 @@ ALLOWED_BUILTINS: dict[str, object] = {
     "abs": abs, "all": all, "any": any, "bool": bool, "dict": dict, "divmod": divmod, "enumerate": enumerate,
     "filter": filter, "float": float, "frozenset": frozenset, "int": int, "isinstance": isinstance,
     "len": len, "list": list, "map": map, "max": max, "min": min, "range": _limited_range, "reversed": reversed,
-    "round": round, "set": set, "sorted": sorted, "str": str, "sum": sum, "tuple": tuple, "zip": zip,
+    "round": round, "set": set, "sorted": sorted, "str": _checked_str, "sum": sum, "tuple": tuple, "zip": zip,
     "ArithmeticError": ArithmeticError, "Exception": Exception, "IndexError": IndexError, "KeyError": KeyError,
     "LookupError": LookupError, "TypeError": TypeError, "ValueError": ValueError,
     "ZeroDivisionError": ZeroDivisionError,
@@ -196,6 +269,7 @@ _GUARDS = {
     "_write_": full_write_guard, "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence, "_inplacevar_": _inplacevar,
     "_cf_mul_": _checked_mul, "_cf_add_": _checked_add, "_cf_pow_": _checked_pow, "_cf_lshift_": _checked_lshift,
+    "_cf_mod_": _checked_mod, "_cf_text_": _checked_text,
 }
 GUARD_NAMES = frozenset(_GUARDS) | {"__builtins__"}
 
@@ -310,3 +384,8 @@ def run_bounded(code, namespace: dict, limits: Limits, *, evaluate: bool):
     finally:
         sys.settrace(previous)
         _current_bound.reset(token)
+
+
+def check_data_size(value, what: str) -> None:
+    if estimated_size(value) > MAX_DATA_CHARS:
+        raise ScriptTooLarge(f"{what} would be larger than {MAX_DATA_CHARS:,} characters")

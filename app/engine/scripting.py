@@ -19,6 +19,7 @@ _running_context: ContextVar[dict | None] = ContextVar("script_context", default
 _effects: ContextVar[list | None] = ContextVar("script_effects", default=None)
 
 MESSAGE_KINDS = ("acknowledgement", "decision", "survey")
+MAX_BUSINESS_DAYS = 1000  # the calendar counts day by day: a bound keeps a hostile count from holding a worker
 
 
 def _as_datetime(value) -> datetime:
@@ -42,7 +43,9 @@ class _Environment(TaskDataEnvironment):
         namespace = dict(self._namespace)
         namespace.update(external_context or {})
         namespace.update(context)
-        return sandbox.run_bounded(code, namespace, self.limits, evaluate=True)
+        value = sandbox.run_bounded(code, namespace, self.limits, evaluate=True)
+        sandbox.check_data_size(value, "the expression's value")
+        return value
 
     def execute(self, script, context, external_context=None):
         self.check_for_overwrite(context, external_context or {})
@@ -57,12 +60,15 @@ class _Environment(TaskDataEnvironment):
             self._remove_globals_and_functions_from_context(context, external_context)
             for name in sandbox.GUARD_NAMES:
                 context.pop(name, None)
+        sandbox.check_data_size(context, "the task data after the script")
         return True
 
 
 def build_script_engine(calendar: BusinessCalendar, limits: sandbox.Limits | None = None) -> PythonScriptEngine:
     def add_business_days(start, days) -> str:
         """Deadline after `days` business days of hours from `start` (ISO string in, ISO string out)."""
+        if isinstance(days, int | float) and not 0 <= days <= MAX_BUSINESS_DAYS:
+            raise ValueError(f"days must be between 0 and {MAX_BUSINESS_DAYS}, not {days!r}")
         return calendar.add_business_days(_as_datetime(start), days).isoformat()
 
     def acknowledgement_deadline(received) -> str:
