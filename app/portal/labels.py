@@ -2,16 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 
-STAGE_LABELS = {
-    1: _l("Şikâyetin alınması"),
-    2: _l("Alındı bildirimi"),
-    3: _l("Sınıflandırma"),
-    4: _l("Takip"),
-    5: _l("Analiz ve değerlendirme"),
-    6: _l("Cevap ve kök neden analizi"),
-    7: _l("Karar bildirimi"),
-    8: _l("Kapanış"),
-}
+from ..labels import STAGE_LABELS
+
+__all__ = ["NOW_TEXT", "STAGE_LABELS"]
+
 NOW_TEXT = {
     1: _l("Şikâyetiniz kayda alındı."),
     2: _l("Şikâyetinizin alındığı size bildiriliyor."),
