@@ -138,7 +138,8 @@ def _mirror_process_data(complaint: Complaint, run: WorkflowRun, views, *, at, a
     closed = data.get("closed_at") is not None and not main_stages
     if closed and complaint.status != "closed":
         complaint.status, complaint.stage = "closed", 8
-        audit.record(complaint.id, "closed", actor=actor, at=at, data={})
+        outcome = data.get("closure_outcome")
+        audit.record(complaint.id, "closed", actor=actor, at=at, data={"outcome": outcome} if outcome else {})
     elif main_stages:
         complaint.stage = min(main_stages)
         complaint.status = "open"
