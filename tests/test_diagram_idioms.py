@@ -58,7 +58,8 @@ def test_expression_language_names_and_labels():
             if len(incoming) > 1:
                 assert gateway.get("name") is None, f"merge {gateway.get('id')} is named"
             if len(outgoing) > 1:
-                assert all(flows[o].get("name") for o in outgoing), f"split {gateway.get('id')} has an unlabelled branch"
+                unlabelled = [o for o in outgoing if not flows[o].get("name")]
+                assert unlabelled == [], f"split {gateway.get('id')} has an unlabelled branch"
 
 
 def test_every_element_has_a_shape_or_an_edge():

@@ -2,10 +2,10 @@
 
 from uuid import uuid4
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from flask import current_app
 from wtforms import (
     DateTimeLocalField,
     EmailField,
