@@ -24,6 +24,8 @@ STAFF_CHANNELS = ("telefon", "faks", "eposta", "posta_kargo", "yuz_yuze", "anket
 CONTACT_LABELS = {"eposta": _l("E-posta"), "telefon": _l("Telefon")}
 PRIORITY_LABELS = {"high": _l("Yüksek"), "normal": _l("Normal"), "low": _l("Düşük")}
 STATUS_LABELS = {"open": _l("Açık"), "closed": _l("Kapandı")}
+# How a closed complaint ended (the diagram's closure_outcome).
+OUTCOME_LABELS = {"accepted": _l("Çözüm kabul edildi"), "no_answer": _l("Yanıt alınmadan kapatıldı")}
 TASK_STATE_LABELS = {"completed": _l("tamamlandı"), "cancelled": _l("iptal edildi"), "closed": _l("kapandı")}
 ACTION_LABELS = {
     "registered": _l("Şikâyet kaydedildi"),

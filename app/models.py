@@ -149,6 +149,9 @@ class Complaint(db.Model):
     decision_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reopen_count: Mapped[int] = mapped_column(default=0)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How a closed complaint ended: 'accepted' (the customer accepted the solution) or 'no_answer' (closed
+    # by the diagram's timer after the customer never answered); the figures count them apart.
+    closure_outcome: Mapped[str | None] = mapped_column(sa.String(20))
     created_by: Mapped[str] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -188,6 +191,9 @@ class HumanTask(db.Model):
     lane: Mapped[str | None] = mapped_column(sa.String(200))
     iso_stage: Mapped[int | None]
     escalation: Mapped[str | None] = mapped_column(sa.String(50))
+    # The diagram's instructionsForEndUser, filled in with the task's data when it became ready
+    # (e.g. the decision text the phone step reads out). Plain text; escaped on output.
+    instructions: Mapped[str | None] = mapped_column(sa.Text)
     state: Mapped[str] = mapped_column(sa.String(20), default="ready")
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"), index=True)

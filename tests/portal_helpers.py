@@ -9,7 +9,7 @@ from uuid import uuid4
 from app import clock
 from app.services import links, lookup
 
-from .helpers import ACK, ANALYSIS, RESPONSE, complete, refreshed
+from .helpers import ANALYSIS, RESPONSE, complete, refreshed
 
 NUMBER = re.compile(r"SK-\d{4}-\d{6}")
 
@@ -43,12 +43,6 @@ def file_over_http(client, **overrides):
     return refreshed(lookup.complaint_by_number(number)), page
 
 
-def acknowledge(complaint, at=None):
-    """Intake staff tell the customer by e-mail that the complaint was received (stage 2)."""
-    complete(complaint, "task_acknowledge", ACK, at or now())
-    return refreshed(complaint)
-
-
 def decide(complaint, at=None):
     """Staff classify, analyse and respond: the decision goes out by e-mail and the answer is awaited."""
     at = at or now()
@@ -59,7 +53,8 @@ def decide(complaint, at=None):
 
 
 def to_decision(complaint, at=None):
-    return decide(acknowledge(complaint, at), at)
+    """A web complaint is acknowledged by e-mail at registration: staff go straight to the decision."""
+    return decide(refreshed(complaint), at)
 
 
 def answer_token(complaint, action: str, at=None) -> str:

@@ -119,9 +119,9 @@ def legal_review_for_high_priority(bpmn: str, forms: dict) -> tuple[str, dict]:
                         '<bpmn:sequenceFlow id="flow_deadline_join" sourceRef="script_solution_deadline" '
                         'targetRef="gw_legal" />')
     bpmn = replace_once(bpmn, "<bpmn:incoming>flow_deadline_join</bpmn:incoming>\n      <bpmn:incoming>"
-                              "flow_reopen_within_limit",
+                              "flow_reopen_back",
                         "<bpmn:incoming>flow_no_legal</bpmn:incoming>\n      <bpmn:incoming>flow_legal_done"
-                        "</bpmn:incoming>\n      <bpmn:incoming>flow_reopen_within_limit")
+                        "</bpmn:incoming>\n      <bpmn:incoming>flow_reopen_back")
     bpmn = replace_once(bpmn, "    </bpmn:laneSet>",
                         f'      <bpmn:lane id="lane_legal" name="{LEGAL_LANE}">\n'
                         "        <bpmn:flowNodeRef>task_legal_review</bpmn:flowNodeRef>\n"

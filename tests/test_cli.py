@@ -42,7 +42,7 @@ def test_walk_a_complaint_from_receipt_to_closure(runner):
         ("Cevapla: kök neden analizi ve çözüm", {"root_cause_category": "equipment",
                                                 "root_cause_analysis": "Eski yazılım sürümü.",
                                                 "solution": "Modeminizin yazılımı uzaktan güncellendi."}),
-        ("Müşterinin çözüm önerisine yanıtı", {"answer": "accepted"}),
+        ("Müşterinin yanıtını kaydet", {"answer": "accepted"}),
     ]
     for hour, (label, data) in enumerate(steps, start=11):
         task_id = _task_id(runner, number, label)

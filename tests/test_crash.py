@@ -60,7 +60,7 @@ def test_every_registration_number_returned_survives_a_kill_minus_nine(app):
                 response = session.post(
                     f"http://127.0.0.1:{port}/api/v1/complaints", timeout=5,
                     headers={"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex},
-                    json={"channel": "eposta", "customer_name": "Deniz Kaya", "customer_email": "deniz@example.com",
+                    json={"channel": "faks", "customer_name": "Deniz Kaya", "customer_email": "deniz@example.com",
                           "description": "Kesinti yaşıyorum."})
             except requests.RequestException:
                 return

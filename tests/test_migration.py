@@ -69,8 +69,8 @@ def test_a_complaint_inside_the_changed_sub_process_stays(app):
     complaint = register("telefon", at=RECEIVED)
     classify(complaint, "high", ist(2026, 11, 25, 11, 0))
     bpmn, forms = edits.shipped()
-    bpmn = edits.replace_once(bpmn, "<bpmn:script>send_message('decision')", "<bpmn:script>send_message('decision')\n"
-                              "decision_note = 'e-posta'")
+    bpmn = edits.replace_once(bpmn, "<spiffworkflow:preScript>send_message('decision')",
+                              "<spiffworkflow:preScript>send_message('decision')\ndecision_note = 'e-posta'")
     versions.deploy_version(bpmn, forms, author="analyst")
     (check,) = migration.dry_run(2)
     assert check.can_move  # the changed script is ahead of it, inside the sub-process

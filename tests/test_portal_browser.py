@@ -9,7 +9,7 @@ from app.services import lookup
 
 from .helpers import refreshed
 from .mailbox import deliver, text_of, tokens_in
-from .portal_helpers import acknowledge, decide, now
+from .portal_helpers import decide, now
 from .test_browser import page  # noqa: F401 - the Chromium page fixture over live_server
 
 pytestmark = pytest.mark.browser
@@ -46,7 +46,6 @@ def test_customer_files_looks_up_and_accepts_the_solution(page, smtp):  # noqa: 
 
     db.session.rollback()
     complaint = lookup.complaint_by_number(number)
-    acknowledge(complaint)
     decide(complaint)
     assert deliver(now()).sent == 2
     decision = [m for m in smtp.messages() if "çözüm önerimiz" in m["Subject"]][0]

@@ -40,7 +40,9 @@ def test_a_valid_complaint_shows_its_number_and_what_happens_next(client):
     assert "/takip" in page and "ayse@example.com.tr" in page
     assert (complaint.channel, complaint.created_by, complaint.subject) == ("web", "portal", "Bağlantı kopuyor")
     assert complaint.customer_phone == "+90 (532) 123 45 67" and complaint.subscription_number == "ABN-778899"
-    assert "task_acknowledge" in ready_names(complaint)  # stage 2 for a web complaint: same business day
+    # Stage 2 for a web complaint: the acknowledgement e-mail is queued at registration, no staff task.
+    assert ready_names(complaint) == ["task_classify"] and outbox_kinds(complaint) == ["acknowledgement"]
+    assert complaint.acknowledged_at == complaint.received_at
     assert "consent_given" in audit_actions(complaint)
     # The number is not in the URL: the page reads it from the session.
     assert client.get("/sikayet/alindi").status_code == 200

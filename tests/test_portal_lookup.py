@@ -123,7 +123,7 @@ def test_an_answer_needs_a_looked_up_complaint(client):
 def test_a_web_complaint_filed_on_the_form_can_be_followed_and_accepted(client):
     complaint, _ = file_over_http(client)
     lookup(client, complaint.registration_number, "0532 123 45 67")
-    assert "Şikâyetinizin alındığı size bildiriliyor." in client.get("/takip/durum").get_data(as_text=True)
+    assert "Şikâyetiniz sınıflandırılıyor ve önceliklendiriliyor." in client.get("/takip/durum").get_data(as_text=True)
     to_decision(complaint)
     client.post("/takip/yanit", data={"decision": "accept"})
     assert refreshed(complaint).status == "closed"

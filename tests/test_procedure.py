@@ -36,8 +36,8 @@ def test_phone_and_face_to_face_are_acknowledged_on_the_spot(channel):
     assert "task_acknowledge" not in [t.spec_name for t in all_tasks(complaint, "task_acknowledge")]
 
 
-@pytest.mark.parametrize("channel", ["faks", "eposta", "posta_kargo", "anket", "web"])
-def test_other_channels_get_an_acknowledgement_task_due_the_same_business_day(channel):
+@pytest.mark.parametrize("channel", ["faks", "posta_kargo", "anket"])
+def test_fax_post_and_survey_get_an_acknowledgement_task_due_the_same_business_day(channel):
     complaint = register(channel, at=RECEIVED)
 
     assert ready_names(complaint) == ["task_acknowledge"]
@@ -125,7 +125,8 @@ def test_deadline_met_raises_no_escalation_and_the_customer_is_asked():
     assert ready_names(complaint) == ["task_customer_answer"]
     assert complaint.decision_notified_at == ist(2026, 11, 25, 15, 0)
     assert outbox_kinds(complaint) == ["decision"]
-    assert complaint.instance.next_timer_at is None
+    # The only timer left is the reminder to the customer, five business days after the decision.
+    assert complaint.instance.next_timer_at == ist(2026, 12, 2, 15, 0)
     fire(ist(2026, 11, 27, 10, 0))
     assert all_tasks(complaint, "task_deadline_escalation") == []
 

@@ -83,7 +83,8 @@ def test_a_lane_without_a_role_and_a_bad_form_schema_are_named(app):
 
 def test_timer_and_script_expressions_must_compile_and_give_an_offset(app):
     bpmn, forms = edits.shipped()
-    broken = edits.replace_once(bpmn, "<bpmn:script>closed_at = now()", "<bpmn:script>closed_at = now(")
+    broken = edits.replace_once(bpmn, "<bpmn:script>closed_at = now()\nclosure_outcome = 'accepted'",
+                              "<bpmn:script>closed_at = now(\nclosure_outcome = 'accepted'")
     _, problems = validation.run_gate(broken, forms)
     assert [p["element"] for p in problems] == ["script_close"]
 

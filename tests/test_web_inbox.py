@@ -41,11 +41,11 @@ def test_overdue_rows_are_marked_with_text_not_only_colour(as_user):
 def test_filters_overdue_today_channel_and_priority(app, as_user, staff):
     now = clock.now()
     old = register("faks", at=now - timedelta(days=30), customer_name="Eski Faks")
-    fresh = register("eposta", at=now, customer_name="Yeni Eposta")
+    fresh = register("anket", at=now, customer_name="Yeni Anket")
     client = as_user("intake")
     overdue = _text(client.get("/inbox?due=overdue"))
     assert old.registration_number in overdue and fresh.registration_number not in overdue
-    by_channel = _text(client.get("/inbox?channel=eposta"))
+    by_channel = _text(client.get("/inbox?channel=anket"))
     assert fresh.registration_number in by_channel and old.registration_number not in by_channel
     today = inbox.inbox_page(staff["intake"], inbox.InboxQuery(due="today"), now=fresh.received_at)
     assert all(r.task.due_at.date() - fresh.received_at.date() <= timedelta(days=1) for r in today.rows)

@@ -2,10 +2,20 @@
 
 from uuid import uuid4
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import EmailField, HiddenField, SelectField, StringField, SubmitField, TelField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import labels
@@ -26,6 +36,8 @@ class IntakeForm(FlaskForm):
                                     choices=options([("", _l("Otomatik")), *labels.CONTACT_LABELS.items()]))
     subscription_number = StringField(_l("Hizmet / abone numarası"), validators=[Optional(), Length(max=50)])
     subject = StringField(_l("Konu"), validators=[Optional(), Length(max=200)])
+    received_at = DateTimeLocalField(_l("Alınma zamanı (faks / mektup)"), validators=[Optional()],
+                                     format="%Y-%m-%dT%H:%M")
     description = TextAreaField(_l("Şikâyet açıklaması"), validators=[DataRequired(REQUIRED), Length(max=10000)])
     attachments = MultipleFileField(_l("Ekler (taranmış mektup, faks…)"))
     idempotency_key = HiddenField(default=lambda: str(uuid4()))
@@ -35,4 +47,9 @@ class IntakeForm(FlaskForm):
               "subscription_number", "subject", "description")
 
     def fields_dict(self) -> dict:
-        return {name: getattr(self, name).data for name in self.FIELDS}
+        """The fields for the service; the receipt time is read in business time (the service checks it)."""
+        fields = {name: getattr(self, name).data for name in self.FIELDS}
+        received = self.received_at.data
+        if received is not None:
+            fields["received_at"] = received.replace(tzinfo=current_app.extensions["complaintflow"].calendar.tz)
+        return fields

@@ -48,6 +48,7 @@ class CaseStatus:
     solution: str | None
     awaiting_answer: bool
     reopen_count: int
+    closure_outcome: str | None = None
 
 
 def normalise_number(value: str | None) -> str:
@@ -147,4 +148,5 @@ def status_of(complaint: Complaint) -> CaseStatus:
         solution=complaint.solution if notified else None,
         awaiting_answer=not closed and links.ready_answer_task(complaint) is not None,
         reopen_count=complaint.reopen_count,
+        closure_outcome=complaint.closure_outcome if closed else None,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +22,9 @@ from .text_rules import normalise_newlines, text_errors
 CHANNELS = ("telefon", "faks", "eposta", "posta_kargo", "yuz_yuze", "anket", "web")
 IMMEDIATE_CHANNELS = ("telefon", "yuz_yuze")
 CONTACT_CHANNELS = ("eposta", "telefon")
+# Channels whose complaint may arrive before it is keyed in: the deadlines count from receipt.
+RECEIVED_EARLIER_CHANNELS = ("faks", "posta_kargo")
+MAX_RECEIPT_AGE = timedelta(days=30)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
@@ -44,10 +47,32 @@ def _clean(fields: dict) -> dict:
     return cleaned
 
 
-def validate_intake(fields: dict) -> dict:
-    """Checked, trimmed intake fields; raises ValidationFailed with Turkish messages per field."""
+def _check_received_at(value, channel: str | None, at: datetime, errors: dict) -> datetime | None:
+    """When a letter or fax was received: aware, not after `at`, not older than MAX_RECEIPT_AGE."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        errors["received_at"] = "Geçerli bir tarih ve saat girin."
+    elif channel not in RECEIVED_EARLIER_CHANNELS:
+        errors["received_at"] = "Alınma zamanı yalnızca faks ve posta ile gelen şikâyetler için girilir."
+    elif value > at:
+        errors["received_at"] = "Alınma zamanı gelecekte olamaz."
+    elif at - value > MAX_RECEIPT_AGE:
+        errors["received_at"] = f"Alınma zamanı {MAX_RECEIPT_AGE.days} günden eski olamaz."
+    else:
+        return context.utc(value)
+    return None
+
+
+def validate_intake(fields: dict, at: datetime | None = None) -> dict:
+    """Checked, trimmed intake fields; raises ValidationFailed with Turkish messages per field.
+
+    `received_at` (optional, faks and posta_kargo only) is when the complaint reached the desk, checked
+    against `at`, the instant it is keyed in.
+    """
     data = _clean(fields)
     errors: dict[str, str] = {}
+    data["received_at"] = _check_received_at(fields.get("received_at"), data["channel"], context.utc(at), errors)
     if data["channel"] not in CHANNELS:
         errors["channel"] = "Geçerli bir başvuru kanalı seçin."
     if not data["customer_name"]:
@@ -130,17 +155,19 @@ def register(fields: dict, *, actor: str, at: datetime | None = None, idempotenc
         existing = _registered_with(idempotency_key, fingerprint)
         if existing is not None:
             return Registration(existing, False)
-    data = validate_intake(fields)
+    data = validate_intake(fields, at)
+    received = data.pop("received_at") or at
     desk = context.runtime()
     version = versions.live_version()
     bundle = versions.bundle_for(version)
-    received_local = at.astimezone(desk.calendar.tz)
+    received_local = received.astimezone(desk.calendar.tz)
 
     try:
-        number = _next_registration_number(received_local.year, desk.registration_prefix)
+        number = _next_registration_number(at.astimezone(desk.calendar.tz).year, desk.registration_prefix)
         complaint = Complaint(
             registration_number=number, idempotency_key=idempotency_key,
-            idempotency_fingerprint=fingerprint if idempotency_key else None, received_at=at, created_by=actor,
+            idempotency_fingerprint=fingerprint if idempotency_key else None, received_at=received,
+            created_by=actor,
             created_at=at, updated_at=at, stage=1, status="open", **data,
         )
         seed = {
@@ -148,6 +175,7 @@ def register(fields: dict, *, actor: str, at: datetime | None = None, idempotenc
             "channel": data["channel"],
             "received_at": received_local.isoformat(),
             "preferred_contact": data["preferred_contact"],
+            "customer_has_email": bool(data["customer_email"]),
         }
         run = desk.engine.start(bundle, seed, at=at)
         instance = ProcessInstance(version=version, status="running", state_json="{}", created_at=at,
@@ -157,7 +185,8 @@ def register(fields: dict, *, actor: str, at: datetime | None = None, idempotenc
         db.session.flush()
         audit.start_chain(complaint.id)
         audit.record(complaint.id, "registered", actor=actor, at=at,
-                     data={"channel": data["channel"], "process_version": version.number})
+                     data={"channel": data["channel"], "process_version": version.number,
+                           **({"received_at": received_local.isoformat()} if received != at else {})})
         runtime.save_run(complaint, instance, run, at=at, actor=actor, new=True)
         if before_commit is not None:
             before_commit(complaint)

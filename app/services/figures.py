@@ -12,7 +12,9 @@ Definitions (what a quality manager reads on the dashboard):
 - on time (all deadlines): of classified complaints that are closed or have missed a deadline, those
   closed without ever missing one (`deadline_breached`).
 - reopen rate: complaints reopened at least once, of those that got a proposal; accepted at first
-  proposal: closed without a reopen, of those the customer answered (closed or reopened).
+  proposal: closed without a reopen, of those the customer answered (accepted or reopened).
+- closed without an answer: closed by the diagram's timer because the customer never answered the
+  proposal (`closure_outcome` 'no_answer'); counted apart from accepted closures and never as an answer.
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ class Figures:
     now: datetime
     total: int = 0
     cancelled: int = 0
+    closed_accepted: int = 0
+    closed_without_answer: int = 0
     acknowledged_in_time: Rate = field(default_factory=Rate)
     solution_in_time: Rate = field(default_factory=Rate)
     solution_in_time_by_priority: dict[str, Rate] = field(default_factory=dict)
@@ -121,17 +125,20 @@ def _counts(figures: Figures, scope: Scope, base: list, now: datetime) -> None:
     c = Complaint
     ack_done = sa.or_(c.acknowledged_at.is_not(None), c.acknowledgement_due_at < now)
     ack_ok = sa.or_(c.channel.in_(IMMEDIATE_CHANNELS), c.acknowledged_at <= c.acknowledgement_due_at)
-    answered = sa.or_(c.reopen_count > 0, c.status == "closed")
+    unanswered = sa.and_(c.status == "closed", sa.func.coalesce(c.closure_outcome, "") == "no_answer")
+    accepted = sa.and_(c.status == "closed", sa.not_(unanswered))
+    answered = sa.or_(c.reopen_count > 0, accepted)
     row = db.session.execute(sa.select(
         sa.func.count(), _count(ack_done), _count(sa.and_(ack_done, ack_ok)),
         _count(c.first_decision_notified_at.is_not(None)),
         _count(sa.and_(c.first_decision_notified_at.is_not(None), c.reopen_count > 0)),
-        _count(answered), _count(sa.and_(c.status == "closed", c.reopen_count == 0)),
+        _count(answered), _count(sa.and_(accepted, c.reopen_count == 0)), _count(accepted), _count(unanswered),
     ).where(*base)).one()
     figures.total = row[0]
     figures.acknowledged_in_time = Rate(row[2], row[1])
     figures.reopen_rate = Rate(row[4], row[3])
     figures.accepted_first = Rate(row[6], row[5])
+    figures.closed_accepted, figures.closed_without_answer = row[7], row[8]
     figures.cancelled = db.session.scalar(
         sa.select(sa.func.count()).where(*scope.conditions(), c.status == "cancelled")) or 0
 

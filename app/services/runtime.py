@@ -10,6 +10,8 @@ import json
 from datetime import datetime
 
 import sqlalchemy as sa
+from jinja2 import TemplateError
+from jinja2.sandbox import SandboxedEnvironment
 
 from ..engine import ProcedureFailure, WorkflowRun
 from ..extensions import db
@@ -19,12 +21,20 @@ from .errors import ProcedureFailed
 
 # Process variables the app mirrors into complaint columns (the contract with the diagram).
 _TEXT_FIELDS = {"priority": "priority", "category": "category",
-                "root_cause_category": "root_cause_category", "solution": "solution"}
+                "root_cause_category": "root_cause_category", "solution": "solution",
+                "closure_outcome": "closure_outcome"}
 _TIME_FIELDS = {"ack_due": "acknowledgement_due_at", "acknowledged_at": "acknowledged_at",
                 "solution_due": "solution_due_at", "decision_notified_at": "decision_notified_at",
                 "closed_at": "closed_at"}
 # Escalations that mean a deadline was missed (the reopen-limit one is not a deadline).
 _BREACH_ESCALATIONS = ("acknowledgement", "solution_deadline")
+# Task data a queued message carries to its template; `mail_variant` picks a variant of the kind
+# (a 'decision' reminder, a 'survey' after closing without an answer).
+_PAYLOAD_KEYS = ("solution", "root_cause_category", "reopen_count", "solution_due", "priority", "mail_variant",
+                 "answer_close_due")
+# Instructions are written by analysts: rendered in Jinja's sandbox, as plain text (escaped on output).
+_INSTRUCTIONS = SandboxedEnvironment(autoescape=False)
+MAX_INSTRUCTIONS = 10000
 
 
 def load(instance: ProcessInstance) -> WorkflowRun:
@@ -51,6 +61,8 @@ def save_run(complaint: Complaint, instance: ProcessInstance, run: WorkflowRun, 
     views = run.ready_human_tasks()
     complaint.attention_reason = complaint.attention_at = None
     new_rows = _sync_inbox(complaint, instance, views, at=at, actor=actor, completed_guid=completed_guid, new=new)
+    for row in new_rows:
+        row.instructions = render_instructions(run, next(v for v in views if v.guid == row.task_guid))
     _mirror_process_data(complaint, run, views, at=at, actor=actor)
     instance.state_json = run.serialize()  # last: serializing compacts finished history away
     instance.updated_at = at
@@ -97,6 +109,17 @@ def _sync_inbox(complaint, instance, views, *, at, actor, completed_guid, new=Fa
     return new_rows
 
 
+def render_instructions(run: WorkflowRun, view) -> str | None:
+    """The task's instructions with its data filled in; the raw text if the template does not render."""
+    if not view.instructions:
+        return None
+    try:
+        text = _INSTRUCTIONS.from_string(view.instructions).render(run.task_data(view.guid))
+    except (TemplateError, TypeError, ValueError, ArithmeticError):
+        text = view.instructions
+    return text.strip()[:MAX_INSTRUCTIONS] or None
+
+
 def _mirror_process_data(complaint: Complaint, run: WorkflowRun, views, *, at, actor) -> None:
     data = run.data_snapshot()
     for var, column in _TEXT_FIELDS.items():
@@ -117,7 +140,8 @@ def _mirror_process_data(complaint: Complaint, run: WorkflowRun, views, *, at, a
     closed = data.get("closed_at") is not None and not main_stages
     if closed and complaint.status != "closed":
         complaint.status, complaint.stage = "closed", 8
-        audit.record(complaint.id, "closed", actor=actor, at=at, data={})
+        outcome = data.get("closure_outcome")
+        audit.record(complaint.id, "closed", actor=actor, at=at, data={"outcome": outcome} if outcome else {})
     elif main_stages:
         complaint.stage = min(main_stages)
         complaint.status = "open"
@@ -139,17 +163,18 @@ def _track_deadlines(complaint: Complaint) -> None:
 
 def _queue_message(complaint: Complaint, effect: dict, *, at, actor) -> None:
     kind = effect["kind"]
+    payload = {key: effect["data"].get(key) for key in _PAYLOAD_KEYS if effect["data"].get(key) is not None}
     if not complaint.customer_email:
         audit.record(complaint.id, "message_skipped", actor=actor, at=at,
                      data={"kind": kind, "reason": "no e-mail address on record"})
         return
-    payload = {key: effect["data"].get(key) for key in ("solution", "root_cause_category", "reopen_count",
-                                                         "solution_due", "priority") if key in effect["data"]}
     message = OutboxMessage(complaint_id=complaint.id, kind=kind, recipient=complaint.customer_email,
                             payload_json=json.dumps(payload, ensure_ascii=False), status="pending",
                             next_attempt_at=at, created_at=at)
     db.session.add(message)
-    audit.record(complaint.id, "message_queued", actor=actor, at=at, data={"kind": kind})
+    variant = payload.get("mail_variant")
+    audit.record(complaint.id, "message_queued", actor=actor, at=at,
+                 data={"kind": kind, **({"variant": variant} if variant else {})})
 
 
 def flag_failure(complaint_id: int, failure: ProcedureFailure, *, at: datetime, actor: str) -> ProcedureFailed:
