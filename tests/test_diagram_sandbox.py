@@ -248,3 +248,24 @@ def test_ordinary_diagram_code_still_works(app):
     assert data["due"] == "2026-11-30T10:00:00+03:00" and data["label"] == "'web':   3 (normal)"
     assert (data["total"], data["counts"], data["first"], data["rest"]) == (45, {"a": 2}, 1, [2, 3])
     assert environment.evaluate("channel in ('web', 'eposta') and priority != 'high'", data) is True
+
+
+BRANCH_ONLY_FAILURES = [
+    # (case, edit, the scenario that must find it)
+    ("the letter path breaks",
+     lambda b, f: (edits.replace_once(b, "<bpmn:script>decision_notified_by = 'posta'\n",
+                                      "<bpmn:script>decision_notified_by = 'posta' + 1\n"), f),
+     "phone_notification.reached always 'no', no e-mail address"),
+    ("closing without an answer breaks",
+     lambda b, f: (edits.replace_once(b, "closure_outcome = 'no_answer'</bpmn:script>",
+                                      "closure_outcome = no_answer</bpmn:script>"), f),
+     "the customer never answers"),
+    ("only customers without an e-mail address break",
+     _with_register_line("if not customer_has_email:\n    1 / 0"), "no e-mail address"),
+]
+
+
+@pytest.mark.parametrize(("case", "edit", "scenario"), BRANCH_ONLY_FAILURES, ids=[c[0] for c in BRANCH_ONLY_FAILURES])
+def test_a_failure_on_a_branch_few_complaints_take_is_still_found(app, case, edit, scenario):
+    problems = _gate(edit)
+    assert any(scenario in (p["path"] or "") for p in problems), _messages(problems)

@@ -40,6 +40,9 @@ class Scenario:
     preferred_contact: str = "eposta"
     rejections: int = 0
     miss_deadline: bool = False
+    has_email: bool = True
+    no_to: tuple[str, str] | None = None  # (form, boolean field) answered False every time
+    silent: bool = False  # the customer never answers: the answer task is left to its timers
 
 
 # Rejections "past the reopen limit": the limit the diagram sets at registration, plus one.
@@ -48,10 +51,17 @@ DEFAULT_CHANNELS = ("faks", "telefon")
 CONTACTS = ("eposta", "telefon")
 
 
-def scenarios(channels=DEFAULT_CHANNELS) -> tuple[Scenario, ...]:
-    """Every intake channel with each way of telling the decision, each priority, a missed deadline,
-    acceptance, rejection, and rejections past the reopen limit: a branch no scenario takes is a
-    branch the gate cannot vouch for."""
+def _boolean_fields(forms: dict) -> list[tuple[str, str]]:
+    return sorted((form, name) for form, schema in forms.items() if isinstance(schema, dict)
+                  for name, sub in (schema.get("properties") or {}).items()
+                  if isinstance(sub, dict) and sub.get("type") == "boolean")
+
+
+def scenarios(channels=DEFAULT_CHANNELS, forms: dict | None = None) -> tuple[Scenario, ...]:
+    """Every intake channel with each way of telling the decision, with and without an e-mail address,
+    each priority, a missed deadline, acceptance, rejection, rejections past the reopen limit, a
+    customer who never answers, and every yes/no question of every form answered "no" each time it is
+    asked: a branch no scenario takes is a branch the gate cannot vouch for."""
     found = [Scenario(f"channel={c}, decision by {contact}, accepted", "normal", channel=c, preferred_contact=contact)
              for c in channels for contact in CONTACTS]
     found += [Scenario(f"priority={p}, accepted", p) for p in PRIORITIES if p != "normal"]
@@ -61,7 +71,15 @@ def scenarios(channels=DEFAULT_CHANNELS) -> tuple[Scenario, ...]:
         Scenario("priority=low, rejected past the reopen limit", "low", rejections=PAST_THE_LIMIT),
         Scenario("priority=normal, decision by phone, rejected once", "normal", channel="telefon",
                  preferred_contact="telefon", rejections=1),
+        Scenario("channel=telefon, decision by telefon, no e-mail address, accepted", "normal", channel="telefon",
+                 preferred_contact="telefon", has_email=False),
+        Scenario("priority=normal, the customer never answers", "normal", silent=True),
     ]
+    for form, name in _boolean_fields(forms or {}):
+        for has_email in (True, False):
+            found.append(Scenario(f"decision by telefon, {form}.{name} always 'no'"
+                                  + ("" if has_email else ", no e-mail address"), "normal", channel="telefon",
+                                  preferred_contact="telefon", has_email=has_email, no_to=(form, name)))
     return tuple(found)
 
 
@@ -124,7 +142,8 @@ class _Simulation:
 
     def execute(self) -> None:
         seed = {"registration_number": "SK-2026-000001", "channel": self.scenario.channel,
-                "received_at": self.at.isoformat(), "preferred_contact": self.scenario.preferred_contact}
+                "received_at": self.at.isoformat(), "preferred_contact": self.scenario.preferred_contact,
+                "customer_has_email": self.scenario.has_email}
         try:
             self.run = self.engine.start(self.bundle, seed, at=self.at)
         except Exception as exc:  # noqa: BLE001 - analysts' scripts can fail in any way
@@ -154,6 +173,8 @@ class _Simulation:
                     return False
                 if self.scenario.miss_deadline and not self._missed:
                     return self._miss_deadline(views)
+        if self.scenario.silent:
+            views = [v for v in views if not self._is_answer(v)]
         if not views:
             due = self.run.next_timer_at()
             if due is None:
@@ -165,6 +186,12 @@ class _Simulation:
             self.run.fire_due_timers(at=self.at)
             return True
         return self._complete(views[0])
+
+    def _is_answer(self, view: HumanTaskView) -> bool:
+        """The task that records the customer's accept / reject."""
+        schema = self.forms.get(view.form) or {}
+        return any({"accepted", "rejected"} <= set(formdata.options(sub))
+                   for sub in (schema.get("properties") or {}).values() if isinstance(sub, dict))
 
     def _check_deadline(self, view: HumanTaskView, views) -> bool:
         timers = _waiting_timers(self.run)
@@ -185,9 +212,12 @@ class _Simulation:
             self.fail("the missed solution deadline raises no task for anyone", timers[0] if timers else None, 5)
         return True
 
-    def _overrides(self, schema: dict) -> tuple[dict, bool]:
+    def _overrides(self, schema: dict, form: str | None = None) -> tuple[dict, bool]:
         overrides, rejecting = {}, False
         for name, sub in (schema.get("properties") or {}).items():
+            if self.scenario.no_to == (form, name):
+                overrides[name] = False
+                continue
             choices = formdata.options(sub) if isinstance(sub, dict) else []
             if {"accepted", "rejected"} <= set(choices):
                 rejecting = len(self.rejected_at) < self._rejections
@@ -198,7 +228,7 @@ class _Simulation:
 
     def _complete(self, view: HumanTaskView) -> bool:
         schema = self.forms.get(view.form) or {}
-        overrides, rejecting = self._overrides(schema)
+        overrides, rejecting = self._overrides(schema, view.form)
         self.at += STEP
         candidates = [formdata.sample_object(schema, overrides)]
         if not self._priority_set:
@@ -311,7 +341,7 @@ def check_conformance(engine: Engine, bundle: ProcessBundle, forms: dict, *, cha
                       horizon_days: int = 30) -> list[dict]:
     """Run every scenario; problems name the stage, the path and the element where possible."""
     problems, sample = [], {}
-    for scenario in scenarios(channels):
+    for scenario in scenarios(channels, forms):
         simulation = _Simulation(engine, bundle, forms, scenario, horizon_days)
         simulation.execute()
         problems.extend(simulation.problems)
