@@ -126,9 +126,8 @@ def _hangs_on_some_findings(bpmn: str, forms: dict) -> tuple[str, dict]:
     """A post-script the gate's sample answers never trigger: it loops when the findings say 'sonsuz'."""
     script = ("<spiffworkflow:postScript>if 'sonsuz' in analysis_findings:\n    while True:\n        pass"
               "</spiffworkflow:postScript>")
-    properties = ('<spiffworkflow:property name="form" value="analysis" />\n'
-                  '            <spiffworkflow:property name="due" value="solution_due" />\n'
-                  "          </spiffworkflow:properties>")
+    properties = ('<spiffworkflow:property name="form" value="analysis" /><spiffworkflow:property name="due" '
+                  'value="solution_due" /></spiffworkflow:properties>')
     bpmn = edits.replace_once(bpmn, properties, properties + script)
     return bpmn, forms
 
@@ -220,6 +219,24 @@ ESCAPES = [
     ("format() attribute of str", "y = '{0}'.format(1)", "NotImplementedError"),
     ("runaway comprehension", "x = [i for i in range(1000000) for j in range(1000000)]", "ScriptTimeout"),
     ("recursion", "def f(n):\n    return f(n + 1)\nf(0)", "ScriptTooLarge"),
+    # Found by an attack on the first version of the sandbox:
+    ("catch the stop, then loop", "try:\n    while True:\n        pass\nexcept Exception:\n    pass\n"
+     "while True:\n    pass", "ScriptTimeout"),
+    ("a bare except", "try:\n    x = 1\nexcept:\n    pass", "ScriptRefused"),
+    ("a finally that runs on", "try:\n    x = 1\nfinally:\n    x = 2", "ScriptRefused"),
+    ("a loop of calendar calls", "while True:\n    d = add_business_days('2026-11-25T10:00:00+03:00', 1000)",
+     "ScriptTimeout"),
+    ("colliding hashes", "p = 2 ** 61 - 1\ns = set(range(0, 20000 * p, p))", "ScriptTooLarge"),
+    ("huge rounding", "x = round(1, -10 ** 7)", "ScriptRefused"),
+    ("big-int arithmetic", "x = int('1' * 4000)", "ScriptTooLarge"),
+    ("byte strings", "x = b'x'.ljust(1500000000)", "ScriptRefused"),
+    ("int to bytes", "x = (1).to_bytes(1000000000, 'big')", "ScriptRefused"),
+    ("a codec", "x = ('é一ā' * 66000).encode('punycode')", "ScriptRefused"),
+    ("summing lists", "a = [0] * 1000000\nx = sum([a] * 40, [])", "ScriptRefused"),
+    ("mass mail", "for i in range(20000):\n    send_message('survey')", "ScriptRefused"),
+    ("a value that cannot be saved", "v = range(1)", "ScriptRefused"),
+    ("deep nesting", "v = []\nfor i in range(3000):\n    v = [v]", "ScriptRefused"),
+    ("not a number", "v = float('nan')", "ScriptRefused"),
 ]
 
 
@@ -229,7 +246,7 @@ def test_the_sandbox_stops_what_would_hold_a_worker(app, case, code, refusal):
 
     environment = context.runtime().engine.script_engine.environment
     data = {"channel": "web"}
-    with pytest.raises(Exception) as stopped:  # noqa: B017 - the type is asserted below
+    with pytest.raises(BaseException) as stopped:  # noqa: B017 - the type is asserted below
         environment.execute(code, data)
     assert type(stopped.value).__name__ == refusal, stopped.value
 
@@ -269,3 +286,28 @@ BRANCH_ONLY_FAILURES = [
 def test_a_failure_on_a_branch_few_complaints_take_is_still_found(app, case, edit, scenario):
     problems = _gate(edit)
     assert any(scenario in (p["path"] or "") for p in problems), _messages(problems)
+
+
+def test_a_long_error_message_from_a_script_is_cut_short(app):
+    from app.services import context
+
+    environment = context.runtime().engine.script_engine.environment
+    with pytest.raises(ValueError) as failed:
+        environment.execute("raise ValueError('x' * 100000)", {})
+    assert len(str(failed.value)) < 400
+
+
+def test_a_time_bomb_in_the_registration_script_is_a_clear_error_and_stores_nothing(app):
+    """It passes the gate (which simulates one November day) and fires for complaints from December on."""
+    from app.services import complaints
+
+    bomb = _with_register_line("if received_at[:7] != '2026-11':\n    v = range(1)")
+    bpmn, forms = bomb(*edits.shipped())
+    versions.deploy_version(bpmn, forms, author="analyst", comment="time bomb", at=ist(2026, 1, 1, 9, 0))
+    assert register("faks", at=ist(2026, 11, 30, 10, 0)).registration_number
+    with pytest.raises(ProcedureFailed) as failed:
+        complaints.register_complaint({"channel": "faks", "customer_name": "Ali Veli", "description": "Hat yok.",
+                                       "customer_phone": "+90 312 555 0101"}, actor="test",
+                                      at=ist(2026, 12, 1, 10, 0))
+    assert failed.value.element == "script_register" and "cannot be saved" in failed.value.detail
+    assert db.session.query(Complaint).count() == 1

@@ -21,6 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import formdata
 from .runner import Engine, HumanTaskView, ProcedureFailure, WorkflowRun
+from .sandbox import DiagramCodeError
 from .specs import ProcessBundle
 
 REQUIRED_STAGES = (2, 3, 5, 6, 7, 8)
@@ -314,7 +315,7 @@ def _evaluate_timers(engine: Engine, bundle: ProcessBundle, sample: dict) -> lis
             element = task_spec.bpmn_id
             try:
                 value = engine.script_engine.environment.evaluate(definition.expression, dict(sample))
-            except Exception as exc:  # noqa: BLE001
+            except (Exception, DiagramCodeError) as exc:  # noqa: BLE001
                 problems.append(problem(f"timer expression {definition.expression!r} fails on sample data: {exc}",
                                         element))
                 continue

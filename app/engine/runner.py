@@ -49,7 +49,8 @@ def _failure_from(exc: Exception) -> ProcedureFailure:
     cause = exc
     while cause is not None and not isinstance(cause, sandbox.DiagramCodeError):
         cause = getattr(cause, "exception", None) or cause.__cause__ or cause.__context__
-    spec = getattr(getattr(exc, "task", None), "task_spec", None) or getattr(exc, "task_spec", None)
+    spec = getattr(getattr(exc, "task", None), "task_spec", None) or getattr(exc, "task_spec", None) \
+        or getattr(cause, "task_spec", None)
     element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
     name = getattr(spec, "bpmn_name", None)
     if isinstance(cause, sandbox.ScriptTimeout):
@@ -60,7 +61,7 @@ def _failure_from(exc: Exception) -> ProcedureFailure:
         return ProcedureFailure("refused", element, name, f"the script is not allowed: {cause}")
     original = getattr(exc, "exception", None)
     detail = f"{type(original).__name__}: {original}" if original is not None else str(exc)
-    return ProcedureFailure("error", element, name, detail)
+    return ProcedureFailure("error", element, name, detail[:sandbox.MAX_DETAIL])
 
 
 class _StepBudget:
@@ -272,7 +273,10 @@ class WorkflowRun:
 
     def serialize(self) -> str:
         self.compact()
-        return dump_state(self.workflow)
+        try:
+            return dump_state(self.workflow)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise ProcedureFailure("error", None, None, f"the procedure's data cannot be saved: {exc}"[:300]) from exc
 
 
 class Engine:

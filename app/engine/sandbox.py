@@ -12,6 +12,7 @@ separate process with an address-space limit (`app.engine.isolation`).
 from __future__ import annotations
 
 import ast
+import math
 import operator
 import re
 import sys
@@ -32,7 +33,11 @@ from RestrictedPython.Guards import (
 
 SCRIPT_FILENAME = "<diagram>"
 MAX_ITEMS = 1_000_000  # characters of a string, items of a list/tuple/set, elements of a range
-MAX_INT_BITS = 100_000
+MAX_INT_BITS = 64  # diagram code counts days and attempts: big numbers only serve slow C-level arithmetic
+MAX_ROUND_DIGITS = 30
+MAX_MESSAGES_PER_RUN = 3
+MAX_DEPTH = 20
+MAX_DETAIL = 300
 # Characters the task data of one step may hold once written out (it is serialized with the workflow):
 # a list of a million references to one long string is small in memory but not as JSON.
 MAX_DATA_CHARS = 5_000_000
@@ -40,8 +45,11 @@ CLOCK_CHECK_EVERY = 64  # bytecode instructions between two looks at the clock
 MEMORY_CHECK_EVERY = 256  # ... and at the resident set size
 
 
-class DiagramCodeError(Exception):
-    """Diagram code was refused or stopped by the sandbox (not an ordinary error in its logic)."""
+class DiagramCodeError(BaseException):
+    """Diagram code was refused or stopped by the sandbox (not an ordinary error in its logic).
+
+    A BaseException, so the script's own `except Exception:` cannot swallow the stop (a tracer that
+    raised is gone for the rest of the run); bare `except:` and `finally:` are refused at compile time."""
 
 
 class ScriptTimeout(DiagramCodeError):
@@ -72,26 +80,35 @@ def _size(value) -> int | None:
     return None
 
 
+def _checked_int(value):
+    """Integers stay within 64 bits: bigger ones only serve slow arithmetic and hash collisions."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+        raise ScriptTooLarge(f"numbers in diagram code must fit in {MAX_INT_BITS} bits")
+    return value
+
+
 def _checked_mul(left, right):
     for seq, times in ((left, right), (right, left)):
         length = _size(seq)
         if length is not None and isinstance(times, int) and length * max(times, 0) > MAX_ITEMS:
             raise _too_large("repeating a sequence")
-    return left * right
+    if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS + 1:
+        raise ScriptTooLarge(f"numbers in diagram code must fit in {MAX_INT_BITS} bits")
+    return _checked_int(left * right)
 
 
 def _checked_add(left, right):
     a, b = _size(left), _size(right)
     if a is not None and b is not None and a + b > MAX_ITEMS:
         raise _too_large("joining two sequences")
-    return left + right
+    return _checked_int(left + right)
 
 
 def _checked_pow(base, exponent):
     if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1 \
-            and exponent * abs(base).bit_length() > MAX_INT_BITS:
+            and exponent * (abs(base).bit_length() - 1) > MAX_INT_BITS:
         raise ScriptTooLarge(f"{base} ** {exponent} is too large a number for diagram code")
-    return base ** exponent
+    return _checked_int(base ** exponent)
 
 
 def estimated_size(value, budget: int = MAX_DATA_CHARS) -> int:
@@ -149,7 +166,28 @@ def _checked_mod(left, right):
 def _checked_lshift(value, shift):
     if isinstance(value, int) and isinstance(shift, int) and shift + value.bit_length() > MAX_INT_BITS:
         raise ScriptTooLarge(f"{value} << {shift} is too large a number for diagram code")
-    return value << shift
+    return _checked_int(value << shift)
+
+
+def _safe_int(*args):
+    return _checked_int(int(*args))
+
+
+def _safe_round(number, ndigits=None):
+    if ndigits is not None and (not isinstance(ndigits, int) or abs(ndigits) > MAX_ROUND_DIGITS):
+        raise ScriptRefused(f"round() takes at most {MAX_ROUND_DIGITS} digits in diagram code")
+    return round(number, ndigits)
+
+
+def _safe_sum(items, start=0):
+    if not isinstance(start, int | float) or isinstance(start, bool):
+        raise ScriptRefused("sum() adds numbers only in diagram code")
+    total = start
+    for item in items:
+        if not isinstance(item, int | float) or isinstance(item, bool):
+            raise ScriptRefused("sum() adds numbers only in diagram code")
+        total = _checked_add(total, item)
+    return total
 
 
 _BINARY_GUARDS = {ast.Mult: "_cf_mul_", ast.Add: "_cf_add_", ast.Pow: "_cf_pow_", ast.LShift: "_cf_lshift_",
@@ -176,6 +214,25 @@ class _DiagramPolicy(RestrictingNodeTransformer):
             return node
         call = ast.Call(func=ast.Name(id=guard, ctx=ast.Load()), args=[node.left, node.right], keywords=[])
         return ast.fix_missing_locations(ast.copy_location(call, node))
+
+    def visit_ExceptHandler(self, node):
+        if node.type is None:
+            self.error(node, "A bare 'except:' is not allowed; name the errors to catch (e.g. except ValueError:).")
+        return self.node_contents_visit(node)
+
+    def visit_Try(self, node):
+        if node.finalbody:
+            self.error(node, "'finally' is not allowed in diagram code.")
+        return self.node_contents_visit(node)
+
+    def visit_TryStar(self, node):
+        self.error(node, "'except*' is not allowed in diagram code.")
+        return node
+
+    def visit_Constant(self, node):
+        if isinstance(node.value, bytes):
+            self.error(node, "Byte strings are not allowed in diagram code.")
+        return self.node_contents_visit(node)
 
     def visit_FormattedValue(self, node):
         """f"{value:spec}": the value is size-checked, the spec may not be computed or name a huge width."""
@@ -206,7 +263,7 @@ def _check_width(width) -> None:
 
 def _guard_method(owner, name: str, method: Callable) -> Callable:
     """Wrap the methods of str/list that can multiply a value's size in one call."""
-    if isinstance(owner, str | bytes) and name in ("translate", "maketrans"):
+    if name in _REFUSED_METHODS or isinstance(owner, bytes | bytearray):
         raise ScriptRefused(f"{type(owner).__name__}.{name} is not allowed in diagram code")
     if isinstance(owner, str):
         if name in ("ljust", "rjust", "center", "zfill"):
@@ -243,6 +300,10 @@ def _guard_method(owner, name: str, method: Callable) -> Callable:
     return method
 
 
+# Byte strings and codecs serve no purpose in a procedure and escape the text size checks.
+_REFUSED_METHODS = frozenset({"translate", "maketrans", "encode", "decode", "to_bytes", "from_bytes"})
+
+
 def _getattr(obj, name, default=None):
     value = safer_getattr(obj, name, default)
     return _guard_method(obj, name, value) if callable(value) else value
@@ -256,9 +317,10 @@ def _getiter(obj):
 ALLOWED_BUILTINS: dict[str, object] = {
     "None": None, "True": True, "False": False,
     "abs": abs, "all": all, "any": any, "bool": bool, "dict": dict, "divmod": divmod, "enumerate": enumerate,
-    "filter": filter, "float": float, "frozenset": frozenset, "int": int, "isinstance": isinstance,
-    "len": len, "list": list, "map": map, "max": max, "min": min, "range": _limited_range, "reversed": reversed,
-    "round": round, "set": set, "sorted": sorted, "str": _checked_str, "sum": sum, "tuple": tuple, "zip": zip,
+    "filter": filter, "float": float, "frozenset": frozenset, "int": _safe_int, "isinstance": isinstance,
+    "len": len, "list": list, "map": map, "max": max, "min": min, "range": _limited_range,
+    "reversed": reversed, "round": _safe_round, "set": set, "sorted": sorted, "str": _checked_str, "sum": _safe_sum,
+    "tuple": tuple, "zip": zip,
     "ArithmeticError": ArithmeticError, "Exception": Exception, "IndexError": IndexError, "KeyError": KeyError,
     "LookupError": LookupError, "TypeError": TypeError, "ValueError": ValueError,
     "ZeroDivisionError": ZeroDivisionError,
@@ -299,7 +361,7 @@ def desk_function(function: Callable) -> Callable:
         finally:
             bound = _current_bound.get()
             if bound is not None:
-                bound.deadline += time.monotonic() - started
+                bound.refund(time.monotonic() - started)
 
     return timed
 
@@ -346,6 +408,20 @@ class _Bound:
         self.deadline = time.monotonic() + limits.seconds
         self.rss_start = _resident_mb()
         self.steps = 0
+        self.refunds_left = limits.seconds
+        self.messages = 0
+
+    def refund(self, seconds: float) -> None:
+        """Give back time spent in the desk's own functions (a year's holiday table is built on first use),
+        at most the limit once over: a loop of calendar calls is still stopped."""
+        given = min(seconds, self.refunds_left)
+        self.refunds_left -= given
+        self.deadline += given
+
+    def count_message(self) -> None:
+        self.messages += 1
+        if self.messages > MAX_MESSAGES_PER_RUN:
+            raise ScriptRefused(f"a script may send at most {MAX_MESSAGES_PER_RUN} messages in one run")
 
     def __call__(self, frame, event, arg):
         if event == "call" and frame.f_code.co_filename == SCRIPT_FILENAME:
@@ -381,6 +457,12 @@ def run_bounded(code, namespace: dict, limits: Limits, *, evaluate: bool):
         raise ScriptTooLarge(f"used more than {limits.memory_mb} MB") from None
     except RecursionError:
         raise ScriptTooLarge("recursed too deeply") from None
+    except Exception as exc:
+        # The script's own error, with its message cut short (it reaches pages and API answers).
+        text = str(exc)
+        if len(text) > MAX_DETAIL:
+            raise type(exc)(text[:MAX_DETAIL] + " …") if _rebuildable(exc) else exc from None
+        raise
     finally:
         sys.settrace(previous)
         _current_bound.reset(token)
@@ -389,3 +471,44 @@ def run_bounded(code, namespace: dict, limits: Limits, *, evaluate: bool):
 def check_data_size(value, what: str) -> None:
     if estimated_size(value) > MAX_DATA_CHARS:
         raise ScriptTooLarge(f"{what} would be larger than {MAX_DATA_CHARS:,} characters")
+
+
+def _rebuildable(exc: Exception) -> bool:
+    try:
+        type(exc)("")
+    except Exception:  # noqa: BLE001 - an exception type that needs other arguments keeps its message
+        return False
+    return True
+
+
+def current_bound() -> _Bound | None:
+    return _current_bound.get()
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def check_storable(data, what: str) -> None:
+    """Task data is written out as JSON with the workflow: only plain values, finite numbers, bounded
+    nesting. Anything else would fail when the step is saved, after the script has run."""
+    from datetime import date, datetime, timedelta
+    from uuid import UUID
+
+    stack = [(name, value, 0) for name, value in data.items()] if isinstance(data, dict) else [(what, data, 0)]
+    while stack:
+        name, value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ScriptRefused(f"{name} is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ScriptRefused(f"{name} is {value}, which cannot be saved")
+        if isinstance(value, _PLAIN + (datetime, date, timedelta, UUID)):
+            continue
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str | int):
+                    raise ScriptRefused(f"{name} has a key of type {type(key).__name__}, which cannot be saved")
+                stack.append((name, item, depth + 1))
+        elif isinstance(value, list | tuple):
+            stack.extend((name, item, depth + 1) for item in value)
+        else:
+            raise ScriptRefused(f"{name} holds a {type(value).__name__}, which cannot be saved")

@@ -45,6 +45,7 @@ class _Environment(TaskDataEnvironment):
         namespace.update(context)
         value = sandbox.run_bounded(code, namespace, self.limits, evaluate=True)
         sandbox.check_data_size(value, "the expression's value")
+        sandbox.check_storable(value, "the expression's value")
         return value
 
     def execute(self, script, context, external_context=None):
@@ -61,6 +62,7 @@ class _Environment(TaskDataEnvironment):
             for name in sandbox.GUARD_NAMES:
                 context.pop(name, None)
         sandbox.check_data_size(context, "the task data after the script")
+        sandbox.check_storable(context, "the task data")
         return True
 
 
@@ -83,6 +85,9 @@ def build_script_engine(calendar: BusinessCalendar, limits: sandbox.Limits | Non
         """Queue a message to the customer; the app writes it to the outbox with the state change."""
         if kind not in MESSAGE_KINDS:
             raise ValueError(f"unknown message kind {kind!r}; known: {', '.join(MESSAGE_KINDS)}")
+        bound = sandbox.current_bound()
+        if bound is not None:
+            bound.count_message()
         effects = _effects.get()
         if effects is not None:
             effects.append({"kind": kind, "data": dict(_running_context.get() or {})})
@@ -96,7 +101,25 @@ def build_script_engine(calendar: BusinessCalendar, limits: sandbox.Limits | Non
         },
         limits or sandbox.Limits(),
     )
-    return PythonScriptEngine(environment=environment)
+    return _DiagramScriptEngine(environment=environment)
+
+
+class _DiagramScriptEngine(PythonScriptEngine):
+    """Tells a sandbox stop which task it happened in (a BaseException passes SpiffWorkflow's wrapping)."""
+
+    def evaluate(self, task, expression, external_context=None):
+        try:
+            return super().evaluate(task, expression, external_context)
+        except sandbox.DiagramCodeError as exc:
+            exc.task_spec = task.task_spec
+            raise
+
+    def execute(self, task, script, external_context=None):
+        try:
+            return super().execute(task, script, external_context)
+        except sandbox.DiagramCodeError as exc:
+            exc.task_spec = task.task_spec
+            raise
 
 
 def collect_effects() -> tuple[list, object]:
