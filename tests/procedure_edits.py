@@ -189,7 +189,7 @@ def skips_acknowledgement(bpmn: str, forms: dict) -> tuple[str, dict]:
 
     The diagram stays well-formed (every step reachable), so only the ISO 10002 scenarios can catch it.
     """
-    for element in ("task_acknowledge", "script_ack_done"):
+    for element in ("task_acknowledge", "send_ack", "script_ack_phone"):
         start = bpmn.index(f'id="{element}"')
         end = bpmn.index("</bpmn:extensionElements>", start)
         bpmn = bpmn[:start] + bpmn[start:end].replace('name="iso10002_stage" value="2"',

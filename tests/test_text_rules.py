@@ -151,7 +151,7 @@ def test_notes_with_nul_or_control_characters_are_refused_with_a_message(as_user
 
 
 def test_the_customers_answer_and_survey_refuse_nul_with_a_message(client):
-    complaint = to_decision(register("faks"))
+    complaint = to_decision(register("web"))
     token = answer_token(complaint, "reject")
     response = client.post(f"/yanit/{token}", data={"decision": "reject", "reason": "Olmadı\x00"})
     assert response.status_code == 422 and MULTI in response.get_data(as_text=True)
