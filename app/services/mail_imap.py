@@ -175,8 +175,12 @@ def move(client: IMAPClient, uid: int, folder: str) -> None:
 def _leftovers(client: IMAPClient) -> None:
     """A copy made, then the connection dropped before the expunge: finish that move now."""
     deleted = client.search([b"DELETED"])
-    if deleted and client.has_capability("UIDPLUS"):
+    if not deleted:
+        return
+    if client.has_capability("UIDPLUS"):
         client.uid_expunge(deleted)
+    else:
+        client.expunge()
 
 
 def poll(*, at: datetime | None = None, settings: MailboxSettings | None = None) -> PollReport:
