@@ -152,6 +152,25 @@ def test_without_move_a_message_is_copied_flagged_and_expunged_and_a_half_done_m
         "<poll-1@example.com.tr>", "<poll-2@example.com.tr>", "<poll-3@example.com.tr>"]
 
 
+def test_while_the_database_is_away_the_messages_stay_in_the_mailbox(imap, runner, monkeypatch):
+    from app.services import mail_ingest
+
+    imap.deliver(numbered(1), numbered(2))
+    real_ingest = mail_ingest.ingest_bytes
+
+    def database_away(raw, **_):
+        raise mail_ingest.OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(mail_ingest, "ingest_bytes", database_away)
+    away = poll(runner)
+    assert away.exit_code == 75 and "database unavailable" in away.output
+    assert imap.messages(PROCESSED) == [] and len(imap.messages("INBOX")) == 2
+
+    monkeypatch.setattr(mail_ingest, "ingest_bytes", real_ingest)
+    assert poll(runner).exit_code == 0
+    assert len(complaints()) == 2 and imap.messages("INBOX") == []
+
+
 def test_a_wrong_password_is_a_clear_error_and_touches_nothing(imap, runner, app):
     imap.deliver(numbered(1))
     app.config["IMAP_PASSWORD"] = "yanlis-parola"
