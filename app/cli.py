@@ -82,6 +82,8 @@ def scheduler_command() -> None:
     app = current_app._get_current_object()
     click.echo(f"scheduler: timer sweep every {app.config['TIMER_SWEEP_SECONDS']} s, "
                f"outbox delivery every {app.config['OUTBOX_SWEEP_SECONDS']} s")
+    if (app.config.get("IMAP_HOST") or "").strip() and app.config["IMAP_POLL_SECONDS"] > 0:
+        click.echo(f"scheduler: IMAP mailbox {app.config['IMAP_HOST']} every {app.config['IMAP_POLL_SECONDS']} s")
     build_scheduler(app, blocking=True).start()
 
 

@@ -95,3 +95,30 @@ def mail_ingest(maildir: Path | None, at) -> None:
         click.secho(f"database unavailable, try again later: {exc.__class__.__name__}", fg="red", err=True)
         sys.exit(EX_TEMPFAIL)
     click.echo(str(result))
+
+
+@mail_group.command("poll")
+@click.option("--now", "at", type=INSTANT)
+@with_appcontext
+def mail_poll(at) -> None:
+    """Read the IMAP mailbox (IMAP_HOST …) once: file each message, move it to the processed or quarantine folder.
+
+    Exit 1: settings, credentials or certificate are wrong; exit 75: try again later (connection or
+    database away; what was not moved stays in the mailbox).
+    """
+    from .services import mail_imap
+
+    try:
+        report = mail_imap.poll(at=at)
+    except mail_imap.MailboxError as exc:
+        _fail(f"IMAP: {exc}")
+    except mail_imap.MailboxUnavailable as exc:
+        click.secho(f"IMAP: {exc}; try again later", fg="red", err=True)
+        sys.exit(EX_TEMPFAIL)
+    for uid, result in report.filed:
+        click.echo(f"UID {uid}: {result}")
+    for uid, why in report.left:
+        click.secho(f"UID {uid}: left in the mailbox ({why})", fg="yellow", err=True)
+    click.echo(str(report))
+    if report.stopped:
+        sys.exit(EX_TEMPFAIL)

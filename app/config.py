@@ -105,6 +105,20 @@ class Config:
     # "off" turns the check off explicitly; production refuses to start while it is empty.
     MAIL_TRUSTED_AUTHSERV_ID = os.environ.get("MAIL_TRUSTED_AUTHSERV_ID", "")
     MAIL_QUARANTINE_DIR = os.environ.get("MAIL_QUARANTINE_DIR", str(PROJECT_ROOT / "instance" / "mail-quarantine"))
+    # A hosted mailbox polled over IMAP with implicit TLS (`mail poll`, and the scheduler when IMAP_HOST is set).
+    IMAP_HOST = os.environ.get("IMAP_HOST", "")
+    IMAP_PORT = int(os.environ.get("IMAP_PORT", "993"))
+    IMAP_USER = os.environ.get("IMAP_USER", "")
+    IMAP_PASSWORD = os.environ.get("IMAP_PASSWORD") or None
+    # A command printing an OAuth2 access token (XOAUTH2 sign-in instead of the password), run at each poll.
+    IMAP_OAUTH2_COMMAND = os.environ.get("IMAP_OAUTH2_COMMAND") or None
+    IMAP_CA_FILE = os.environ.get("IMAP_CA_FILE") or None
+    IMAP_FOLDER = os.environ.get("IMAP_FOLDER", "INBOX")
+    IMAP_PROCESSED_FOLDER = os.environ.get("IMAP_PROCESSED_FOLDER", "Complaintflow-Processed")
+    IMAP_QUARANTINE_FOLDER = os.environ.get("IMAP_QUARANTINE_FOLDER", "Complaintflow-Quarantine")
+    IMAP_POLL_SECONDS = float(os.environ.get("IMAP_POLL_SECONDS", "60"))
+    IMAP_BATCH = int(os.environ.get("IMAP_BATCH", "100"))
+    IMAP_TIMEOUT = float(os.environ.get("IMAP_TIMEOUT", "30"))
 
     # Customer portal: failed status lookups allowed per client address and per number within the window.
     PORTAL_LOOKUP_MAX_ATTEMPTS = int(os.environ.get("PORTAL_LOOKUP_MAX_ATTEMPTS", "10"))

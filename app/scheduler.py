@@ -1,4 +1,4 @@
-"""APScheduler jobs: the timer sweep, outbox delivery and KVKK retention.
+"""APScheduler jobs: the timer sweep, outbox delivery, KVKK retention and the IMAP mailbox (when set).
 
 APScheduler 3 cannot share a job store between processes, so exactly one scheduler runs: in-process
 under `complaintflow run`, or as `complaintflow scheduler` beside the web workers. The sweep itself
@@ -48,6 +48,21 @@ def apply_retention(app: Flask) -> int:
         return len(report.anonymised)
 
 
+def poll_mailbox(app: Flask) -> int:
+    """One IMAP poll; a failure is logged and the next interval tries again (nothing unmoved is lost)."""
+    from .services import mail_imap
+
+    with app.app_context():
+        try:
+            report = mail_imap.poll()
+        except (mail_imap.MailboxError, mail_imap.MailboxUnavailable) as exc:
+            log.error("IMAP poll failed: %s", exc)
+            return 0
+        if report.filed or report.left or report.stopped:
+            log.info("IMAP poll: %s", report)
+        return len(report.filed)
+
+
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     scheduler.add_job(
@@ -62,4 +77,9 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         apply_retention, "interval", args=[app], hours=app.config["RETENTION_SWEEP_HOURS"],
         id="kvkk-retention", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
     )
+    if (app.config.get("IMAP_HOST") or "").strip() and app.config["IMAP_POLL_SECONDS"] > 0:
+        scheduler.add_job(
+            poll_mailbox, "interval", args=[app], seconds=app.config["IMAP_POLL_SECONDS"],
+            id="imap-poll", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
+        )
     return scheduler

@@ -18,6 +18,7 @@ from app.extensions import db
 
 from .api_fixtures import api  # noqa: F401 - fixture of the API tests
 from .helpers import ist
+from .imap_server import imap, imap_certificate, imap_without_move  # noqa: F401 - fixtures of the IMAP tests
 from .mailbox import mail_dirs, smtp, smtp_down  # noqa: F401 - fixtures of the mail tests
 from .staff_fixtures import as_user, live_server, staff  # noqa: F401 - fixtures of the staff web app
 

@@ -8,7 +8,7 @@ set, our MTA authenticated it (`mail_auth`). Only a verified reply can be the cu
 attachments are held aside in the mail quarantine. A reply to an anonymised complaint is not filed at
 all (that would bring personal data back): it is quarantined. Nothing is dropped: the MTA delivering
 the same message twice is recognised by Message-ID + sender + content, and what cannot be processed
-is written to MAIL_QUARANTINE_DIR with a `.reason` file beside it.
+is written to MAIL_QUARANTINE_DIR with a `.reason` file beside it (once per distinct message).
 """
 
 from __future__ import annotations
@@ -54,7 +54,11 @@ def quarantine(raw: bytes, reason: str, *, source: str, at: datetime | None = No
     at = context.utc(at)
     folder = Path(current_app.config["MAIL_QUARANTINE_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
-    stem = f"{at:%Y%m%dT%H%M%S}-{hashlib.sha256(raw).hexdigest()[:16]}"
+    digest = hashlib.sha256(raw).hexdigest()[:16]
+    kept = next(folder.glob(f"*-{digest}.eml"), None)
+    if kept is not None:  # the same bytes again (e.g. re-read after a lost IMAP connection): one copy is enough
+        return kept
+    stem = f"{at:%Y%m%dT%H%M%S}-{digest}"
     target = folder / f"{stem}.eml"
     tmp = folder / f".{stem}.tmp"
     tmp.write_bytes(raw)
