@@ -99,6 +99,7 @@
       overlays.remove({ type: "cf-lint" });
       lintState.marked = [];
       lintList.replaceChildren();
+      lintList.setAttribute("data-checked", "1");
       findings.forEach(function (f) {
         var item = document.createElement("li");
         item.textContent = (f.severity === "warning" ? "uyarı" : "hata") + " | " + (f.element || "(dosya)") +
