@@ -65,7 +65,7 @@ def test_the_live_check_marks_problems_while_drawing_and_an_iso_8859_9_file_keep
     page = analyst_page
     page.goto("/modeler/")
     page.wait_for_selector("#canvas[data-ready='1']")
-    page.wait_for_selector("#lint-findings[data-checked='1']")
+    page.wait_for_selector("#lint-findings[data-checked='1']", state="attached")
     assert page.locator("#lint-findings li[data-severity='error']").count() == 0
 
     bpmn = (PROJECT_ROOT / "processes" / "complaint.bpmn").read_text(encoding="utf-8")
