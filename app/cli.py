@@ -332,6 +332,10 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(tokens_group)
     app.cli.add_command(kvkk_group)
+    from .cli_backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 __all__ = ["main", "register_commands"]

@@ -145,11 +145,9 @@ def test_metrics_show_the_scheduler_jobs_and_the_audit_check(app, metrics_client
     swept = _value(values, "complaintflow_job_last_run_timestamp_seconds", job="timer-sweep")
     assert swept == ist(2026, 11, 25, 11, 0).timestamp()  # the desk clock the tests pin
 
-    from app.extensions import db
-    from app.models import AuditEvent
+    from .test_audit_chain import _tamper
 
-    db.session.execute(AuditEvent.__table__.update().values(actor="someone else"))
-    db.session.commit()
+    _tamper("UPDATE audit_event SET actor = 'someone else'")
     assert check_audit_chains(app) is False
     assert _value(_metrics(metrics_client), "complaintflow_audit_chain_ok") == 0
 
