@@ -7,6 +7,9 @@ QUICK ?=
 # CI shifts the system clock for the SQLite pass (e.g. TEST_CLOCK=+365d, Debian's faketime) so a test
 # that leans on today's date fails before that date comes.
 TEST_CLOCK ?=
+# `make run PORT=8080` (HOST=0.0.0.0 to listen beyond this machine).
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
 .PHONY: install migrate seed run test test-sqlite test-postgres lint bench clean
 
@@ -18,6 +21,7 @@ $(VENV)/.installed: pyproject.toml
 
 # Browser libraries (bpmn-js, chart.js) served by the app from node_modules: no CDN at run time.
 node_modules/.installed: package.json $(wildcard package-lock.json)
+	@command -v npm >/dev/null || { echo "npm is needed (Node.js): e.g. apt-get install nodejs npm" >&2; exit 1; }
 	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 	touch $@
 
@@ -31,7 +35,7 @@ seed: migrate
 	$(BIN)/complaintflow users seed-demo
 
 run: seed
-	$(BIN)/complaintflow run
+	$(BIN)/complaintflow run --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
 
-from .config import PROJECT_ROOT, Config
+from .config import INSTANCE_DIR, PROJECT_ROOT, Config
 from .extensions import db, migrate
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,34 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _development_secret_key(instance: Path) -> str:
+    """A key made once in instance/ and kept, so sessions and customer links outlive a restart and
+    every local process (server, scheduler, a shell's commands) signs with the same key."""
+    path = instance / "secret_key"
+    try:
+        key = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        key = ""
+    if key:
+        return key
+    instance.mkdir(parents=True, exist_ok=True)
+    draft = instance / f".secret_key.{os.getpid()}"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_hex(32) + "\n")
+    try:
+        os.link(draft, path)  # atomic, and refuses to replace: two processes starting at once agree
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    key = path.read_text(encoding="ascii").strip()
+    log.warning("SECRET_KEY is not set: created %s (development only; set SECRET_KEY in production)", path)
+    return key
+
+
 def create_app(config: type[Config] | dict | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
@@ -36,8 +63,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         if production:
             raise RuntimeError("SECRET_KEY must be set when COMPLAINTFLOW_ENV=production")
-        log.warning("SECRET_KEY is not set: using a random key, sessions end when the process stops")
-        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        app.config["SECRET_KEY"] = _development_secret_key(Path(app.instance_path))
     if production and not (app.config.get("MAIL_TRUSTED_AUTHSERV_ID") or "").strip():
         raise RuntimeError(
             "MAIL_TRUSTED_AUTHSERV_ID must be set when COMPLAINTFLOW_ENV=production: the authserv-id your MTA "
@@ -66,9 +92,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     init_web(app)
 
-    @app.get("/healthz")
-    def healthz():
-        db.session.execute(sa.text("SELECT 1"))
-        return {"status": "ok"}
+    from .ops import init_ops
 
+    init_ops(app)
     return app

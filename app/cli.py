@@ -178,7 +178,15 @@ def complaints_register(at, actor, **fields) -> None:
         _fail("not registered")
     except ServiceError as exc:
         _fail(str(exc))
-    click.echo(complaint.registration_number)
+    click.echo(complaint.registration_number)  # alone on stdout, so a shell can keep it: N=$(complaintflow ...)
+    _echo_open_tasks(complaint, err=True)
+
+
+def _echo_open_tasks(complaint, *, err: bool = False) -> None:
+    from .services import tasks
+
+    for t in tasks.ready_tasks_for(complaint):
+        click.echo(f"  task {t.id}: {t.name} [{t.lane}] form={t.form} due={_iso(t.due_at)}", err=err)
 
 
 @complaints_group.command("show")
@@ -187,7 +195,7 @@ def complaints_register(at, actor, **fields) -> None:
 def complaints_show(number: str) -> None:
     """Show a complaint, its open tasks and history."""
     from .models import AuditEvent
-    from .services import complaints, tasks
+    from .services import complaints
     from .services.errors import NotFound
 
     try:
@@ -198,8 +206,7 @@ def complaints_show(number: str) -> None:
                f"channel {c.channel}  reopened {c.reopen_count}x")
     click.echo(f"received {c.received_at.isoformat()}  ack due {_iso(c.acknowledgement_due_at)}  "
                f"solution due {_iso(c.solution_due_at)}")
-    for t in tasks.ready_tasks_for(c):
-        click.echo(f"  task {t.id}: {t.name} [{t.lane}] form={t.form} due={_iso(t.due_at)}")
+    _echo_open_tasks(c)
     for e in db.session.scalars(sa.select(AuditEvent).where(AuditEvent.complaint_id == c.id)
                                 .order_by(AuditEvent.seq)):
         click.echo(f"  {e.seq:>3} {e.at.isoformat()} {e.actor:<14} {e.action} {e.data_json[:100]}")
@@ -215,13 +222,17 @@ def tasks_group() -> None:
 
 
 @tasks_group.command("complete")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=int, required=False)
+@click.option("--complaint", "number", help="instead of TASK_ID: the open task of this registration number")
+@click.option("--task", "spec_name", help="with --complaint, when several tasks are open: the task's id in the "
+              "diagram (e.g. task_classify) or its form")
 @click.option("--data", "data_json", default="{}", help="form data as JSON")
 @click.option("--now", "at", type=INSTANT)
 @click.option("--actor", default="cli")
 @with_appcontext
-def tasks_complete(task_id: int, data_json: str, at, actor: str) -> None:
-    """Complete TASK_ID with form data."""
+def tasks_complete(task_id: int | None, number: str | None, spec_name: str | None, data_json: str, at,
+                   actor: str) -> None:
+    """Complete TASK_ID (or the open task of --complaint N) with form data; prints the tasks that open next."""
     from .services import tasks
     from .services.errors import ServiceError, ValidationFailed
 
@@ -229,6 +240,10 @@ def tasks_complete(task_id: int, data_json: str, at, actor: str) -> None:
         data = json.loads(data_json)
     except json.JSONDecodeError as exc:
         _fail(f"--data is not JSON: {exc}")
+    if (task_id is None) == (number is None):
+        _fail("give either TASK_ID or --complaint NUMBER")
+    if task_id is None:
+        task_id = _open_task_of(number, spec_name)
     try:
         task = tasks.complete_task(task_id, data, actor=actor, at=at)
     except ValidationFailed as exc:
@@ -237,7 +252,25 @@ def tasks_complete(task_id: int, data_json: str, at, actor: str) -> None:
         _fail("not completed")
     except ServiceError as exc:
         _fail(str(exc))
-    click.echo(f"completed: {task.name} ({task.complaint.registration_number})")
+    click.echo(f"completed: task {task.id} {task.name} ({task.complaint.registration_number})")
+    _echo_open_tasks(task.complaint)
+
+
+def _open_task_of(number: str, spec_name: str | None) -> int:
+    """The one open task of a complaint (narrowed by --task), or exit 1 listing the candidates."""
+    from .services import complaints, tasks
+    from .services.errors import NotFound
+
+    try:
+        complaint = complaints.get_by_number(number)
+    except NotFound as exc:
+        _fail(str(exc))
+    candidates = [t for t in tasks.ready_tasks_for(complaint) if spec_name in (None, t.spec_name, t.form)]
+    if len(candidates) == 1:
+        return candidates[0].id
+    listing = "; ".join(f"task {t.id}: {t.spec_name} ({t.name})" for t in candidates) or "none"
+    hint = "choose one with --task or its id" if candidates else "nothing to complete"
+    _fail(f"{complaint.registration_number} has {len(candidates)} open task(s) matching: {listing} — {hint}")
 
 
 @click.group("calendar")
@@ -301,6 +334,10 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(tokens_group)
     app.cli.add_command(kvkk_group)
+    from .cli_backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 __all__ = ["main", "register_commands"]

@@ -22,11 +22,19 @@ def outbox_group() -> None:
 @click.option("--now", "at", type=INSTANT, help="deliver as of this instant (default: now)")
 @with_appcontext
 def outbox_deliver(at) -> None:
-    """Send every due message once over SMTP."""
-    from .services import outbox
+    """Send every due message once over SMTP (the server the scheduler uses: environment, else the settings file)."""
+    from flask import current_app
 
-    report = outbox.deliver_pending(at=at)
-    click.echo(str(report))
+    from .config import setting_source
+    from .services import outbox
+    from .services.errors import MailNotConfigured
+
+    config = current_app.config
+    try:
+        report = outbox.deliver_pending(at=at)
+    except MailNotConfigured as exc:
+        _fail(f"{exc}; nothing sent")
+    click.echo(f"SMTP {config['SMTP_HOST']}:{config['SMTP_PORT']} (from {setting_source('SMTP_HOST')}): {report}")
 
 
 @outbox_group.command("list")

@@ -6,7 +6,13 @@ and the outbox claim their rows, so two schedulers never fire a timer or send a 
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import click
+from flask.cli import with_appcontext
 from gunicorn.app.base import BaseApplication
 
 # The path without its query string: searches (?q=customer name) must not put personal data in logs.
@@ -30,13 +36,44 @@ class _Gunicorn(BaseApplication):
         return create_app({"SCHEDULER_IN_PROCESS": False})
 
 
+def _metrics_dir() -> tuple[Path, bool]:
+    """prometheus_client's multiprocess directory: PROMETHEUS_MULTIPROC_DIR emptied (its docs ask for a clean
+    directory at each start), or a fresh temporary one; set before any worker imports the library."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+        return path, False
+    path = Path(tempfile.mkdtemp(prefix="complaintflow-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return path, True
+
+
+def _worker_exited(server, worker) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
 @click.command("serve")
 @click.option("--bind", default="127.0.0.1:8000", show_default=True, help="host:port to listen on")
 @click.option("--workers", "-w", default=2, show_default=True, type=int, help="worker processes")
 @click.option("--threads", default=4, show_default=True, type=int, help="threads per worker")
 @click.option("--timeout", default=30, show_default=True, type=int, help="seconds before a stuck worker is restarted")
+@with_appcontext
 def serve_command(bind: str, workers: int, threads: int, timeout: int) -> None:
     """Serve the web app with gunicorn (timers and outbox run in `complaintflow scheduler`)."""
-    _Gunicorn({"bind": bind, "workers": workers, "threads": threads, "timeout": timeout,
-               "worker_class": "gthread", "accesslog": "-", "graceful_timeout": 20,
-               "access_log_format": ACCESS_LOG_FORMAT}).run()
+    from flask import current_app
+
+    metrics_dir, temporary = _metrics_dir()
+    options = {"bind": bind, "workers": workers, "threads": threads, "timeout": timeout,
+               "worker_class": "gthread", "graceful_timeout": 20, "child_exit": _worker_exited}
+    if current_app.config.get("LOG_FORMAT") != "json":  # JSON mode writes its own request lines, no addresses
+        options.update(accesslog="-", access_log_format=ACCESS_LOG_FORMAT)
+    try:
+        _Gunicorn(options).run()
+    finally:
+        if temporary:
+            shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -109,10 +109,15 @@ def users_activate(username: str) -> None:
 @users_group.command("seed-demo")
 @with_appcontext
 def users_seed_demo() -> None:
-    """Create one demo account per role (idempotent) and print the sign-ins."""
+    """Create the demo accounts that are missing (one per role) and print the passwords of those just created."""
     from .services import users
 
-    click.echo("demo accounts (change or remove them outside a demo):")
-    for user, password, created in users.seed_demo():
-        note = "" if created else "  (already existed; password unchanged)"
-        click.echo(f"  {user.username:<10} {password:<20} {user.roles}{note}")
+    seeded = users.seed_demo()
+    created = [(user, password) for user, password, new in seeded if new]
+    if created:
+        click.echo("demo accounts created (change or remove them outside a demo):")
+        for user, password in created:
+            click.echo(f"  {user.username:<10} {password:<20} {user.roles}")
+    kept = [user.username for user, _, new in seeded if not new]
+    if kept:
+        click.echo(f"demo accounts already there (passwords not shown): {', '.join(kept)}")

@@ -449,3 +449,15 @@ class MailMessage(db.Model):
     @property
     def held_attachments(self) -> list[str]:
         return json.loads(self.held_attachments_json or "[]")
+
+
+class JobRun(db.Model):
+    """The last run of each scheduler job (timer sweep, outbox, retention, audit check): the scheduler's
+    heartbeat for readiness probes and metrics. One row per job, overwritten on each run."""
+
+    __tablename__ = "job_run"
+
+    job: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    last_run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ok: Mapped[bool] = mapped_column(default=True)
+    detail: Mapped[str] = mapped_column(sa.String(500), default="")

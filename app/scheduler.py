@@ -1,13 +1,19 @@
-"""APScheduler jobs: the timer sweep, outbox delivery, KVKK retention and the IMAP mailbox (when set).
+"""APScheduler jobs: the timer sweep, outbox delivery, KVKK retention, the audit-chain check and the
+IMAP mailbox (when one is set).
 
 APScheduler 3 cannot share a job store between processes, so exactly one scheduler runs: in-process
 under `complaintflow run`, or as `complaintflow scheduler` beside the web workers. The sweep itself
 is safe to run twice (see services.timers).
+
+Each run is written to the `job_run` table (the scheduler's heartbeat, read by /readyz and /metrics)
+and logged as one line (a JSON line with LOG_FORMAT=json).
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -18,68 +24,101 @@ from flask import Flask
 log = logging.getLogger(__name__)
 
 
+def _run_job(app: Flask, job: str, work: Callable[[], tuple[bool, str, dict]]) -> dict:
+    """Run one job in an app context, record it in job_run and log one line; never raises."""
+    from .extensions import db
+    from .services import operations
+
+    with app.app_context():
+        started = time.perf_counter()
+        try:
+            ok, detail, counts = work()
+        except Exception as exc:  # noqa: BLE001 - a failed run is recorded and logged; the next one tries again
+            db.session.rollback()
+            ok, detail, counts = False, f"{type(exc).__name__}: {exc}", {}
+            log.exception("job %s failed", job, extra={"event": "job", "job": job, "ok": False})
+        fields = {"event": "job", "job": job, "ok": ok, **counts,
+                  "duration_ms": round((time.perf_counter() - started) * 1000, 2)}
+        (log.info if ok else log.warning)("job %s: %s", job, detail, extra=fields)
+        try:
+            operations.record_job_run(job, ok=ok, detail=detail)
+        except Exception:  # noqa: BLE001 - the heartbeat is best effort; readiness shows the silence
+            db.session.rollback()
+            log.exception("could not record the run of %s", job)
+        return fields
+
+
 def sweep_timers(app: Flask) -> int:
     from .services import timers
 
-    with app.app_context():
+    def work():
         fired = timers.fire_due_timers(limit=app.config["TIMER_SWEEP_BATCH"])
-        if fired:
-            log.info("timer sweep advanced %d complaint(s)", fired)
-        return fired
+        return True, f"{fired} complaint(s) advanced", {"advanced": fired}
+
+    return _run_job(app, "timer-sweep", work).get("advanced", 0)
 
 
 def deliver_outbox(app: Flask) -> int:
     from .services import outbox
+    from .services.errors import MailNotConfigured
 
-    with app.app_context():
-        report = outbox.deliver_pending()
-        if report.sent or report.failed or report.retrying:
-            log.info("outbox delivery: %s", report)
-        return report.sent
+    def work():
+        try:
+            report = outbox.deliver_pending()
+        except MailNotConfigured as exc:
+            return False, str(exc), {}
+        return True, str(report), {"sent": report.sent, "retrying": report.retrying, "failed": report.failed}
+
+    return _run_job(app, "outbox-delivery", work).get("sent", 0)
 
 
 def apply_retention(app: Flask) -> int:
     from .services import retention
 
-    with app.app_context():
+    def work():
         report = retention.run_retention()
-        if report.anonymised or report.view_log_rows or report.quarantine_files:
-            log.info("KVKK retention: %s", report)
-        return len(report.anonymised)
+        return True, str(report), {"anonymised": len(report.anonymised), "view_log_rows": report.view_log_rows,
+                                   "quarantine_files": report.quarantine_files}
+
+    return _run_job(app, "kvkk-retention", work).get("anonymised", 0)
+
+
+def check_audit_chains(app: Flask) -> bool:
+    from .services.audit_check import verify_chains
+
+    def work():
+        report = verify_chains()
+        return report.ok, f"{report.complaints} complaint(s), {len(report.breaks)} break(s)", {
+            "breaks": len(report.breaks)}
+
+    return _run_job(app, "audit-check", work)["ok"]
 
 
 def poll_mailbox(app: Flask) -> int:
     """One IMAP poll; a failure is logged and the next interval tries again (nothing unmoved is lost)."""
     from .services import mail_imap
 
-    with app.app_context():
+    def work():
         try:
             report = mail_imap.poll()
         except (mail_imap.MailboxError, mail_imap.MailboxUnavailable) as exc:
-            log.error("IMAP poll failed: %s", exc)
-            return 0
-        if report.filed or report.left or report.stopped:
-            log.info("IMAP poll: %s", report)
-        return len(report.filed)
+            return False, f"IMAP poll failed: {exc}", {}
+        return True, f"IMAP poll: {report}", {"filed": len(report.filed)}
+
+    return _run_job(app, "imap-poll", work).get("filed", 0)
 
 
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
-    scheduler.add_job(
-        sweep_timers, "interval", args=[app], seconds=app.config["TIMER_SWEEP_SECONDS"],
-        id="timer-sweep", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
-    )
-    scheduler.add_job(
-        deliver_outbox, "interval", args=[app], seconds=app.config["OUTBOX_SWEEP_SECONDS"],
-        id="outbox-delivery", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
-    )
-    scheduler.add_job(
-        apply_retention, "interval", args=[app], hours=app.config["RETENTION_SWEEP_HOURS"],
-        id="kvkk-retention", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
-    )
+    start = datetime.now(UTC)  # APScheduler's own timing, not the desk clock: when to run, not what is due
+    for job, function, every in (
+            ("timer-sweep", sweep_timers, {"seconds": app.config["TIMER_SWEEP_SECONDS"]}),
+            ("outbox-delivery", deliver_outbox, {"seconds": app.config["OUTBOX_SWEEP_SECONDS"]}),
+            ("kvkk-retention", apply_retention, {"hours": app.config["RETENTION_SWEEP_HOURS"]}),
+            ("audit-check", check_audit_chains, {"hours": app.config["AUDIT_CHECK_HOURS"]})):
+        scheduler.add_job(function, "interval", args=[app], id=job, max_instances=1, coalesce=True,
+                          next_run_time=start, **every)
     if (app.config.get("IMAP_HOST") or "").strip() and app.config["IMAP_POLL_SECONDS"] > 0:
-        scheduler.add_job(
-            poll_mailbox, "interval", args=[app], seconds=app.config["IMAP_POLL_SECONDS"],
-            id="imap-poll", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
-        )
+        scheduler.add_job(poll_mailbox, "interval", args=[app], id="imap-poll", max_instances=1, coalesce=True,
+                          next_run_time=start, seconds=app.config["IMAP_POLL_SECONDS"])
     return scheduler

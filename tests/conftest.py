@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
+# The suite never reads a developer's instance/complaintflow.env (tests that need one pass their own).
+os.environ["COMPLAINTFLOW_SETTINGS_FILE"] = os.devnull
+
+from app import create_app  # noqa: E402 - after the settings file is chosen
 from app.config import PROJECT_ROOT, TestConfig
 from app.extensions import db
 

@@ -12,7 +12,7 @@ from app.config import PROJECT_ROOT
 
 def _ok(result):
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout  # `complaints register` prints the open tasks on stderr, the number alone on stdout
 
 
 def _task_id(runner, number: str, spec_label: str) -> int:

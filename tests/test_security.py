@@ -65,7 +65,7 @@ def test_every_get_page_carries_the_security_headers(app, as_user, desk, role):
     client = _client(app, as_user, role)
     for url in _get_urls(app, desk):
         r = client.get(url)
-        assert r.status_code < 500, url
+        assert r.status_code < 500 or url == "/readyz", url  # 503: "not ready" is an answer (no scheduler here)
         policy = r.headers.get("Content-Security-Policy", "")
         if url.startswith("/modeler/"):
             # The diagram editor (bpmn-js) needs inline styles; scripts and framing stay locked down.

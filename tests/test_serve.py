@@ -23,7 +23,7 @@ def test_serve_answers_from_several_workers(app):
     url = db.engine.url.render_as_string(hide_password=False)
     executable = os.path.join(os.path.dirname(sys.executable), "complaintflow")
     server = subprocess.Popen([executable, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-                              env={**os.environ, "DATABASE_URL": url}, stdout=subprocess.PIPE,
+                              env={**os.environ, "DATABASE_URL": url, "METRICS_TOKEN": "t0ken"}, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 60
@@ -39,6 +39,14 @@ def test_serve_answers_from_several_workers(app):
         for _ in range(20):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
                 assert response.status == 200
+        # Each worker counts its own requests; a scrape, whichever worker answers it, adds up all of them
+        # (prometheus_client's multiprocess mode, set up by `serve`).
+        for _ in range(4):
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics",
+                                             headers={"Authorization": "Bearer t0ken"})
+            with urllib.request.urlopen(request, timeout=5) as response:
+                text = response.read().decode()
+            assert 'complaintflow_http_requests_total{method="GET",route="/healthz",status="200"} 21.0' in text, text
         assert server.poll() is None
     finally:
         server.terminate()

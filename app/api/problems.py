@@ -220,6 +220,6 @@ def query_text(name: str, *, max_length: int, choices: tuple[str, ...] | None = 
     raw = request.args.get(name, "")
     if not _storable(raw) or len(raw) > max_length:
         raise invalid({name: f"at most {max_length} storable characters"})
-    if choices is not None and raw and raw not in choices:
+    if choices is not None and name in request.args and raw not in choices:  # `status=` is not a status either
         raise invalid({name: f"one of {', '.join(choices)}"})
     return raw

@@ -38,6 +38,22 @@ class DeskRuntime:
         self.calendar.set_extra_days_off(days)
         self._days_off_loaded_at = time.monotonic()
 
+    def without_database(self) -> None:
+        """Public holidays only, no admin days off: a diagram checked before the schema exists."""
+        self.calendar.set_extra_days_off([])
+        self._days_off_loaded_at = float("inf")
+
+
+def schema_missing() -> str | None:
+    """Why the database cannot be used yet (no schema, or unreachable), or None when it can."""
+    try:
+        with db.engine.connect() as connection:
+            if not sa.inspect(connection).has_table(DayOff.__tablename__):
+                return "the database has no schema yet (run `complaintflow db upgrade`)"
+    except sa.exc.SQLAlchemyError as exc:
+        return f"the database is not reachable ({type(exc).__name__})"
+    return None
+
 
 def script_limits(config) -> ScriptLimits:
     return ScriptLimits(seconds=float(config["SCRIPT_TIME_LIMIT_SECONDS"]),

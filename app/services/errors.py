@@ -71,3 +71,7 @@ class ProcedureFailed(ServiceError):
     def __init__(self, kind: str, element: str | None, name: str | None, detail: str):
         self.kind, self.element, self.name, self.detail = kind, element, name, detail
         super().__init__(f"{name or element or 'the procedure'}: {detail}")
+
+
+class MailNotConfigured(ServiceError):
+    """SMTP_HOST is set nowhere: customer mail stays in the outbox instead of trying a guessed server."""

@@ -24,7 +24,7 @@ from flask import current_app
 from ..extensions import db
 from ..models import Complaint, OutboxMessage
 from . import audit, context, mail_compose
-from .errors import NotFound
+from .errors import MailNotConfigured, NotFound
 from .mailer import SmtpTransport
 
 log = logging.getLogger(__name__)
@@ -154,6 +154,9 @@ def deliver_pending(at: datetime | None = None, limit: int = 50, transport: Smtp
     """Send every message due at `at` (default now); safe to run in several processes at once."""
     at = context.utc(at)
     report = DeliveryReport()
+    if transport is None and not current_app.config.get("SMTP_HOST"):
+        raise MailNotConfigured("SMTP_HOST is not set (environment or the settings file "
+                                "instance/complaintflow.env): customer mail waits in the outbox")
     transport = transport or SmtpTransport()
     try:
         while claimed := claim_due(at, limit):
