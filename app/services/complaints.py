@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from ..engine import ProcedureFailure
 from ..extensions import db
 from ..models import Complaint, ProcessInstance, RegistrationCounter
-from . import audit, context, runtime, versions
+from . import context, runtime, versions
 from .errors import NotFound, ProcedureFailed, ValidationFailed
 from .idempotency import KeyReused
 from .text_rules import normalise_newlines, text_errors
@@ -150,15 +150,10 @@ def register(fields: dict, *, actor: str, at: datetime | None = None, idempotenc
             "preferred_contact": data["preferred_contact"],
         }
         run = desk.engine.start(bundle, seed, at=at)
-        instance = ProcessInstance(version=version, status="running", state_json="{}", created_at=at,
-                                   updated_at=at)
+        instance = ProcessInstance(version=version, status="running", created_at=at, updated_at=at)
         complaint.instance = instance
-        db.session.add_all([instance, complaint])
-        db.session.flush()
-        audit.start_chain(complaint.id)
-        audit.record(complaint.id, "registered", actor=actor, at=at,
-                     data={"channel": data["channel"], "process_version": version.number})
-        runtime.save_run(complaint, instance, run, at=at, actor=actor, new=True)
+        runtime.save_run(complaint, instance, run, at=at, actor=actor, new=True, opening=(
+            "registered", {"channel": data["channel"], "process_version": version.number}))
         if before_commit is not None:
             before_commit(complaint)
         db.session.commit()
