@@ -151,6 +151,22 @@ class Bench:
         self.add("floor.sandbox", "sandbox cost per registration", _ms(self.floor_register - unsandboxed), "ms",
                  population="in memory", note=f"RestrictedPython + tracer; unsandboxed start {_ms(unsandboxed):.2f} ms")
 
+    def commit_floor(self, backend: Backend, key: str, rounds: int = 200) -> None:
+        """One durable commit of one small row on this database, without the app: the most a single
+        writer can do per second (SQLite holds its write lock through the fsync)."""
+        from app.extensions import db
+
+        with db.engine.connect() as conn:
+            conn.execute(sa.text("CREATE TABLE IF NOT EXISTS bench_commit (x INTEGER)"))
+            conn.commit()
+            started = time.perf_counter()
+            for i in range(rounds):
+                conn.execute(sa.text("INSERT INTO bench_commit VALUES (:x)"), {"x": i})
+                conn.commit()
+            per = (time.perf_counter() - started) / rounds
+        self.add(f"{key}.commit_floor", f"{backend.label}: one durable commit (no app)", _ms(per), "ms",
+                 population="1 row", note=f"at most {1 / per:.0f} commits/s from one writer")
+
     # --- population ------------------------------------------------------------------------------
     def load(self, backend: Backend, size: int, key: str) -> list[str]:
         from app.extensions import db
@@ -297,6 +313,7 @@ class Bench:
         try:
             if not self.floor_register:
                 self.engine_floor(backend)
+            self.commit_floor(backend, key)
             numbers = self.load(backend, size, key)
             reopened = numbers[1:4] if self.quick else numbers[1:11]
             first, last = self.reopened(reopened)
@@ -377,7 +394,7 @@ class Bench:
             number, first_copy = template.registration_number, template.instance_id + 1
             due_at, tuesday = scale.long_weekend(START)
             t0 = time.perf_counter()
-            scale.seed_waiting_timers(number, waiting, due, due_at, tuesday + timedelta(days=30))
+            scale.seed_waiting_timers(number, waiting, due, due_at, tuesday, tuesday + timedelta(days=30))
             seeded = time.perf_counter() - t0
             elapsed = scale.fire_with_schedulers(backend.url, tuesday, schedulers=2)
             escalated, doubled, total = scale.escalations_per_instance(first_copy)

@@ -4,6 +4,7 @@ scheduler processes; and the outbox sending a thousand messages to a real SMTP s
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -11,29 +12,36 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
-def seed_waiting_timers(template_number: str, waiting: int, due: int, due_at: datetime, month_end: datetime) -> None:
+
+def seed_waiting_timers(template_number: str, waiting: int, due: int, due_at: datetime, sweep_at: datetime,
+                        month_end: datetime) -> None:
     """Copy one registered complaint (acknowledgement task open, its deadline armed) `waiting` times.
 
-    Set-based, on PostgreSQL: each copy gets its own complaint row and its own id for the open user
-    task (the inbox keys rows by it); the first `due` copies are due at `due_at`, the rest spread to
-    `month_end`. Copies are what registering them would store, minus their history and inbox rows.
+    Set-based, on PostgreSQL: each copy gets its own complaint row and fresh ids for every task of
+    its state (the inbox keys rows by them); the first `due` copies are due at `due_at`, the rest
+    spread between `sweep_at` (the sweep that is measured) and `month_end`. Copies are what
+    registering them would store, minus history and inbox rows.
     """
     from app.extensions import db
-    from app.models import HumanTask
+    from app.models import ProcessInstance
     from app.services import complaints
 
     template = complaints.get_by_number(template_number)
-    (guid,) = db.session.scalars(sa.select(HumanTask.task_guid).where(HumanTask.complaint_id == template.id,
-                                                                       HumanTask.state == "ready"))
-    spread = max((month_end - due_at).total_seconds() / max(waiting - due, 1), 1)
-    db.session.execute(sa.text("""
+    state = db.session.get(ProcessInstance, template.instance_id).state_json
+    guids = sorted(set(_UUID.findall(state)))
+    fresh_state = "pi.state_json"
+    for i in range(len(guids)):
+        fresh_state = f"replace({fresh_state}, :g{i}, gen_random_uuid()::text)"
+    spread = max((month_end - sweep_at).total_seconds() / max(waiting - due, 1), 1)
+    db.session.execute(sa.text(f"""
         WITH copies AS (
             INSERT INTO process_instance (version_id, status, state_json, lock_version, next_timer_at,
                                           created_at, updated_at)
-            SELECT pi.version_id, 'running', replace(pi.state_json, :guid, gen_random_uuid()::text), 1,
+            SELECT pi.version_id, 'running', {fresh_state}, 1,
                    CASE WHEN g <= :due THEN :due_at
-                        ELSE :due_at + (g - :due) * make_interval(secs => :spread) END,
+                        ELSE :sweep_at + (g - :due) * make_interval(secs => :spread) END,
                    pi.created_at, pi.updated_at
             FROM process_instance pi, generate_series(1, :waiting) AS g
             WHERE pi.id = :instance_id
@@ -47,8 +55,9 @@ def seed_waiting_timers(template_number: str, waiting: int, due: int, due_at: da
                c.customer_email, c.preferred_contact, c.description, c.stage, c.status, c.received_at,
                c.acknowledgement_due_at, 0, 'bench', c.created_at, c.updated_at, c.language, false
         FROM copies, complaint c WHERE c.id = :complaint_id
-    """), {"guid": guid, "due": due, "due_at": due_at, "spread": spread, "waiting": waiting,
-           "instance_id": template.instance_id, "complaint_id": template.id})
+    """), {"due": due, "due_at": due_at, "sweep_at": sweep_at, "spread": spread, "waiting": waiting,
+           "instance_id": template.instance_id, "complaint_id": template.id,
+           **{f"g{i}": guid for i, guid in enumerate(guids)}})
     db.session.commit()
 
 

@@ -12,6 +12,7 @@ separate process with an address-space limit (`app.engine.isolation`).
 from __future__ import annotations
 
 import ast
+import dis
 import operator
 import sys
 import time
@@ -292,17 +293,40 @@ class _Bound:
         return self._local
 
 
+@lru_cache(maxsize=2048)
+def _needs_bound(code) -> bool:
+    """False for straight-line code shorter than one clock check: no loop, no nested function,
+    lambda or comprehension, and fewer than CLOCK_CHECK_EVERY instructions. Each instruction of such
+    code runs at most once, so the tracer would never reach its first check; running it untraced
+    changes nothing but the cost (most gateway conditions and timer expressions are like this)."""
+    if any(hasattr(const, "co_code") for const in code.co_consts):
+        return True
+    instructions = list(dis.get_instructions(code))
+    return len(instructions) >= CLOCK_CHECK_EVERY or any("BACKWARD" in i.opname for i in instructions)
+
+
+def _run(code, namespace: dict, evaluate: bool):
+    if evaluate:
+        return eval(code, namespace)  # noqa: S307 - restricted code, restricted namespace
+    exec(code, namespace)  # noqa: S102
+    return None
+
+
 def run_bounded(code, namespace: dict, limits: Limits, *, evaluate: bool):
     """exec/eval restricted code with the tracer installed (the previous tracer is restored)."""
+    if not _needs_bound(code):
+        try:
+            return _run(code, namespace, evaluate)
+        except MemoryError:
+            raise ScriptTooLarge(f"used more than {limits.memory_mb} MB") from None
+        except RecursionError:
+            raise ScriptTooLarge("recursed too deeply") from None
     previous = sys.gettrace()
     bound = _Bound(limits)
     token = _current_bound.set(bound)
     sys.settrace(bound)
     try:
-        if evaluate:
-            return eval(code, namespace)  # noqa: S307 - restricted code, restricted namespace
-        exec(code, namespace)  # noqa: S102
-        return None
+        return _run(code, namespace, evaluate)
     except MemoryError:
         raise ScriptTooLarge(f"used more than {limits.memory_mb} MB") from None
     except RecursionError:
