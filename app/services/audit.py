@@ -74,9 +74,9 @@ def record_many(complaint_id: int, events: list[tuple[str, dict | None]], *, act
 
     Pending ORM events of the same complaint are flushed first, so the chain is written in order.
     """
+    db.session.flush()
     if not events:
         return
-    db.session.flush()
     db.session.execute(AuditEvent.__table__.insert(), _chained(complaint_id, events, actor, at))
 
 

@@ -52,6 +52,7 @@ def save_run(complaint: Complaint, instance: ProcessInstance, run: WorkflowRun, 
     is their first audit event. The task tree is walked once for the inbox, the data and compaction;
     audit events and new inbox rows go in set-based INSERTs.
     """
+    open_rows = {} if new else _open_rows(instance)  # read before anything changes: no early flush
     survey = run.survey()
     views = run.ready_human_tasks(survey)
     complaint.attention_reason = complaint.attention_at = None
@@ -68,26 +69,31 @@ def save_run(complaint: Complaint, instance: ProcessInstance, run: WorkflowRun, 
         db.session.add_all([instance, complaint])
         db.session.flush()
         audit.start_chain(complaint.id)
-    new_views = _sync_inbox(complaint, instance, views, at=at, actor=actor, completed_guid=completed_guid, new=new)
+    new_views = _sync_inbox(views, open_rows, at=at, actor=actor, completed_guid=completed_guid)
     for view in new_views:
         if view.escalation:
             events.append(("escalation_raised", {"task": view.name, "escalation": view.escalation}))
             if view.escalation in _BREACH_ESCALATIONS:
                 complaint.deadline_breached = True
-    audit.record_many(complaint.id, events, actor=actor, at=at)
+    audit.record_many(complaint.id, events, actor=actor, at=at)  # flushes the changed rows first
+    if new_views:
+        db.session.execute(HumanTask.__table__.insert(), [
+            {"instance_id": instance.id, "complaint_id": complaint.id, "task_guid": view.guid,
+             "spec_name": view.spec_name, "name": view.name, "form": view.form, "lane": view.lane,
+             "iso_stage": view.iso_stage, "escalation": view.escalation, "state": "ready", "due_at": view.due,
+             "created_at": at} for view in new_views])
     rows = [dict(message, complaint_id=complaint.id) for message in messages if message]
     if rows:
         db.session.execute(OutboxMessage.__table__.insert(), rows)
 
 
-def _sync_inbox(complaint, instance, views, *, at, actor, completed_guid, new=False) -> list:
-    """Close the rows whose task is gone, insert rows for new ready tasks; returns the new tasks' views."""
-    open_rows = {} if new else {
-        row.task_guid: row
-        for row in db.session.scalars(
-            sa.select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready")
-        )
-    }
+def _open_rows(instance: ProcessInstance) -> dict[str, HumanTask]:
+    return {row.task_guid: row for row in db.session.scalars(
+        sa.select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready"))}
+
+
+def _sync_inbox(views, open_rows, *, at, actor, completed_guid) -> list:
+    """Close the open rows whose task is gone; returns the views of tasks that need a new row."""
     ready = {view.guid: view for view in views}
     for guid, row in open_rows.items():
         if guid in ready:
@@ -100,12 +106,6 @@ def _sync_inbox(complaint, instance, views, *, at, actor, completed_guid, new=Fa
             open_rows[guid].due_at = view.due
             continue
         new_views.append(view)
-    if new_views:
-        db.session.execute(HumanTask.__table__.insert(), [
-            {"instance_id": instance.id, "complaint_id": complaint.id, "task_guid": view.guid,
-             "spec_name": view.spec_name, "name": view.name, "form": view.form, "lane": view.lane,
-             "iso_stage": view.iso_stage, "escalation": view.escalation, "state": "ready", "due_at": view.due,
-             "created_at": at} for view in new_views])
     return new_views
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..engine import ProcedureFailure
@@ -34,24 +35,29 @@ def due_instance_ids(at: datetime, limit: int) -> list[int]:
     )
 
 
-def _claim(instance_id: int, at: datetime) -> ProcessInstance | None:
-    query = sa.select(ProcessInstance).where(
-        ProcessInstance.id == instance_id, ProcessInstance.next_timer_at < at,
-        ProcessInstance.status == "running",
+def _claim(instance_id: int, at: datetime) -> tuple[ProcessInstance, Complaint | None] | None:
+    """The due instance, locked on PostgreSQL, with its complaint and version in the same query."""
+    query = (
+        sa.select(ProcessInstance, Complaint)
+        .outerjoin(Complaint, Complaint.instance_id == ProcessInstance.id)
+        .options(joinedload(ProcessInstance.version, innerjoin=True))
+        .where(ProcessInstance.id == instance_id, ProcessInstance.next_timer_at < at,
+               ProcessInstance.status == "running")
     )
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=ProcessInstance)
-    return db.session.scalar(query.execution_options(populate_existing=True))
+    row = db.session.execute(query.execution_options(populate_existing=True)).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def fire_instance(instance_id: int, at: datetime) -> bool:
     """Fire what is due on one instance, in its own transaction; False if someone else did."""
     try:
-        instance = _claim(instance_id, at)
-        if instance is None:
+        claimed = _claim(instance_id, at)
+        if claimed is None:
             db.session.rollback()
             return False
-        complaint = db.session.scalar(sa.select(Complaint).where(Complaint.instance_id == instance.id))
+        instance, complaint = claimed
         run = runtime.load(instance)
         run.fire_due_timers(at=at)
         runtime.save_run(complaint, instance, run, at=at, actor=TIMER_ACTOR)
