@@ -315,7 +315,7 @@ class Bench:
                 self.engine_floor(backend)
             self.commit_floor(backend, key)
             numbers = self.load(backend, size, key)
-            reopened = numbers[1:4] if self.quick else numbers[1:11]
+            reopened = numbers[1:3] if self.quick else numbers[1:11]
             first, last = self.reopened(reopened)
             self.add(f"{key}.reopen_ratio", f"{label}: a step after 20 reopens / in the first round", last / first,
                      "x",
@@ -324,12 +324,12 @@ class Bench:
             _, token = api_tokens.create_token("bench", ["intake", "handler", "representative"])
             users.create_user("bench.uzman", "Bench Uzman", http.PASSWORD, ["handler"])
             db.session.remove()
-            count = 200 if self.quick else 1000
+            count = 100 if self.quick else 1000
             rates = {w: self.intake(backend, w, count, token, key) for w in workers}
             if len(workers) > 1:
-                best = max(rates, key=rates.get)
-                self.add(f"{key}.scaling", f"{label}: REST intake, {best} workers / 1 worker",
-                         rates[best] / rates[1], "x", population=f"{os.cpu_count()} cores",
+                most = max(workers)
+                self.add(f"{key}.scaling", f"{label}: REST intake, {most} workers / 1 worker",
+                         rates[most] / rates[1], "x", population=f"{os.cpu_count()} cores",
                          note=", ".join(f"{w}: {r:.0f}/s" for w, r in rates.items()))
             self.latencies(backend, key, numbers, reopened, token, workers=1)
             if key == "sqlite":
@@ -357,7 +357,7 @@ class Bench:
                  target=lambda v: at_most(v, 5, "ms"), population=f"{waiting} waiting")
 
     def outbox(self, backend: Backend) -> None:
-        count = 200 if self.quick else 1000
+        count = 100 if self.quick else 1000
         result = scale.outbox_to_smtp(backend.app, count, START + timedelta(days=1))
         once = result["received"] == result["distinct"] == result["sent_rows"] == result["queued"]
         self.add("outbox.seconds", f"outbox: {result['queued']} messages to aiosmtpd", result["seconds"], "s",
@@ -387,7 +387,7 @@ class Bench:
     def scheduler(self, url: str) -> None:
         from app.services import complaints
 
-        waiting, due = (10_000, 500) if self.quick else (100_000, 5_000)
+        waiting, due = (10_000, 300) if self.quick else (100_000, 5_000)
         backend = Backend("timers", url)
         try:
             template = complaints.register_complaint(_fields(0), actor="bench", at=START)
@@ -431,7 +431,7 @@ def main() -> None:
                         help="an earlier results file to compare with (default: the one this run replaces)")
     args = parser.parse_args()
     size = args.size or (300 if args.quick else 100_000)
-    pg_size = args.pg_size or (300 if args.quick else 20_000)
+    pg_size = args.pg_size or (200 if args.quick else 20_000)
     cores = os.cpu_count() or 1
     report = Report(f"complaintflow bench — {cores} cores, SQLite population {size}, PostgreSQL {pg_size}"
                     f"{' (quick)' if args.quick else ''}",
