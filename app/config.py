@@ -49,6 +49,8 @@ class Config:
 
     TIMER_SWEEP_SECONDS = float(os.environ.get("TIMER_SWEEP_SECONDS", "5"))
     TIMER_SWEEP_BATCH = int(os.environ.get("TIMER_SWEEP_BATCH", "200"))
+    # Due instances one sweep fires at once on PostgreSQL (each in its own transaction); SQLite: one.
+    TIMER_SWEEP_THREADS = int(os.environ.get("TIMER_SWEEP_THREADS", "4"))
     SCHEDULER_IN_PROCESS = os.environ.get("SCHEDULER_IN_PROCESS", "1") == "1"
 
     # Diagram code (scripts, conditions, timer expressions): the bound of one run at run time, and of the
