@@ -96,7 +96,8 @@ def compare(previous_path: Path, previous_text: str, current: Report) -> None:
         if old is None or old["value"] is None or f.value is None:
             continue
         change = (f.value - old["value"]) / old["value"] * 100 if old["value"] else 0.0
-        better = change > 0 if f.unit in UNITS_HIGHER_IS_BETTER else change < 0
+        higher_is_better = f.unit in UNITS_HIGHER_IS_BETTER or f.key.endswith(".scaling")
+        better = change > 0 if higher_is_better else change < 0
         verdict = "better" if better and abs(change) >= 5 else "worse" if abs(change) >= 5 else "same"
         rows.append((f.name, _number(old["value"], f.unit), _number(f.value, f.unit), f"{change:+.0f}%", verdict))
     header = ("figure", "before", "now", "change", "")
