@@ -48,8 +48,11 @@ test-postgres: install
 
 test: lint test-sqlite test-postgres
 
+# PostgreSQL rows use BENCH_PG_URL (a schema of the bench's own; skipped when unreachable or empty).
+# COMPARE=old.json compares with that file; by default with the bench/results.json this run replaces.
+BENCH_PG_URL ?= $(PG_TEST_URL)
 bench: install
-	$(BIN)/python -m bench $(if $(QUICK),--quick,)
+	$(BIN)/python -m bench $(if $(QUICK),--quick,) --pg "$(BENCH_PG_URL)" $(if $(COMPARE),--compare $(COMPARE),)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

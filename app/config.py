@@ -92,6 +92,8 @@ class Config:
 
     TIMER_SWEEP_SECONDS = float(setting("TIMER_SWEEP_SECONDS", "5"))
     TIMER_SWEEP_BATCH = int(setting("TIMER_SWEEP_BATCH", "200"))
+    # Due instances one sweep fires at once on PostgreSQL (each in its own transaction); SQLite: one.
+    TIMER_SWEEP_THREADS = int(setting("TIMER_SWEEP_THREADS", "4"))
     SCHEDULER_IN_PROCESS = setting("SCHEDULER_IN_PROCESS", "1") == "1"
     # /readyz: the scheduler counts as alive while its last timer sweep is at most this old.
     SCHEDULER_MAX_SILENCE_SECONDS = float(setting("SCHEDULER_MAX_SILENCE_SECONDS", "120"))

@@ -93,6 +93,53 @@ class HumanTaskView:
     properties: dict
 
 
+_FINISHED = TaskState.COMPLETED
+_OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+
+class Survey:
+    """What one walk over the task tree found; valid until the workflow changes again.
+
+    The walk visits tasks in the library's depth-first order and applies its iteration rules (no
+    descending into a finished sub-process when looking for ready, open or completed tasks; no
+    descending below a predicted task), so these lists equal what `get_tasks` with the matching
+    filter returns, for the price of one walk instead of four.
+    """
+
+    __slots__ = ("ready_manual", "open", "finished_since", "top_level")
+
+    def __init__(self, workflow: BpmnWorkflow, since: float):
+        self.ready_manual: list = []
+        self.open: list = []
+        self.finished_since: list = []
+        self.top_level: list = []  # every task of the top workflow, in tree order (for compaction)
+        subprocesses = workflow.subprocesses
+        # (task, inside a finished sub-process, an ancestor was predicted, an ancestor was unfinished)
+        stack = [(workflow.task_tree, False, False, False)]
+        while stack:
+            task, in_done, below_predicted, below_unfinished = stack.pop()
+            state = task._state
+            if task.workflow is workflow:
+                self.top_level.append(task)
+            if not in_done:
+                if state & _OPEN and not below_predicted:
+                    self.open.append(task)
+                    if state == TaskState.READY and task.task_spec.manual:
+                        self.ready_manual.append(task)
+                elif state == _FINISHED and not below_unfinished and task.last_state_change >= since:
+                    self.finished_since.append(task)
+            subprocess = subprocesses.get(task.id)
+            if subprocess is None:
+                pass_predicted = below_predicted or state < TaskState.FUTURE
+                pass_unfinished = below_unfinished or state < _FINISHED
+                children = [(child, in_done, pass_predicted, pass_unfinished) for child in task.children]
+            else:
+                done = in_done or state >= _FINISHED
+                children = [(subprocess.task_tree, done, below_predicted, below_unfinished)]
+                children += [(child, in_done, below_predicted, below_unfinished) for child in task.children]
+            stack.extend(reversed(children))
+
+
 def _parse_instant(value) -> datetime | None:
     if not value:
         return None
@@ -151,9 +198,13 @@ class WorkflowRun:
     def fire_due_timers(self, at: datetime | None = None) -> None:
         self._drive(at, lambda: None)
 
-    def ready_human_tasks(self) -> list[HumanTaskView]:
+    def survey(self) -> Survey:
+        """One walk over the task tree, shared by the views, the data snapshot and compaction of one save."""
+        return Survey(self.workflow, self._started)
+
+    def ready_human_tasks(self, survey: Survey | None = None) -> list[HumanTaskView]:
         views = []
-        for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
+        for task in (survey or self.survey()).ready_manual:
             spec = task.task_spec
             props = dict((spec.extensions or {}).get("properties", {}))
             due_var = props.get("due")
@@ -178,7 +229,7 @@ class WorkflowRun:
         task = self.workflow.get_task_from_id(UUID(task_guid))
         return dict(task.data) if task is not None else {}
 
-    def data_snapshot(self) -> dict:
+    def data_snapshot(self, survey: Survey | None = None) -> dict:
         """The newest known values after this run.
 
         Merged in order: open escalation branches (their copy is from when the timer fired), tasks
@@ -189,11 +240,9 @@ class WorkflowRun:
             extensions = getattr(task.task_spec, "extensions", None) or {}
             return bool(extensions.get("properties", {}).get("escalation"))
 
-        open_tasks = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
-        finished = sorted(
-            (t for t in self.workflow.get_tasks(state=TaskState.COMPLETED) if t.last_state_change >= self._started),
-            key=lambda t: t.last_state_change,
-        )
+        survey = survey or self.survey()
+        open_tasks = survey.open
+        finished = sorted(survey.finished_since, key=lambda t: t.last_state_change)
         merged: dict = {}
         for task in [t for t in open_tasks if is_escalation(t)] + finished + \
                 [t for t in open_tasks if not is_escalation(t)]:
@@ -217,7 +266,7 @@ class WorkflowRun:
     def is_completed(self) -> bool:
         return self.workflow.is_completed()
 
-    def compact(self) -> int:
+    def compact(self, survey: Survey | None = None) -> int:
         """Drop finished history from the task tree, so a reopened complaint costs what a fresh one does.
 
         SpiffWorkflow grows the tree on every pass through the reopen loop, and each later step walks
@@ -228,7 +277,8 @@ class WorkflowRun:
         """
         workflow = self.workflow
         root = workflow.task_tree
-        open_tasks = [t for t in workflow.tasks.values() if t.state & TaskState.NOT_FINISHED_MASK]
+        survey = survey or self.survey()
+        open_tasks = [t for t in survey.top_level if t._state & TaskState.NOT_FINISHED_MASK]
         if not open_tasks:
             return 0
         above_open: set = set()
@@ -250,7 +300,7 @@ class WorkflowRun:
             while node.id not in keep:
                 node = node.parent
             new_parent[task_id] = node.id
-        ordered = [t.id for t in workflow.get_tasks_iterator(skip_subprocesses=True) if t.id in keep]
+        ordered = [t.id for t in survey.top_level if t.id in keep]
         for task_id in keep:
             workflow.tasks[task_id]._children = []
         for task_id in ordered:
@@ -271,8 +321,9 @@ class WorkflowRun:
             for inner_id in list(subprocess.tasks):
                 self._drop_subprocess(inner_id)
 
-    def serialize(self) -> str:
-        self.compact()
+    def serialize(self, survey: Survey | None = None) -> str:
+        """The state to store, compacted; `survey` (taken after the last change) spares another walk."""
+        self.compact(survey)
         try:
             return dump_state(self.workflow)
         except (TypeError, ValueError, RecursionError) as exc:

@@ -12,6 +12,7 @@ separate process with an address-space limit (`app.engine.isolation`).
 from __future__ import annotations
 
 import ast
+import dis
 import math
 import operator
 import re
@@ -442,17 +443,38 @@ class _Bound:
         return self._local
 
 
+@lru_cache(maxsize=2048)
+def _needs_bound(code) -> bool:
+    """False for straight-line code shorter than one clock check: no loop, no nested function,
+    lambda or comprehension, and fewer than CLOCK_CHECK_EVERY instructions. Each instruction of such
+    code runs at most once, so the tracer would never reach its first check; running it untraced
+    changes nothing but the cost (most gateway conditions and timer expressions are like this)."""
+    if any(hasattr(const, "co_code") for const in code.co_consts):
+        return True
+    instructions = list(dis.get_instructions(code))
+    return len(instructions) >= CLOCK_CHECK_EVERY or any("BACKWARD" in i.opname for i in instructions)
+
+
+def _run(code, namespace: dict, evaluate: bool):
+    if evaluate:
+        return eval(code, namespace)  # noqa: S307 - restricted code, restricted namespace
+    exec(code, namespace)  # noqa: S102
+    return None
+
+
 def run_bounded(code, namespace: dict, limits: Limits, *, evaluate: bool):
-    """exec/eval restricted code with the tracer installed (the previous tracer is restored)."""
-    previous = sys.gettrace()
+    """exec/eval restricted code under a bound (the previous tracer is restored).
+
+    The bound always counts messages and refunds; the tracer is installed only for code that could
+    run long (`_needs_bound`)."""
     bound = _Bound(limits)
     token = _current_bound.set(bound)
-    sys.settrace(bound)
+    traced = _needs_bound(code)
+    previous = sys.gettrace()
+    if traced:
+        sys.settrace(bound)
     try:
-        if evaluate:
-            return eval(code, namespace)  # noqa: S307 - restricted code, restricted namespace
-        exec(code, namespace)  # noqa: S102
-        return None
+        return _run(code, namespace, evaluate)
     except MemoryError:
         raise ScriptTooLarge(f"used more than {limits.memory_mb} MB") from None
     except RecursionError:
@@ -464,7 +486,8 @@ def run_bounded(code, namespace: dict, limits: Limits, *, evaluate: bool):
             raise type(exc)(text[:MAX_DETAIL] + " …") if _rebuildable(exc) else exc from None
         raise
     finally:
-        sys.settrace(previous)
+        if traced:
+            sys.settrace(previous)
         _current_bound.reset(token)
 
 

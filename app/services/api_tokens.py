@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import ApiToken, User
@@ -81,7 +82,8 @@ def authenticate(secret: str | None, *, at: datetime | None = None) -> ApiToken 
     """The live token for this secret, or None (unknown and revoked look the same to the caller)."""
     if not secret or len(secret) > 200:
         return None
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    token = db.session.scalar(sa.select(ApiToken).options(joinedload(ApiToken.user))  # every caller needs it
+                              .where(ApiToken.token_hash == hash_token(secret)))
     if token is None or token.revoked_at is not None:
         return None
     at = context.utc(at)

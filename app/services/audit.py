@@ -31,8 +31,7 @@ def start_chain(complaint_id: int) -> None:
     db.session.info.setdefault("audit_chain_tail", {})[complaint_id] = (0, None)
 
 
-def record(complaint_id: int, action: str, *, actor: str, at: datetime, data: dict | None = None) -> AuditEvent:
-    """Add one event after the complaint's last; the (complaint, seq) key refuses a forked chain."""
+def _tail(complaint_id: int) -> tuple[int, str | None]:
     chain = db.session.info.setdefault("audit_chain_tail", {})
     tail = chain.get(complaint_id)
     if tail is None:
@@ -43,16 +42,42 @@ def record(complaint_id: int, action: str, *, actor: str, at: datetime, data: di
             .limit(1)
         ).first()
         tail = (last.seq, last.hash) if last else (0, None)
-    seq, prev_hash = tail[0] + 1, tail[1]
-    data_json = json.dumps(data or {}, ensure_ascii=False, sort_keys=True, default=_json_default)
+    return tail
+
+
+def _chained(complaint_id: int, events: list[tuple[str, dict | None]], actor: str, at: datetime) -> list[dict]:
+    """Column values of `events` linked after the complaint's last event (the cached tail moves on)."""
+    seq, prev_hash = _tail(complaint_id)
     at = at.astimezone(UTC)
-    event = AuditEvent(
-        complaint_id=complaint_id, seq=seq, at=at, actor=actor, action=action, data_json=data_json,
-        prev_hash=prev_hash, hash=event_hash(prev_hash, complaint_id, seq, at, actor, action, data_json),
-    )
+    rows = []
+    for action, data in events:
+        seq += 1
+        data_json = json.dumps(data or {}, ensure_ascii=False, sort_keys=True, default=_json_default)
+        digest = event_hash(prev_hash, complaint_id, seq, at, actor, action, data_json)
+        rows.append({"complaint_id": complaint_id, "seq": seq, "at": at, "actor": actor, "action": action,
+                     "data_json": data_json, "prev_hash": prev_hash, "hash": digest})
+        prev_hash = digest
+    db.session.info["audit_chain_tail"][complaint_id] = (seq, prev_hash)
+    return rows
+
+
+def record(complaint_id: int, action: str, *, actor: str, at: datetime, data: dict | None = None) -> AuditEvent:
+    """Add one event after the complaint's last; the (complaint, seq) key refuses a forked chain."""
+    (row,) = _chained(complaint_id, [(action, data)], actor, at)
+    event = AuditEvent(**row)
     db.session.add(event)
-    chain[complaint_id] = (seq, event.hash)
     return event
+
+
+def record_many(complaint_id: int, events: list[tuple[str, dict | None]], *, actor: str, at: datetime) -> None:
+    """Append several events of one step in one set-based INSERT (no ORM objects: nothing reads them back).
+
+    Pending ORM events of the same complaint are flushed first, so the chain is written in order.
+    """
+    db.session.flush()
+    if not events:
+        return
+    db.session.execute(AuditEvent.__table__.insert(), _chained(complaint_id, events, actor, at))
 
 
 @sa.event.listens_for(Session, "after_commit")

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from ..engine import ProcedureFailure
 from ..extensions import db
 from ..models import Complaint, ProcessInstance, RegistrationCounter
-from . import audit, context, runtime, versions
+from . import context, runtime, versions
 from .errors import NotFound, ProcedureFailed, ValidationFailed
 from .idempotency import KeyReused
 from .text_rules import normalise_newlines, text_errors
@@ -122,6 +122,17 @@ def _next_registration_number(year: int, prefix: str) -> str:
     return f"{prefix}-{year}-{number:06d}"
 
 
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what this transaction just wrote: the caller answers from the new
+    complaint at once, and reloading a row we inserted a moment ago would cost a query for nothing."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 @dataclass(frozen=True)
 class Registration:
     """A registered complaint, and whether this call created it (False: its idempotency key did earlier)."""
@@ -178,19 +189,14 @@ def register(fields: dict, *, actor: str, at: datetime | None = None, idempotenc
             "customer_has_email": bool(data["customer_email"]),
         }
         run = desk.engine.start(bundle, seed, at=at)
-        instance = ProcessInstance(version=version, status="running", state_json="{}", created_at=at,
-                                   updated_at=at)
+        instance = ProcessInstance(version=version, status="running", created_at=at, updated_at=at)
         complaint.instance = instance
-        db.session.add_all([instance, complaint])
-        db.session.flush()
-        audit.start_chain(complaint.id)
-        audit.record(complaint.id, "registered", actor=actor, at=at,
-                     data={"channel": data["channel"], "process_version": version.number,
-                           **({"received_at": received_local.isoformat()} if received != at else {})})
-        runtime.save_run(complaint, instance, run, at=at, actor=actor, new=True)
+        runtime.save_run(complaint, instance, run, at=at, actor=actor, new=True, opening=(
+            "registered", {"channel": data["channel"], "process_version": version.number,
+                           **({"received_at": received_local.isoformat()} if received != at else {})}))
         if before_commit is not None:
             before_commit(complaint)
-        db.session.commit()
+        _commit_keeping_loaded()
     except ProcedureFailure as exc:
         db.session.rollback()
         raise ProcedureFailed(exc.kind, exc.element, exc.name, exc.detail) from exc

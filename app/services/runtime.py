@@ -53,60 +53,70 @@ def _instant(value) -> datetime | None:
 
 
 def save_run(complaint: Complaint, instance: ProcessInstance, run: WorkflowRun, *, at: datetime, actor: str,
-             completed_guid: str | None = None, new: bool = False) -> list[HumanTask]:
-    """Write the run's results; returns the inbox rows that became ready in this step.
+             completed_guid: str | None = None, new: bool = False,
+             opening: tuple[str, dict] | None = None) -> None:
+    """Write the run's results.
 
-    `new`: the instance was created in this transaction, so it has no inbox rows to compare with.
+    `new`: the complaint and its instance were built in this transaction and are not in the database
+    yet: they are inserted here once, with their final values (no insert-then-update), and `opening`
+    is their first audit event. The task tree is walked once for the inbox, the data and compaction;
+    audit events and new inbox rows go in set-based INSERTs.
     """
-    views = run.ready_human_tasks()
+    open_rows = {} if new else _open_rows(instance)  # read before anything changes: no early flush
+    survey = run.survey()
+    views = run.ready_human_tasks(survey)
     complaint.attention_reason = complaint.attention_at = None
-    new_rows = _sync_inbox(complaint, instance, views, at=at, actor=actor, completed_guid=completed_guid, new=new)
-    for row in new_rows:
-        row.instructions = render_instructions(run, next(v for v in views if v.guid == row.task_guid))
-    _mirror_process_data(complaint, run, views, at=at, actor=actor)
-    instance.state_json = run.serialize()  # last: serializing compacts finished history away
+    events: list[tuple[str, dict]] = [opening] if opening else []
+    _mirror_process_data(complaint, run.data_snapshot(survey), views, events, at=at)
+    instance.state_json = run.serialize(survey)  # last: serializing compacts finished history away
     instance.updated_at = at
     if run.is_completed:
         instance.status, instance.completed_at, instance.next_timer_at = "completed", at, None
     else:
         instance.next_timer_at = run.next_timer_at()
-    for effect in run.effects:
-        _queue_message(complaint, effect, at=at, actor=actor)
-    for row in new_rows:
-        if row.escalation:
-            audit.record(complaint.id, "escalation_raised", actor=actor, at=at,
-                         data={"task": row.name, "escalation": row.escalation})
-            if row.escalation in _BREACH_ESCALATIONS:
+    messages = [_message(complaint, effect, events, at=at) for effect in run.effects]
+    if new:
+        db.session.add_all([instance, complaint])
+        db.session.flush()
+        audit.start_chain(complaint.id)
+    new_views = _sync_inbox(views, open_rows, at=at, actor=actor, completed_guid=completed_guid)
+    for view in new_views:
+        if view.escalation:
+            events.append(("escalation_raised", {"task": view.name, "escalation": view.escalation}))
+            if view.escalation in _BREACH_ESCALATIONS:
                 complaint.deadline_breached = True
-    return new_rows
+    audit.record_many(complaint.id, events, actor=actor, at=at)  # flushes the changed rows first
+    if new_views:
+        db.session.execute(HumanTask.__table__.insert(), [
+            {"instance_id": instance.id, "complaint_id": complaint.id, "task_guid": view.guid,
+             "spec_name": view.spec_name, "name": view.name, "form": view.form, "lane": view.lane,
+             "iso_stage": view.iso_stage, "escalation": view.escalation, "state": "ready", "due_at": view.due,
+             "instructions": render_instructions(run, view), "created_at": at} for view in new_views])
+    rows = [dict(message, complaint_id=complaint.id) for message in messages if message]
+    if rows:
+        db.session.execute(OutboxMessage.__table__.insert(), rows)
 
 
-def _sync_inbox(complaint, instance, views, *, at, actor, completed_guid, new=False) -> list[HumanTask]:
-    open_rows = {} if new else {
-        row.task_guid: row
-        for row in db.session.scalars(
-            sa.select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready")
-        )
-    }
+def _open_rows(instance: ProcessInstance) -> dict[str, HumanTask]:
+    return {row.task_guid: row for row in db.session.scalars(
+        sa.select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready"))}
+
+
+def _sync_inbox(views, open_rows, *, at, actor, completed_guid) -> list:
+    """Close the open rows whose task is gone; returns the views of tasks that need a new row."""
     ready = {view.guid: view for view in views}
     for guid, row in open_rows.items():
         if guid in ready:
             continue
         row.state = "completed" if guid == completed_guid else "cancelled"
         row.completed_at, row.completed_by = at, actor
-    new_rows = []
+    new_views = []
     for guid, view in ready.items():
         if guid in open_rows:
             open_rows[guid].due_at = view.due
             continue
-        row = HumanTask(
-            instance_id=instance.id, complaint_id=complaint.id, task_guid=guid, spec_name=view.spec_name,
-            name=view.name, form=view.form, lane=view.lane, iso_stage=view.iso_stage,
-            escalation=view.escalation, state="ready", due_at=view.due, created_at=at,
-        )
-        db.session.add(row)
-        new_rows.append(row)
-    return new_rows
+        new_views.append(view)
+    return new_views
 
 
 def render_instructions(run: WorkflowRun, view) -> str | None:
@@ -120,8 +130,7 @@ def render_instructions(run: WorkflowRun, view) -> str | None:
     return text.strip()[:MAX_INSTRUCTIONS] or None
 
 
-def _mirror_process_data(complaint: Complaint, run: WorkflowRun, views, *, at, actor) -> None:
-    data = run.data_snapshot()
+def _mirror_process_data(complaint: Complaint, data: dict, views, events: list, *, at) -> None:
     for var, column in _TEXT_FIELDS.items():
         if data.get(var) is not None:
             setattr(complaint, column, str(data[var]))
@@ -131,8 +140,8 @@ def _mirror_process_data(complaint: Complaint, run: WorkflowRun, views, *, at, a
             setattr(complaint, column, value)
     _track_deadlines(complaint)
     reopen_count = data.get("reopen_count")
-    if isinstance(reopen_count, int) and reopen_count > complaint.reopen_count:
-        audit.record(complaint.id, "reopened", actor=actor, at=at, data={"reopen_count": reopen_count})
+    if isinstance(reopen_count, int) and reopen_count > (complaint.reopen_count or 0):
+        events.append(("reopened", {"reopen_count": reopen_count}))
         complaint.reopen_count = reopen_count
         complaint.closed_at = None
 
@@ -141,7 +150,7 @@ def _mirror_process_data(complaint: Complaint, run: WorkflowRun, views, *, at, a
     if closed and complaint.status != "closed":
         complaint.status, complaint.stage = "closed", 8
         outcome = data.get("closure_outcome")
-        audit.record(complaint.id, "closed", actor=actor, at=at, data={"outcome": outcome} if outcome else {})
+        events.append(("closed", {"outcome": outcome} if outcome else {}))
     elif main_stages:
         complaint.stage = min(main_stages)
         complaint.status = "open"
@@ -161,20 +170,18 @@ def _track_deadlines(complaint: Complaint) -> None:
         complaint.deadline_breached = True
 
 
-def _queue_message(complaint: Complaint, effect: dict, *, at, actor) -> None:
+def _message(complaint: Complaint, effect: dict, events: list, *, at) -> dict | None:
+    """The outbox row for one `send_message` of the diagram (its audit event goes to `events`)."""
     kind = effect["kind"]
     payload = {key: effect["data"].get(key) for key in _PAYLOAD_KEYS if effect["data"].get(key) is not None}
     if not complaint.customer_email:
-        audit.record(complaint.id, "message_skipped", actor=actor, at=at,
-                     data={"kind": kind, "reason": "no e-mail address on record"})
-        return
-    message = OutboxMessage(complaint_id=complaint.id, kind=kind, recipient=complaint.customer_email,
-                            payload_json=json.dumps(payload, ensure_ascii=False), status="pending",
-                            next_attempt_at=at, created_at=at)
-    db.session.add(message)
+        events.append(("message_skipped", {"kind": kind, "reason": "no e-mail address on record"}))
+        return None
     variant = payload.get("mail_variant")
-    audit.record(complaint.id, "message_queued", actor=actor, at=at,
-                 data={"kind": kind, **({"variant": variant} if variant else {})})
+    events.append(("message_queued", {"kind": kind, **({"variant": variant} if variant else {})}))
+    return {"kind": kind, "recipient": complaint.customer_email,
+            "payload_json": json.dumps(payload, ensure_ascii=False), "status": "pending", "attempts": 0,
+            "next_attempt_at": at, "created_at": at}
 
 
 def flag_failure(complaint_id: int, failure: ProcedureFailure, *, at: datetime, actor: str) -> ProcedureFailed:

@@ -6,11 +6,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..engine import ProcedureFailure, TaskNotReady
 from ..extensions import db
-from ..models import Complaint, HumanTask, User
+from ..models import Complaint, HumanTask, ProcessInstance, User
 from . import audit, context, forms, inbox, runtime, versions
 from .errors import (
     ComplaintNotActive,
@@ -23,8 +24,11 @@ from .errors import (
 )
 
 
-def get_task(task_id: int) -> HumanTask:
-    task = db.session.get(HumanTask, task_id)
+def get_task(task_id: int, *, with_complaint: bool = False) -> HumanTask:
+    """The task; `with_complaint` loads its complaint, instance and version in the same query."""
+    options = [joinedload(HumanTask.complaint, innerjoin=True).joinedload(Complaint.instance)
+               .joinedload(ProcessInstance.version)] if with_complaint else []
+    task = db.session.get(HumanTask, task_id, options=options)
     if task is None:
         raise NotFound(f"no task {task_id}")
     return task
@@ -44,7 +48,7 @@ def complete_task(task_id: int, data: dict, *, actor: str, user: User | None = N
     moved on since `expected_version`), ValidationFailed (per-field messages) or ConcurrentUpdate.
     """
     at = context.utc(at)
-    task = get_task(task_id)
+    task = get_task(task_id, with_complaint=True)
     if task.state != "ready":
         raise TaskAlreadyCompleted(task.completed_by, task.completed_at, task.state)
     if user is not None and not inbox.can_work(user, task):

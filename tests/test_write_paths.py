@@ -1,0 +1,90 @@
+"""How a step reaches the database: each row written once, in one transaction, and diagram code still bounded
+when the sandbox skips its tracer."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from app.engine import sandbox
+from app.extensions import db
+from app.models import AuditEvent, HumanTask
+from app.services import audit_check, timers
+
+from .helpers import ist, register
+
+
+@contextmanager
+def statements():
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+
+
+def _writes(seen: list[str]) -> list[str]:
+    """'INSERT complaint', 'UPDATE process_instance' ... for each statement that wrote."""
+    found = []
+    for statement in seen:
+        match = re.match(r"(INSERT INTO|UPDATE|DELETE FROM) (\w+)", statement)
+        if match:
+            found.append(f"{match.group(1).split()[0]} {match.group(2)}")
+    return found
+
+
+def test_registration_inserts_each_row_once_and_updates_none(app, live_version):
+    register("telefon")  # the year's first complaint also creates its number counter
+    with statements() as seen:
+        complaint = register("eposta")
+    writes = _writes(seen)
+    assert writes == ["UPDATE registration_counter", "INSERT process_instance", "INSERT complaint",
+                      "INSERT audit_event", "INSERT human_task"], writes
+    (task,) = db.session.scalars(sa.select(HumanTask).where(HumanTask.complaint_id == complaint.id))
+    assert (task.spec_name, task.state) == ("task_acknowledge", "ready")
+    assert task.task_guid in complaint.instance.state_json and complaint.instance.next_timer_at is not None
+    assert [e.action for e in db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.complaint_id == complaint.id).order_by(AuditEvent.seq))] == ["registered"]
+
+
+def test_a_fired_deadline_updates_the_complaint_once_and_keeps_the_audit_chain(app, live_version):
+    complaint = register("faks", at=ist(2026, 11, 23, 10, 0))
+    db.session.remove()
+    with statements() as seen:
+        fired = timers.fire_due_timers(at=ist(2026, 11, 24, 10, 0))
+    assert fired == 1
+    writes = _writes(seen)
+    assert writes.count("UPDATE complaint") == 1 and writes.count("UPDATE process_instance") == 1, writes
+    escalations = db.session.scalars(sa.select(HumanTask).where(HumanTask.complaint_id == complaint.id,
+                                                                HumanTask.escalation.isnot(None))).all()
+    assert [t.spec_name for t in escalations] == ["task_ack_escalation"]
+    assert not audit_check.verify_chains(complaint.registration_number).breaks
+
+
+@pytest.mark.parametrize("source", [
+    # Short and straight-line code runs untraced; code with a function or a loop keeps the tracer.
+    "f = lambda n: n and f(n - 1) + f(n - 1)\nf(60)",
+    "g = [x for x in range(10) for y in range(10**6)]",
+])
+def test_code_that_could_run_long_is_still_stopped(source):
+    code = sandbox.compile_diagram_code(source, "exec")
+    namespace = sandbox.restricted_globals({})
+    with pytest.raises(sandbox.ScriptTimeout):
+        sandbox.run_bounded(code, namespace, sandbox.Limits(seconds=0.3), evaluate=False)
+
+
+def test_a_long_straight_line_script_is_still_checked():
+    """A hundred statements with no loop reach the tracer's checks; the clock is looked at as before."""
+    source = "\n".join(f"x{i} = {i} + 1" for i in range(100))
+    code = sandbox.compile_diagram_code(source, "exec")
+    namespace = sandbox.restricted_globals({})
+    with pytest.raises(sandbox.ScriptTimeout):
+        sandbox.run_bounded(code, namespace, sandbox.Limits(seconds=-1), evaluate=False)
