@@ -44,7 +44,7 @@ def _writes(seen: list[str]) -> list[str]:
 def test_registration_inserts_each_row_once_and_updates_none(app, live_version):
     register("telefon")  # the year's first complaint also creates its number counter
     with statements() as seen:
-        complaint = register("eposta")
+        complaint = register("faks")
     writes = _writes(seen)
     assert writes == ["UPDATE registration_counter", "INSERT process_instance", "INSERT complaint",
                       "INSERT audit_event", "INSERT human_task"], writes
