@@ -299,6 +299,10 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(tokens_group)
     app.cli.add_command(kvkk_group)
+    from .cli_insight import demo_group, review_group
+
+    app.cli.add_command(review_group)
+    app.cli.add_command(demo_group)
 
 
 __all__ = ["main", "register_commands"]

@@ -1,4 +1,4 @@
-"""APScheduler jobs: the timer sweep, outbox delivery and KVKK retention.
+"""APScheduler jobs: the timer sweep, outbox delivery, KVKK retention and the at-risk estimate.
 
 APScheduler 3 cannot share a job store between processes, so exactly one scheduler runs: in-process
 under `complaintflow run`, or as `complaintflow scheduler` beside the web workers. The sweep itself
@@ -48,6 +48,15 @@ def apply_retention(app: Flask) -> int:
         return len(report.anonymised)
 
 
+def recompute_risk(app: Flask) -> int:
+    from .services.insight import risk
+
+    with app.app_context():
+        report = risk.recompute()
+        log.info("at-risk estimate: %s", report)
+        return report.at_risk
+
+
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     scheduler.add_job(
@@ -61,5 +70,9 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     scheduler.add_job(
         apply_retention, "interval", args=[app], hours=app.config["RETENTION_SWEEP_HOURS"],
         id="kvkk-retention", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        recompute_risk, "interval", args=[app], minutes=app.config["AT_RISK_SWEEP_MINUTES"],
+        id="at-risk", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
     )
     return scheduler
