@@ -44,7 +44,7 @@ class Event:
 
 @dataclass
 class Trace:
-    complaint: Complaint
+    complaint: sa.Row  # the complaint's columns that may be exported (never personal data)
     version: int | None
     events: list[Event] = field(default_factory=list)
 
@@ -69,7 +69,7 @@ class _Timers:
         return self._by_version[version_id]
 
 
-def _task_events(task: HumanTask, timers: dict[str, str]) -> list[tuple[int, Event]]:
+def _task_events(task, timers: dict[str, str]) -> list[tuple[int, Event]]:
     role, group = _role(task.lane), task.lane or ""
     attrs = (("complaintflow:step", task.spec_name),
              *((("complaintflow:stage", task.iso_stage),) if task.iso_stage else ()))
@@ -100,6 +100,13 @@ def _ordered(events: list[tuple[int, Event]]) -> list[Event]:
     return result
 
 
+_TRACE_COLUMNS = (Complaint.id, Complaint.registration_number, Complaint.priority, Complaint.channel,
+                  Complaint.root_cause_category, Complaint.status, Complaint.received_at, Complaint.anonymised_at)
+_TASK_COLUMNS = (HumanTask.id, HumanTask.complaint_id, HumanTask.spec_name, HumanTask.name, HumanTask.lane,
+                 HumanTask.iso_stage, HumanTask.escalation, HumanTask.state, HumanTask.created_at,
+                 HumanTask.completed_at)
+
+
 def traces(start: datetime, end: datetime) -> Iterator[Trace]:
     """Every complaint received in [start, end) as a trace, in registration order, batch by batch."""
     batch = current_app.config["EVENT_LOG_BATCH"]
@@ -107,26 +114,24 @@ def traces(start: datetime, end: datetime) -> Iterator[Trace]:
     after = 0
     while True:
         rows = db.session.execute(
-            sa.select(Complaint, ProcessInstance.version_id, ProcessVersion.number)
+            sa.select(*_TRACE_COLUMNS, ProcessInstance.version_id, ProcessVersion.number)
             .outerjoin(ProcessInstance, ProcessInstance.id == Complaint.instance_id)
             .outerjoin(ProcessVersion, ProcessVersion.id == ProcessInstance.version_id)
             .where(Complaint.received_at >= start, Complaint.received_at < end, Complaint.id > after)
             .order_by(Complaint.id).limit(batch)).all()
         if not rows:
             return
-        ids = [row[0].id for row in rows]
-        by_complaint: dict[int, list[HumanTask]] = {}
-        loaded = db.session.scalars(sa.select(HumanTask).where(HumanTask.complaint_id.in_(ids))
-                                    .order_by(HumanTask.id)).all()
-        for task in loaded:
+        ids = [row.id for row in rows]
+        by_complaint: dict[int, list] = {}
+        # Plain rows, not ORM objects: nothing of the period accumulates in the session.
+        for task in db.session.execute(sa.select(*_TASK_COLUMNS).where(HumanTask.complaint_id.in_(ids))
+                                       .order_by(HumanTask.id)):
             by_complaint.setdefault(task.complaint_id, []).append(task)
-        for complaint, version_id, number in rows:
-            names = timers(version_id) if version_id else {}
-            events = [pair for task in by_complaint.get(complaint.id, []) for pair in _task_events(task, names)]
-            yield Trace(complaint, number, _ordered(events))
+        for row in rows:
+            names = timers(row.version_id) if row.version_id else {}
+            events = [pair for task in by_complaint.get(row.id, []) for pair in _task_events(task, names)]
+            yield Trace(row, row.number, _ordered(events))
         after = ids[-1]
-        for item in [*loaded, *(row[0] for row in rows)]:  # keep one batch in memory, never the period
-            db.session.expunge(item)
 
 
 def _attr(kind: str, key: str, value) -> str:
