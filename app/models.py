@@ -172,8 +172,8 @@ class Complaint(db.Model):
     # per page view: 'at_risk', 'on_track', 'overdue', 'unknown' (too little history) or None (no
     # deadline running). Hours are business hours; `risk_detail_json` holds the steps behind the estimate.
     risk_status: Mapped[str | None] = mapped_column(sa.String(20), index=True)
-    risk_needed_hours: Mapped[float | None]
-    risk_left_hours: Mapped[float | None]
+    risk_needed_hours: Mapped[float | None] = mapped_column(sa.Float)
+    risk_left_hours: Mapped[float | None] = mapped_column(sa.Float)
     risk_detail_json: Mapped[str | None] = mapped_column(sa.Text)
     risk_computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
