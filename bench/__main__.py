@@ -139,6 +139,7 @@ class Bench:
                                            .where(HumanTask.state == "ready"))
             self.add("inbox first page over HTTP p50 / p95", f"{_ms(p50)} / {_ms(p95)}", f"{open_tasks} open tasks",
                      "handler, my roles, sorted by due time (whole HTML page)")
+            self.at_risk(server)
             rss = server.worker_peak_rss_mb()
         finally:
             server.stop()
@@ -166,6 +167,36 @@ class Bench:
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         self.add("peak RSS of the bench process", f"{rss_mb:.0f} MB", f"{self.size}",
                  "loader + sweeps, not a web process")
+
+    def at_risk(self, server) -> None:
+        """The scheduler's at-risk recompute over every open complaint, and the representative's inbox
+        with the at-risk filter and the at-risk-first order (one in 20 complaints marked at risk)."""
+        from app.extensions import db
+        from app.models import Complaint
+        from app.services import users
+        from app.services.insight import risk
+
+        from . import http
+
+        at = START + timedelta(hours=2)
+        t0 = time.perf_counter()
+        report = risk.recompute(now=at)
+        self.add("at-risk recompute, first run", f"{time.perf_counter() - t0:.2f} s", f"{report.estimated} open",
+                 "history + diagram walk + business time left per complaint, all rows written")
+        t0 = time.perf_counter()
+        risk.recompute(now=at)
+        self.add("at-risk recompute, nothing changed", f"{time.perf_counter() - t0:.2f} s",
+                 f"{report.estimated} open", "as at night: only changed rows are written")
+        db.session.execute(sa.update(Complaint).where(Complaint.id % 20 == 0).values(risk_status="at_risk"))
+        db.session.commit()
+        users.create_user("bench.temsilci", "Bench Temsilci", http.PASSWORD, ["representative"])
+        db.session.remove()
+        p50, p95 = http.inbox_page(server, "bench.temsilci", path="/inbox?scope=all&due=at_risk")
+        self.add("inbox at-risk filter over HTTP p50 / p95", f"{_ms(p50)} / {_ms(p95)}",
+                 f"{report.estimated} open, 1 in 20 at risk", "representative, all open tasks, at-risk only")
+        p50, p95 = http.inbox_page(server, "bench.temsilci", path="/inbox?scope=all")
+        self.add("inbox at-risk first over HTTP p50 / p95", f"{_ms(p50)} / {_ms(p95)}",
+                 f"{report.estimated} open", "representative, all open tasks, at-risk first then due")
 
     def _to_analysis(self, number: str, at: datetime) -> None:
         """Acknowledge and classify the complaint where that is still open."""

@@ -27,6 +27,8 @@ class StepHistory:
     durations: dict[tuple[str, str | None], list[float]] = field(default_factory=dict)
     completions: dict[tuple[str, str | None], int] = field(default_factory=dict)
 
+    _medians: dict = field(default_factory=dict)
+
     def samples(self, step: str, priority: str | None) -> list[float]:
         """Durations of the step at this priority; before classification (no priority) all are pooled."""
         if priority is not None:
@@ -38,9 +40,17 @@ class StepHistory:
             return self.completions.get((step, priority), 0)
         return sum(n for (name, _), n in self.completions.items() if name == step)
 
+    def summary(self, step: str, priority: str | None) -> tuple[int, float | None, int]:
+        """(samples, median, completions in the window), computed once per recompute."""
+        key = (step, priority)
+        if key not in self._medians:
+            values = self.samples(step, priority)
+            self._medians[key] = (len(values), statistics.median(values) if values else None,
+                                  self.count(step, priority))
+        return self._medians[key]
+
     def median(self, step: str, priority: str | None) -> float | None:
-        values = self.samples(step, priority)
-        return statistics.median(values) if values else None
+        return self.summary(step, priority)[1]
 
 
 def _completed_since(since: datetime):

@@ -65,16 +65,15 @@ def estimate(*, step: str, step_name: str, started_at: datetime, due_at: datetim
     if now >= due_at:
         return Estimate("overdue", None, left, {"step": step})
     elapsed = calendar.business_hours_between(started_at, now)
-    current_n = history.count(step, priority)
-    steps = [{"id": step, "name": step_name, "samples": len(history.samples(step, priority)),
-              "median": history.median(step, priority), "weight": 1.0, "current": True}]
+    samples, median, current_n = history.summary(step, priority)
+    steps = [{"id": step, "name": step_name, "samples": samples, "median": median, "weight": 1.0, "current": True}]
     for later in ahead:
+        samples, median, count = history.summary(later.id, priority)
         weight = 1.0
         if later.optional:
-            weight = min(1.0, history.count(later.id, priority) / current_n) if current_n else 0.0
-        steps.append({"id": later.id, "name": later.name, "samples": len(history.samples(later.id, priority)),
-                      "median": history.median(later.id, priority), "weight": round(weight, 3),
-                      "optional": later.optional})
+            weight = min(1.0, count / current_n) if current_n else 0.0
+        steps.append({"id": later.id, "name": later.name, "samples": samples, "median": median,
+                      "weight": round(weight, 3), "optional": later.optional})
     # A branch step counts with its share of history, so it needs no minimum (never taken: share 0).
     short = [s["name"] for s in steps if s["samples"] < minimum and not s.get("optional")]
     detail = {"step": step, "pooled": priority is None, "min_samples": minimum, "steps": steps,
