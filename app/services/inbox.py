@@ -137,7 +137,9 @@ def _filtered(user: User, query: InboxQuery, now: datetime):
         start, end = _day_bounds(now)
         stmt = stmt.where(HumanTask.due_at >= start, HumanTask.due_at < end)
     elif query.due == "at_risk":
-        stmt = stmt.where(Complaint.risk_status == "at_risk")
+        # Driven from the complaint's indexed risk_status (few rows), not from every open task.
+        at_risk = sa.select(Complaint.id).where(Complaint.risk_status == "at_risk")
+        stmt = stmt.where(HumanTask.complaint_id.in_(at_risk))
     if query.priority:
         stmt = stmt.where(Complaint.priority == query.priority)
     if query.channel:
