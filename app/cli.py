@@ -338,6 +338,10 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    from .cli_insight import demo_group, review_group
+
+    app.cli.add_command(review_group)
+    app.cli.add_command(demo_group)
 
 
 __all__ = ["main", "register_commands"]

@@ -182,6 +182,16 @@ class Config:
     PORTAL_FORM_MAX_POSTS = int(setting("PORTAL_FORM_MAX_POSTS", "20"))
     PORTAL_FORM_WINDOW_MINUTES = int(setting("PORTAL_FORM_WINDOW_MINUTES", "15"))
 
+    # At risk before the deadline (services.insight.risk): a step's history counts only with at least
+    # AT_RISK_MIN_HISTORY completions (per priority), from the last AT_RISK_HISTORY_DAYS, at most
+    # AT_RISK_SAMPLE_SIZE newest per step and priority; the scheduler recomputes every AT_RISK_SWEEP_MINUTES.
+    AT_RISK_MIN_HISTORY = int(os.environ.get("AT_RISK_MIN_HISTORY", "10"))
+    AT_RISK_HISTORY_DAYS = int(os.environ.get("AT_RISK_HISTORY_DAYS", "180"))
+    AT_RISK_SAMPLE_SIZE = int(os.environ.get("AT_RISK_SAMPLE_SIZE", "200"))
+    AT_RISK_SWEEP_MINUTES = float(os.environ.get("AT_RISK_SWEEP_MINUTES", "15"))
+    # Complaints per batch of the XES event log (streamed: one batch in memory at a time).
+    EVENT_LOG_BATCH = int(os.environ.get("EVENT_LOG_BATCH", "500"))
+
     # Integrations and KVKK: API page size, retention per record category, security headers.
     API_MAX_LIMIT = int(setting("API_MAX_LIMIT", "100"))
     RETENTION_YEARS_CLOSED = float(setting("RETENTION_YEARS_CLOSED", "2"))

@@ -171,6 +171,14 @@ class Complaint(db.Model):
     attention_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # KVKK: when the personal data and free text were removed (retention or a data-subject request).
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # At risk of missing the current deadline, estimated by the scheduler (services.insight.risk), never
+    # per page view: 'at_risk', 'on_track', 'overdue', 'unknown' (too little history) or None (no
+    # deadline running). Hours are business hours; `risk_detail_json` holds the steps behind the estimate.
+    risk_status: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    risk_needed_hours: Mapped[float | None] = mapped_column(sa.Float)
+    risk_left_hours: Mapped[float | None] = mapped_column(sa.Float)
+    risk_detail_json: Mapped[str | None] = mapped_column(sa.Text)
+    risk_computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     instance: Mapped[ProcessInstance | None] = relationship()
 
@@ -461,3 +469,26 @@ class JobRun(db.Model):
     last_run_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ok: Mapped[bool] = mapped_column(default=True)
     detail: Mapped[str] = mapped_column(sa.String(500), default="")
+
+
+class DeadlineForecast(db.Model):
+    """One deadline of one complaint as the at-risk estimate saw it, kept to measure the estimate.
+
+    Written by the recompute job: `flagged_at` is the first time it was flagged at risk before it fell
+    due; `outcome` ('met', 'missed' or 'void' for a cancelled complaint) is set once the deadline's
+    steps are done or it has passed. Precision and recall of the flags are counted over these rows.
+    """
+
+    __tablename__ = "deadline_forecast"
+    __table_args__ = (sa.UniqueConstraint("complaint_id", "due_at", name="uq_deadline_forecast_due"),
+                      sa.Index("ix_deadline_forecast_outcome", "outcome", "due_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
+    deadline: Mapped[str] = mapped_column(sa.String(50))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    priority: Mapped[str | None] = mapped_column(sa.String(10))
+    first_estimated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(sa.String(10))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

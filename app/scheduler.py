@@ -1,5 +1,5 @@
-"""APScheduler jobs: the timer sweep, outbox delivery, KVKK retention, the audit-chain check and the
-IMAP mailbox (when one is set).
+"""APScheduler jobs: the timer sweep, outbox delivery, KVKK retention, the audit-chain check, the at-risk
+estimate and the IMAP mailbox (when one is set).
 
 APScheduler 3 cannot share a job store between processes, so exactly one scheduler runs: in-process
 under `complaintflow run`, or as `complaintflow scheduler` beside the web workers. The sweep itself
@@ -108,6 +108,16 @@ def poll_mailbox(app: Flask) -> int:
     return _run_job(app, "imap-poll", work).get("filed", 0)
 
 
+def recompute_risk(app: Flask) -> int:
+    from .services.insight import risk
+
+    def work():
+        report = risk.recompute()
+        return True, f"at-risk estimate: {report}", {"at_risk": report.at_risk}
+
+    return _run_job(app, "at-risk", work).get("at_risk", 0)
+
+
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     start = datetime.now(UTC)  # APScheduler's own timing, not the desk clock: when to run, not what is due
@@ -115,7 +125,8 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
             ("timer-sweep", sweep_timers, {"seconds": app.config["TIMER_SWEEP_SECONDS"]}),
             ("outbox-delivery", deliver_outbox, {"seconds": app.config["OUTBOX_SWEEP_SECONDS"]}),
             ("kvkk-retention", apply_retention, {"hours": app.config["RETENTION_SWEEP_HOURS"]}),
-            ("audit-check", check_audit_chains, {"hours": app.config["AUDIT_CHECK_HOURS"]})):
+            ("audit-check", check_audit_chains, {"hours": app.config["AUDIT_CHECK_HOURS"]}),
+            ("at-risk", recompute_risk, {"minutes": app.config["AT_RISK_SWEEP_MINUTES"]})):
         scheduler.add_job(function, "interval", args=[app], id=job, max_instances=1, coalesce=True,
                           next_run_time=start, **every)
     if (app.config.get("IMAP_HOST") or "").strip() and app.config["IMAP_POLL_SECONDS"] > 0:

@@ -14,6 +14,7 @@ from . import durations, labels
 from .access import has_role
 from .extensions import babel, csrf, db, login_manager
 from .models import User
+from .risk_text import risk_text
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -96,6 +97,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["instant"] = format_instant
     app.jinja_env.filters["due"] = durations.due_text
     app.jinja_env.filters["time_left"] = durations.left_text
+    app.jinja_env.filters["risk_text"] = risk_text
     app.before_request(_fresh_request_caches)
     app.after_request(_security_headers)
 

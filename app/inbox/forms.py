@@ -18,7 +18,8 @@ class InboxFilterForm(FlaskForm):
         ("visible", _l("Rollerim ve bana atananlar")), ("mine", _l("Bana atananlar")),
         ("unassigned", _l("Atanmamış")), ("roles", _l("Rollerimin görevleri")), ("all", _l("Tüm açık görevler"))]))
     due = SelectField(_l("Süre"), default="", choices=options([
-        ("", _l("Tümü")), ("overdue", _l("Süresi geçmiş")), ("today", _l("Bugün bitenler"))]))
+        ("", _l("Tümü")), ("overdue", _l("Süresi geçmiş")), ("today", _l("Bugün bitenler")),
+        ("at_risk", _l("Risk altında"))]))
     priority = SelectField(_l("Öncelik"), default="",
                            choices=options([("", _l("Tümü")), *labels.PRIORITY_LABELS.items()]))
     channel = SelectField(_l("Kanal"), default="", choices=options([("", _l("Tümü")), *labels.CHANNEL_LABELS.items()]))

@@ -8,7 +8,7 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 REVIEW_READERS = ("quality_manager", "admin", "auditor")
 REVIEW_ACTORS = ("quality_manager", "admin")
 
-from . import dashboard, routes  # noqa: E402,F401
+from . import dashboard, insight, routes  # noqa: E402,F401
 
 
 def init_review(app) -> None:

@@ -11,6 +11,7 @@ from .. import clock
 from ..access import roles_required
 from ..services import figures, instance_view
 from ..services.figures import Scope
+from ..services.insight import risk
 from . import REVIEW_READERS, bp
 
 
@@ -50,8 +51,11 @@ def chart_data(f: figures.Figures) -> dict:
 def dashboard():
     scope = scope_from_request()
     f = figures.compute(scope)
+    start, end = scope.bounds()
     return render_template("review/dashboard.html", f=f, scope=scope, charts=chart_data(f),
-                           live_version=instance_view.live_version_number())
+                           live_version=instance_view.live_version_number(),
+                           at_risk=risk.at_risk_by_priority(), risk_computed_at=risk.last_recomputed_at(),
+                           flags=risk.flag_quality(start, end, scope.priority))
 
 
 @bp.get("/report")

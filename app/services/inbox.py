@@ -19,7 +19,7 @@ from .deadlines import DeadlineStatus, deadline_status
 from .errors import NotFound, ServiceError, TaskAlreadyCompleted, TaskClaimedByOther, ValidationFailed
 
 SCOPES = ("visible", "mine", "unassigned", "roles", "all")
-DUE_FILTERS = ("overdue", "today")
+DUE_FILTERS = ("overdue", "today", "at_risk")
 SORTS = ("due", "age")
 
 
@@ -136,6 +136,10 @@ def _filtered(user: User, query: InboxQuery, now: datetime):
     elif query.due == "today":
         start, end = _day_bounds(now)
         stmt = stmt.where(HumanTask.due_at >= start, HumanTask.due_at < end)
+    elif query.due == "at_risk":
+        # Driven from the complaint's indexed risk_status (few rows), not from every open task.
+        at_risk = sa.select(Complaint.id).where(Complaint.risk_status == "at_risk")
+        stmt = stmt.where(HumanTask.complaint_id.in_(at_risk))
     if query.priority:
         stmt = stmt.where(Complaint.priority == query.priority)
     if query.channel:
@@ -158,6 +162,9 @@ def inbox_page(user: User, query: InboxQuery, *, now: datetime | None = None,
         order = (HumanTask.created_at, HumanTask.id)
     else:
         order = (sa.case((HumanTask.due_at.is_(None), 1), else_=0), HumanTask.due_at, HumanTask.id)
+        if can_see_all(user):
+            # The representative sees first what will breach if nobody steps in (services.insight.risk).
+            order = (sa.case((Complaint.risk_status == "at_risk", 0), else_=1), *order)
     pages = max(1, -(-total // size))
     page = min(query.page, pages)
     result = db.session.execute(stmt.order_by(*order).limit(size).offset((page - 1) * size)).all()
