@@ -58,8 +58,9 @@ def test_remaining_steps_come_from_the_diagram():
 
     bundle = parse_bpmn((PROJECT_ROOT / "processes" / "complaint.bpmn").read_text(encoding="utf-8"))
     assert [(s.id, s.optional) for s in remaining_steps(bundle, "task_analyse")] == [
-        ("task_respond", False), ("task_notify_phone", True)]
-    assert [s.id for s in remaining_steps(bundle, "task_acknowledge")] == ["task_classify"]
+        ("task_respond", False), ("task_notify_phone", True), ("task_notify_letter", True)]
+    # Classification has no deadline of its own: nothing after the acknowledgement counts towards ack_due.
+    assert [s.id for s in remaining_steps(bundle, "task_acknowledge")] == []
     assert remaining_steps(bundle, "task_customer_answer") == []
 
 
@@ -73,7 +74,8 @@ def test_hand_computed_estimates(desk):
     assert desk["later_missed"].risk_status == "on_track"
     detail = json.loads(at_risk.risk_detail_json)
     assert [(s["id"], s["samples"], s["median"], s["weight"]) for s in detail["steps"]] == [
-        ("task_analyse", 2, 3.0, 1.0), ("task_respond", 2, 5.0, 1.0), ("task_notify_phone", 0, None, 0.0)]
+        ("task_analyse", 2, 3.0, 1.0), ("task_respond", 2, 5.0, 1.0), ("task_notify_phone", 0, None, 0.0),
+        ("task_notify_letter", 0, None, 0.0)]
 
 
 def test_too_little_history_is_said_not_guessed(desk):
