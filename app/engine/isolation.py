@@ -8,10 +8,14 @@ broken diagram never holds a web worker, the CLI or the timer sweep.
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import select
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 
 
@@ -26,29 +30,38 @@ class _Worker:
         self.memory_mb = memory_mb
         self.process = subprocess.Popen(
             [sys.executable, "-m", "app.engine.gate_worker", str(memory_mb)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, encoding="utf-8",
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )
+        self.process.stdin = io.TextIOWrapper(self.process.stdin, encoding="utf-8", write_through=True)
 
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def ask(self, request: dict, seconds: float) -> str | None:
-        """The answer line, or None when the worker did not answer in time (it is then killed)."""
-        lines: list[str] = []
+        """The answer line, or None when the worker did not answer in time (it is then killed).
 
-        def read():
-            lines.append(self.process.stdout.readline())
-
+        Waits with select() on the pipe (a relative timeout), not a thread join: a timed lock wait is
+        computed from the monotonic clock, which a shifted clock (faketime in CI) can push a year out."""
         self.process.stdin.write(json.dumps(request, ensure_ascii=False) + "\n")
         self.process.stdin.flush()
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        reader.join(seconds)
-        if reader.is_alive():
-            self.kill()
-            reader.join(5)
-            return None
-        return lines[0] if lines else ""
+        stdout = self.process.stdout
+        fd = stdout.fileno()
+        deadline = time.monotonic() + seconds
+        chunks: list[bytes] = []
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                return None
+            readable, _, _ = select.select([fd], [], [], min(remaining, 1.0))
+            if not readable:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return b"".join(chunks).decode("utf-8", "replace")
+            chunks.append(chunk)
+            if chunk.endswith(b"\n"):
+                return b"".join(chunks).decode("utf-8", "replace")
 
     def kill(self) -> None:
         self.process.kill()
