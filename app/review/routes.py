@@ -14,6 +14,7 @@ from ..services.errors import ConcurrentUpdate, NotFound, ValidationFailed
 from ..services.inbox import NotAllowed, roles_for_lane
 from ..services.personal_data_log import record_personal_data_view
 from . import REVIEW_ACTORS, REVIEW_READERS, bp
+from . import audit_text
 from . import labels as rlabels
 from .forms import ReasonForm, ReassignForm
 
@@ -73,6 +74,7 @@ def complaint(number: str):
                     + [(u.username, u.full_name) for u in users.users_with_any_role(roles_for_lane(task.lane))])
                 reassign_forms[task.id] = form
     return render_template("review/complaint.html", view=view, complaint=complaint, reason_form=ReasonForm(),
+                           audit=audit_text.audit_days(complaint, view.events),
                            reassign_forms=reassign_forms, can_act=has_role(*REVIEW_ACTORS))
 
 
