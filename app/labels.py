@@ -68,6 +68,14 @@ STAGE_LABELS = {
 }
 
 
+def role_text(user) -> str:
+    """The user's roles in words, or "" when the name already says them ("Yönetim Temsilcisi")."""
+    names = [str(ROLE_LABELS.get(role, role)) for role in user.roles.split()]
+    if all(name.casefold() == user.full_name.casefold() for name in names):
+        return ""
+    return ", ".join(names)
+
+
 def label(table: dict, code: str | None) -> str:
     """The label of `code` in one of the tables above; "–" for nothing, the code itself only when unknown."""
     if code is None or code == "":

@@ -76,7 +76,8 @@ def browser_available() -> tuple[bool, str]:
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 AXE_SCRIPT = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 AXE_IMPACTS = ("serious", "critical")
-# After each page load: axe-core over the document, then the result and the visible text to the test.
+# After each page load: axe-core over the document and a check that no id is used twice, then the
+# result and the visible text to the test.
 AXE_RUNNER = """
 window.addEventListener("load", function () {
   if (window.top !== window || !window.axe) return;
@@ -85,6 +86,15 @@ window.addEventListener("load", function () {
       return {id: v.id, impact: v.impact, help: v.help,
               nodes: v.nodes.slice(0, 3).map(function (n) { return n.target.join(" "); })};
     });
+    // An id used twice breaks labels and aria references (axe-core reports it only as minor).
+    var seen = {}, twice = [];
+    Array.prototype.forEach.call(document.querySelectorAll("[id]"), function (el) {
+      if (seen[el.id] && twice.indexOf(el.id) < 0) { twice.push(el.id); }
+      seen[el.id] = true;
+    });
+    if (twice.length) {
+      found.push({id: "duplicate-id", impact: "serious", help: "ids must be unique", nodes: twice.slice(0, 5)});
+    }
     window.cfAxeReport(location.pathname + location.search, found, document.body ? document.body.innerText : "");
   });
 });

@@ -10,7 +10,7 @@ from app.access import ALL_STAFF
 from .staff_fixtures import login_as
 
 # Routes anyone may reach. A new route must either be listed here or carry @roles_required.
-PUBLIC_ENDPOINTS = {"static", "healthz", "auth.login", "auth.language", "auth.home",
+PUBLIC_ENDPOINTS = {"static", "healthz", "favicon", "auth.login", "auth.language", "auth.home",
                     "api.openapi_document", "api_docs.api_page",
                     # the customer portal (issue 4): complaint form, KVKK notice, status lookup, mail links
                     "portal.complaint_form", "portal.filed", "portal.kvkk", "portal.track", "portal.status",

@@ -16,18 +16,26 @@ from . import bp
 from .case_text import case_context
 from .forms import AttachmentForm, ClaimForm, NoteForm, SearchForm
 
+# Complaints the search page shows before anything is asked.
+RECENT = 15
+
 
 @bp.get("/complaints")
 @roles_required(*CASE_READERS)
 def complaints():
+    """The search; with nothing asked yet, the most recent complaints (a desk starts from today's work)."""
     form = SearchForm(request.args)
     result = None
-    if request.args and form.validate():
+    recent = not request.args
+    if recent:
+        result = lookup.search_complaints(page_size=RECENT)
+    elif form.validate():
         result = lookup.search_complaints(form.q.data or "", form.status.data or "", form.date_from.data,
                                           form.date_to.data, page=form.page.data or 1)
+    if result is not None:
         record_search_views(current_user, result.complaints, "complaint_search", ip=request.remote_addr)
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("inbox/complaints.html", form=form, result=result, page_args=args)
+    return render_template("inbox/complaints.html", form=form, result=result, page_args=args, recent=recent)
 
 
 @bp.get("/complaints/<number>")
