@@ -76,6 +76,18 @@ def role_text(user) -> str:
     return ", ".join(names)
 
 
+def code_label(kind: str, code) -> str:
+    """A stored value by its kind (channel, priority, category, root_cause, status, yes_no), in words."""
+    if kind == "yes_no":
+        return str(YES_NO[bool(code)])
+    if kind in ("category", "root_cause"):
+        return choice_label("category" if kind == "category" else "root_cause_category", code)
+    from .review.labels import STATUS_LABELS as REVIEW_STATUS
+
+    table = {"channel": CHANNEL_LABELS, "priority": PRIORITY_LABELS, "status": REVIEW_STATUS}[kind]
+    return label(table, code)
+
+
 def label(table: dict, code: str | None) -> str:
     """The label of `code` in one of the tables above; "–" for nothing, the code itself only when unknown."""
     if code is None or code == "":

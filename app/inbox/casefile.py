@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..access import CASE_READERS, CASE_WRITERS, get_complaint_or_404, roles_required
@@ -88,7 +89,7 @@ def add_attachments(number: str):
     except ValidationFailed as exc:  # the disk refused the file: nothing was recorded
         flash(exc.errors["attachments"], "error")
         return redirect(_back(complaint))
-    flash(_("%(n)d dosya eklendi.", n=len(uploads)), "success")
+    flash(ngettext("%(num)d dosya eklendi.", "%(num)d dosya eklendi.", len(uploads)), "success")
     return redirect(_back(complaint))
 
 
