@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import threading
@@ -82,7 +83,7 @@ AXE_RUNNER = """
 window.addEventListener("load", function () {
   if (window.top !== window || !window.axe) return;
   window.axe.run(document, {resultTypes: ["violations"]}).then(function (result) {
-    var found = result.violations.filter(function (v) { return %s.indexOf(v.impact) >= 0; }).map(function (v) {
+    var found = result.violations.filter(function (v) { return IMPACTS.indexOf(v.impact) >= 0; }).map(function (v) {
       return {id: v.id, impact: v.impact, help: v.help,
               nodes: v.nodes.slice(0, 3).map(function (n) { return n.target.join(" "); })};
     });
@@ -98,7 +99,7 @@ window.addEventListener("load", function () {
     window.cfAxeReport(location.pathname + location.search, found, document.body ? document.body.innerText : "");
   });
 });
-""" % list(AXE_IMPACTS)
+""".replace("IMPACTS", json.dumps(AXE_IMPACTS))
 
 
 class PageCheck:
