@@ -54,8 +54,10 @@ def _desk():
     complete(late, "task_ack_escalation", ESCALATION, ist(2026, 11, 25, 9, 30))
     complete(late, "task_classify", {"priority": "normal", "category": "connection"}, ist(2026, 11, 25, 10, 0))
     fresh = register("posta_kargo", at=ist(2026, 11, 25, 10, 30))
+    overdue = register("eposta", at=ist(2026, 11, 23, 10, 0))
+    fire(ist(2026, 11, 23, 18, 1))  # an open acknowledgement escalation for the representative
     db.session.commit()
-    return closed, late, fresh
+    return closed, late, fresh, overdue
 
 
 def _sign_in(page, username):
@@ -86,8 +88,8 @@ def _codes_shown(page, english: bool) -> list[str]:
 
 @pytest.mark.parametrize("english", [False, True], ids=["tr", "en"])
 def test_no_page_shows_a_stored_code(live_server, english):
-    closed, late, fresh = _desk()
-    tasks = {t.spec_name: t.id for c in (late, fresh) for t in ready(c)}
+    closed, late, fresh, overdue = _desk()
+    tasks = {t.spec_name: t.id for c in (late, fresh, overdue) for t in ready(c)}
     numbers = [c.registration_number for c in (closed, late, fresh)]
     walks = {
         "kabul": ["/intake", "/inbox", f"/tasks/{tasks['task_acknowledge']}", f"/complaints/{numbers[2]}"],
@@ -95,7 +97,8 @@ def test_no_page_shows_a_stored_code(live_server, english):
                   f"/tasks/{tasks['task_analyse']}", f"/complaints/{numbers[1]}"],
         "kalite": ["/review/", f"/review/complaints/{numbers[0]}", f"/review/complaints/{numbers[1]}",
                    "/review/dashboard?from=2026-11-01&to=2026-12-01", "/review/report?from=2026-11-01&to=2026-12-01"],
-        "analist": ["/modeler/versions"],
+        "temsilci": ["/inbox", f"/tasks/{tasks['task_ack_escalation']}"],
+        "analist": ["/modeler/versions", "/modeler/"],
         "yonetici": ["/admin/kvkk/", "/account/password"],
     }
     codes, violations, errors = [], [], []
@@ -105,10 +108,26 @@ def test_no_page_shows_a_stored_code(live_server, english):
             if english:
                 _english(page)
             _walk(page, paths)
+            if username == "kabul":  # the intake form with every error at once
+                page.goto("/intake")
+                page.click("form.intake [type=submit]")
+                page.wait_for_load_state()
             codes += _codes_shown(page, english)
             violations.append(page.checked.failures())
             errors += page.js_errors
             page.checked.violations.clear()  # reported below, with the other roles' pages
+    with chromium_page(live_server, timeout_ms=30000) as page:  # the customer's side
+        if english:
+            page.goto("/sikayet")
+            _english(page)
+        _walk(page, ["/sikayet", "/takip", "/kvkk"])
+        page.goto("/sikayet")
+        page.click("form [type=submit] >> nth=-1")
+        page.wait_for_load_state()
+        codes += _codes_shown(page, english)
+        violations.append(page.checked.failures())
+        errors += page.js_errors
+        page.checked.violations.clear()
     assert codes == [], "\n".join(codes)
     assert "".join(violations) == "", "\n".join(violations)
     assert errors == []
