@@ -32,10 +32,12 @@ def say(message: str, message_id: str | None = None, params: dict | None = None)
     """`message` as the reader's language has it: the translated template filled with `params`."""
     if not message_id or not _turkish():
         return str(message)
-    template = ENGINE.gettext(message_id)
-    if template == message_id:
+    catalog = getattr(ENGINE.get_translations(), "_catalog", {})
+    if message_id not in catalog:  # not translated yet: the whole sentence stays as the engine said it
         return str(message)
-    params = dict(params or {})
+    template = catalog[message_id]
+    params = {k: say(v.get("message", ""), v.get("message_id"), v.get("params")) if isinstance(v, dict) else v
+              for k, v in (params or {}).items()}
     if "attributes" in params:
         params["attributes"] = ", ".join(str(ATTRIBUTES.get(a.strip(), a.strip()))
                                          for a in str(params["attributes"]).split(","))
@@ -43,6 +45,11 @@ def say(message: str, message_id: str | None = None, params: dict | None = None)
         return template.format(**params)
     except (KeyError, IndexError, ValueError):
         return str(message)
+
+
+def finding(item: dict) -> dict:
+    """A live-lint finding (rule, element, message, severity) in the reader's language."""
+    return problem(item)
 
 
 def problem(item: dict) -> dict:

@@ -128,3 +128,17 @@ def test_a_hostile_language_value_changes_nothing(as_user):
     client = as_user("quality_manager")
     client.post("/language", data={"lang": "xx\r\n<script>", "next": "/review/"})
     assert "Kök neden" in client.get("/review/").get_data(as_text=True)
+
+
+def test_the_live_check_speaks_the_analysts_language(as_user):
+    from pathlib import Path
+
+    bpmn = (Path(__file__).resolve().parent.parent / "processes" / "complaint.bpmn").read_text(encoding="utf-8")
+    bpmn = bpmn.replace('name="Şikâyeti sınıflandır ve önceliklendir"', "", 1)
+    client = as_user("analyst")
+    findings = client.post("/modeler/lint", json={"bpmn": bpmn}).json["findings"]
+    unnamed = [f for f in findings if f["rule"] == "label-required" and f["element"] == "task_classify"]
+    assert unnamed and unnamed[0]["message"] == "Kullanıcı görevi task_classify: adı yok."
+    client.post("/language", data={"lang": "en", "next": "/modeler/"})
+    findings = client.post("/modeler/lint", json={"bpmn": bpmn}).json["findings"]
+    assert "User task task_classify has no name." in [f["message"] for f in findings]

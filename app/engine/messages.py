@@ -17,17 +17,31 @@ class Text(str):
     params: dict
 
     def __new__(cls, template: str, **params):
-        text = super().__new__(cls, template.format(**params))
+        text = super().__new__(cls, template.format(**{k: str(v) if isinstance(v, Text) else v
+                                                        for k, v in params.items()}))
         text.template = template
-        text.params = {k: v if isinstance(v, (int, float)) else str(v) for k, v in params.items()}
+        text.params = {k: _param(v) for k, v in params.items()}
         return text
 
     def __reduce__(self):
         return _rebuild, (self.template, self.params)
 
 
+def _param(value):
+    """Numbers stay numbers, a nested Text ("User task x") stays translatable, anything else is text."""
+    if isinstance(value, Text):
+        return message_fields(value)
+    return value if isinstance(value, (int, float)) else str(value)
+
+
+def _plain(value):
+    return value["message"] if isinstance(value, dict) else value
+
+
 def _rebuild(template: str, params: dict) -> Text:
-    return Text(template, **params)
+    text = str.__new__(Text, template.format(**{k: _plain(v) for k, v in params.items()}))
+    text.template, text.params = template, params
+    return text
 
 
 def message_fields(message: str) -> dict:

@@ -101,7 +101,7 @@ def lint():
     payload = request.get_json(silent=True) or {}
     if not isinstance(payload.get("bpmn"), str):
         return jsonify(error="send {bpmn: string}"), 400
-    return jsonify(findings=diagram_lint.lint_diagram(payload["bpmn"]))
+    return jsonify(findings=problem_text.problems(diagram_lint.lint_diagram(payload["bpmn"])))
 
 
 @bp.post("/forms/check")
