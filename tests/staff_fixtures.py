@@ -140,6 +140,8 @@ def chromium_page(base_url: str, *, width: int = 1360, height: int = 900, timeou
         context.set_default_timeout(timeout_ms)
         check = PageCheck()
         if accessibility:
+            if not AXE_SCRIPT.exists():
+                pytest.fail(f"axe-core is missing ({AXE_SCRIPT}): run `make install` (npm ci installs it)")
             context.expose_binding("cfAxeReport", check.report)
             context.add_init_script(script=AXE_SCRIPT.read_text(encoding="utf-8"))
             context.add_init_script(script=AXE_RUNNER)
