@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, send_from_directory
 
 from .config import INSTANCE_DIR, PROJECT_ROOT, Config
 from .extensions import db, migrate
@@ -95,4 +95,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .ops import init_ops
 
     init_ops(app)
+
+    @app.get("/favicon.ico")
+    def favicon():
+        """Browsers ask for it on every site, whatever the page links to."""
+        return send_from_directory(app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                                   max_age=86400)
+
     return app

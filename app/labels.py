@@ -1,5 +1,13 @@
-"""Turkish UI labels for codes (English through the Babel catalog)."""
+"""Every stored code a person may see, in words: Turkish labels, English through the Babel catalog.
 
+Fixed codes (roles, channels, states, audit actions) are listed here; values a form offers (category,
+root cause and any option an analyst adds) are titled by the live version's JSON Schemas, so a new
+option shows with its own title without a Python change. A code never reaches the page as stored.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 ROLE_LABELS = {
@@ -26,7 +34,12 @@ PRIORITY_LABELS = {"high": _l("Yüksek"), "normal": _l("Normal"), "low": _l("Dü
 STATUS_LABELS = {"open": _l("Açık"), "closed": _l("Kapandı")}
 # How a closed complaint ended (the diagram's closure_outcome).
 OUTCOME_LABELS = {"accepted": _l("Çözüm kabul edildi"), "no_answer": _l("Yanıt alınmadan kapatıldı")}
-TASK_STATE_LABELS = {"completed": _l("tamamlandı"), "cancelled": _l("iptal edildi"), "closed": _l("kapandı")}
+TASK_STATE_LABELS = {"ready": _l("bekliyor"), "completed": _l("tamamlandı"), "cancelled": _l("iptal edildi"),
+                     "closed": _l("kapandı")}
+ESCALATION_LABELS = {"acknowledgement": _l("Alındı bildirimi süresi aşıldı"),
+                     "solution_deadline": _l("Çözüm süresi aşıldı"),
+                     "reopen_limit": _l("Yeniden açılma sınırı aşıldı")}
+YES_NO = {True: _l("Evet"), False: _l("Hayır")}
 ACTION_LABELS = {
     "registered": _l("Şikâyet kaydedildi"),
     "task_completed": _l("Görev tamamlandı"),
@@ -55,3 +68,45 @@ STAGE_LABELS = {
     7: _l("Karar bildirimi"),
     8: _l("Kapanış"),
 }
+
+
+def role_text(user) -> str:
+    """The user's roles in words, or "" when the name already says them ("Yönetim Temsilcisi")."""
+    names = [str(ROLE_LABELS.get(role, role)) for role in user.roles.split()]
+    if all(name.casefold() == user.full_name.casefold() for name in names):
+        return ""
+    return ", ".join(names)
+
+
+def code_label(kind: str, code) -> str:
+    """A stored value by its kind (channel, priority, category, root_cause, status, yes_no), in words."""
+    if kind == "yes_no":
+        return str(YES_NO[bool(code)])
+    if kind in ("category", "root_cause"):
+        return choice_label("category" if kind == "category" else "root_cause_category", code)
+    from .review.labels import STATUS_LABELS as REVIEW_STATUS
+
+    table = {"channel": CHANNEL_LABELS, "priority": PRIORITY_LABELS, "status": REVIEW_STATUS}[kind]
+    return label(table, code)
+
+
+def label(table: dict, code: str | None) -> str:
+    """The label of `code` in one of the tables above; "–" for nothing, the code itself only when unknown."""
+    if code is None or code == "":
+        return "–"
+    return str(table.get(code, code))
+
+
+def choice_label(field: str, value: str | None) -> str:
+    """The title of a form option ("billing_system" -> "Faturalama sistemi"), from the live forms."""
+    if value is None or value == "":
+        return "–"
+    from flask import g
+
+    from .services.case_record import choice_titles
+
+    cache = g.setdefault("choice_titles", {})
+    if field not in cache:
+        cache[field] = choice_titles(field)
+    title = cache[field].get(value)
+    return _(title) if title else str(value)

@@ -10,7 +10,7 @@ from flask_babel import refresh as babel_refresh
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import durations, labels
+from . import durations, labels, numbers, problem_text
 from .access import has_role
 from .extensions import babel, csrf, db, login_manager
 from .models import User
@@ -96,6 +96,10 @@ def init_web(app: Flask) -> None:
 
     app.jinja_env.filters["instant"] = format_instant
     app.jinja_env.filters["due"] = durations.due_text
+    app.jinja_env.filters["percent"] = numbers.percent
+    app.jinja_env.filters["decimal"] = numbers.decimal
+    app.jinja_env.filters["suffix"] = numbers.after_number
+    app.jinja_env.filters["reason_text"] = problem_text.reason
     app.jinja_env.filters["time_left"] = durations.left_text
     app.jinja_env.filters["risk_text"] = risk_text
     app.before_request(_fresh_request_caches)

@@ -81,3 +81,17 @@ def test_the_live_check_marks_problems_while_drawing_and_an_iso_8859_9_file_keep
     assert page.locator("#lint-findings li[data-element='sub_start'][data-severity='warning']").count() == 1
     assert page.locator("[data-element-id='flow_ack_task'].cf-lint-error").count() >= 1
     assert "Şikâyeti sınıflandır" in page.locator("[data-element-id='task_classify']").text_content()
+
+
+def test_the_palette_leaves_the_diagram_free_and_the_preview_draws_radio_buttons(analyst_page):
+    page = analyst_page
+    page.goto("/modeler/")
+    page.wait_for_selector("#canvas[data-ready='1']")
+    palette = page.locator("#canvas .djs-palette").bounding_box()
+    shapes = page.locator("#canvas .djs-element.djs-shape").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect()).filter(r => r.width > 0).map(r => r.left)")
+    assert shapes and min(shapes) >= palette["x"] + palette["width"]  # nothing drawn under the palette
+    page.select_option("#form-select", "classification")
+    preview = page.locator("#form-preview")
+    assert preview.locator("input[type=radio]").count() >= 3  # x-widget: radio, as the task page shows it
+    assert preview.locator("fieldset legend", has_text="Öncelik").count() == 1

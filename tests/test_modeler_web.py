@@ -62,7 +62,11 @@ def test_unusable_uploads_come_back_with_problems(as_user, payload):
 def test_form_schemas_are_checked(as_user):
     client = as_user("analyst")
     bad = client.post("/modeler/forms/check", json={"name": "x", "schema": {"type": "nonsense"}}).json
+    assert "geçerli bir JSON Schema değil" in bad["problems"][0]["message"]  # the analyst's language
+    client.post("/language", data={"lang": "en", "next": "/modeler/"})
+    bad = client.post("/modeler/forms/check", json={"name": "x", "schema": {"type": "nonsense"}}).json
     assert "not a valid JSON Schema" in bad["problems"][0]["message"]
+    client.post("/language", data={"lang": "tr", "next": "/modeler/"})
     open_form = client.post("/modeler/forms/check", json={"name": "x", "schema": {"type": "object"}}).json
     assert "additionalProperties" in open_form["problems"][0]["message"]
     assert client.post("/modeler/forms/check", json={"name": "x", "schema": {

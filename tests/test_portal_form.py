@@ -82,7 +82,8 @@ def test_invalid_input_shows_messages_linked_to_fields_and_keeps_what_was_typed(
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in page
-    assert f'aria-describedby="{field}-error"' in page and f'id="{field}-error"' in page
+    # The error first, then the field's hint: both are read with the field.
+    assert f'aria-describedby="{field}-error' in page and f'id="{field}-error"' in page
     if "description" not in overrides:
         assert "Modem &lt;b&gt;ışığı&lt;/b&gt; yanıp sönüyor" in page
     assert f'value="{data["idempotency_key"]}"' in page

@@ -60,7 +60,7 @@ def test_not_satisfied_needs_a_reason_then_reopens_the_complaint(client, decided
     assert "Neden yeterli bulmuyorsunuz?" in page
     missing = client.post(f"/yanit/{token}", data={"decision": "reject", "reason": "  "})
     body = missing.get_data(as_text=True)
-    assert missing.status_code == 422 and 'aria-describedby="reason-error"' in body
+    assert missing.status_code == 422 and 'aria-describedby="reason-error' in body
     assert "Lütfen çözümü neden yeterli bulmadığınızı yazın." in body
     done = client.post(f"/yanit/{token}", data={"decision": "reject", "reason": "Akşamları hâlâ kopuyor."})
     assert done.status_code == 302

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -66,6 +67,15 @@ def test_the_dashboard_renders_its_charts_and_heatmap(app, page):
         assert painted, f"{chart} is blank"
     page.wait_for_selector("#diagram[data-ready='1']", timeout=15000)
     assert page.locator(".cf-heat").count() >= 4
+    heat = page.locator(".cf-heat").all_inner_texts()
+    assert not any(re.search(r"\bsa\b|task_", text) for text in heat)
+    assert any("iş saati" in text for text in heat) and any("tamamlandı" in text for text in heat)
+    assert page.locator(".djs-element[class*='cf-load']").count() >= 4  # steps coloured by their load
+    viewport = page.locator("#diagram svg .viewport").first
+    before = viewport.get_attribute("transform")
+    page.get_by_role("button", name="Yakınlaştır").click()
+    assert viewport.get_attribute("transform") != before
+    page.get_by_role("button", name="Sığdır").click()
     assert page.js_errors == []
 
 

@@ -194,10 +194,11 @@ def test_csv_export_has_a_bom_turkish_headers_and_every_filtered_row():
     body = b"".join(review.export_csv(ReviewQuery(page_size=1), now=ist(2026, 11, 25, 13, 0)))
     assert body.startswith(codecs.BOM_UTF8)
     rows = list(csv.reader(io.StringIO(body[len(codecs.BOM_UTF8):].decode("utf-8")), delimiter=";"))
-    assert rows[0][:3] == ["Kayıt No", "Alınma", "Kanal"]
+    assert rows[0][:4] == ["Kayıt No", "Alınma", "Kanal (kod)", "Kanal"]
     assert len(rows) == 3  # paging does not apply to the export
     by_number = {row[0]: row for row in rows[1:]}
-    assert by_number[first.registration_number][1:4] == ["25.11.2026 10:00", "telefon", "Yüksek"]
+    # Without a labeller (the web layer gives one) the label columns repeat the code.
+    assert by_number[first.registration_number][1:6] == ["25.11.2026 10:00", "telefon", "telefon", "high", "high"]
     assert "Ayşe" not in body.decode("utf-8")  # no personal data in the export
 
     only_faks = b"".join(review.export_csv(ReviewQuery(channel="faks"), now=ist(2026, 11, 25, 13, 0)))

@@ -115,7 +115,9 @@ def test_complaint_page_shows_the_trail_deadlines_messages_and_answers(as_user):
     complaint = _reopened_complaint()
     page = as_user("quality_manager").get(f"/review/complaints/{complaint.registration_number}").get_data(as_text=True)
     assert "Sorun devam ediyor." in page                     # the customer's rejection reason
-    assert "network_infrastructure" in page                  # data entered at the response step
+    assert "Kök neden: Ağ altyapısı" in page                 # data entered at the response step, in words
+    assert "network_infrastructure" not in page.replace('"network_infrastructure"', "")  # no code as text
+    assert 'class="audit-trail"' in page and "<summary>" in page  # the trail is grouped and collapsed
     assert 'id="diagram-data"' in page and '"task_analyse": 2' in page
     assert "İlk çözüm önerisi" in page and "zamanında" in page
     assert "decision" in page or "Karar bildirimi" in page

@@ -11,6 +11,7 @@ from .staff_fixtures import login_as
 
 # Routes anyone may reach. A new route must either be listed here or carry @roles_required.
 PUBLIC_ENDPOINTS = {"static", "ops.healthz", "ops.readyz", "ops.metrics",  # probes; /metrics has its own token
+                    "favicon",
                     "auth.login", "auth.language", "auth.home",
                     "api.openapi_document", "api_docs.api_page",
                     # the customer portal (issue 4): complaint form, KVKK notice, status lookup, mail links

@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.util.task import TaskState
 
 from . import formdata
+from .messages import Text, message_fields
 from .runner import Engine, HumanTaskView, ProcedureFailure, WorkflowRun
 from .sandbox import DiagramCodeError
 from .specs import ProcessBundle
@@ -86,7 +87,7 @@ def scenarios(channels=DEFAULT_CHANNELS, forms: dict | None = None) -> tuple[Sce
 
 
 def problem(message: str, element: str | None = None, stage: int | None = None, path: str | None = None) -> dict:
-    return {"element": element, "message": message, "stage": stage, "path": path}
+    return {"element": element, **message_fields(message), "stage": stage, "path": path}
 
 
 def _element_of(exc: Exception) -> str | None:
@@ -148,7 +149,7 @@ class _Simulation:
         try:
             self.run = self.engine.start(self.bundle, seed, at=self.at)
         except Exception as exc:  # noqa: BLE001 - analysts' scripts can fail in any way
-            return self.fail(f"the procedure fails at its start: {exc}", _element_of(exc))
+            return self.fail(Text("the procedure fails at its start: {error}", error=exc), _element_of(exc))
         self._rejections = self.scenario.rejections
         if self._rejections == PAST_THE_LIMIT:
             limit = self.run.data_snapshot().get("reopen_limit")
@@ -161,9 +162,9 @@ class _Simulation:
                 if not self._step():
                     return None
             except Exception as exc:  # noqa: BLE001
-                return self.fail(f"the procedure fails: {exc}", _element_of(exc))
+                return self.fail(Text("the procedure fails: {error}", error=exc), _element_of(exc))
             self._record()
-        return self.fail(f"the complaint is not closed after {MAX_STEPS} steps")
+        return self.fail(Text("the complaint is not closed after {steps} steps", steps=MAX_STEPS))
 
     def _step(self) -> bool:
         views = self.run.ready_human_tasks()
@@ -180,7 +181,7 @@ class _Simulation:
             due = self.run.next_timer_at()
             if due is None:
                 waiting = [t.task_spec.bpmn_id for t in self.run.workflow.get_tasks(state=TaskState.WAITING)]
-                self.fail("the procedure stops before closure: nothing is left to do",
+                self.fail(Text("the procedure stops before closure: nothing is left to do"),
                           next((w for w in waiting if w), None))
                 return False
             self.at = max(self.at, due) + STEP
@@ -197,8 +198,8 @@ class _Simulation:
     def _check_deadline(self, view: HumanTaskView, views) -> bool:
         timers = _waiting_timers(self.run)
         if not timers:
-            self.fail(f"no deadline timer is armed while the complaint is in stage 5 ({view.spec_name})",
-                      view.spec_name, 5)
+            self.fail(Text("no deadline timer is armed while the complaint is in stage 5 ({task})",
+                           task=view.spec_name), view.spec_name, 5)
             return False
         return True
 
@@ -210,7 +211,7 @@ class _Simulation:
         self.run.fire_due_timers(at=self.at)
         if not {v.guid for v in self.run.ready_human_tasks()} - before:
             timers = [t for t, _ in _waiting_timers(self.run)]
-            self.fail("the missed solution deadline raises no task for anyone", timers[0] if timers else None, 5)
+            self.fail(Text("the missed solution deadline raises no task for anyone"), timers[0] if timers else None, 5)
         return True
 
     def _overrides(self, schema: dict, form: str | None = None) -> tuple[dict, bool]:
@@ -238,7 +239,8 @@ class _Simulation:
         for data in candidates:
             invalid = formdata.errors(schema, data) if schema else []
             if invalid:
-                self.fail(f"no valid sample answer for form {view.form!r}: {invalid[0]}", view.spec_name)
+                self.fail(Text("no valid sample answer for form {form!r}: {detail}", form=view.form, detail=invalid[0]),
+                          view.spec_name)
                 return False
             self.run.complete(view.guid, data, at=self.at)
             priority = self.run.data_snapshot().get("priority")
@@ -249,7 +251,8 @@ class _Simulation:
         if not self._priority_set and self.run.data_snapshot().get("priority") is not None:
             self._priority_set = True
             if self.run.data_snapshot().get("priority") != self.scenario.priority:
-                self.fail(f"no answer to {view.spec_name} gives priority {self.scenario.priority!r}",
+                self.fail(Text("no answer to {task} gives priority {priority!r}", task=view.spec_name,
+                               priority=self.scenario.priority),
                           view.spec_name, 3)
                 return False
         if rejecting:
@@ -265,7 +268,8 @@ class _Simulation:
                 self.trace.append((_stage(task), task.task_spec.bpmn_id))
         for element, value in _waiting_timers(self.run):
             if value is not None and not _has_offset(value) and not str(value).upper().startswith(("P", "R")):
-                self.fail(f"timer yields {value!r}, not an ISO 8601 date-time with a UTC offset", element)
+                self.fail(Text("timer yields {value!r}, not an ISO 8601 date-time with a UTC offset",
+                               value=value), element)
             elif _has_offset(value) and (element, value) not in self._timers_checked:
                 self._timers_checked.add((element, value))
                 self._check_horizon(element, datetime.fromisoformat(value))

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from .messages import Text, message_fields
+
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 BPMNDI = "{http://www.omg.org/spec/BPMN/20100524/DI}"
 
@@ -45,11 +47,11 @@ class Finding:
     severity: str = ERROR
 
     def as_dict(self) -> dict:
-        return {"rule": self.rule, "element": self.element, "message": self.message, "severity": self.severity}
+        return {"rule": self.rule, "element": self.element, **message_fields(self.message), "severity": self.severity}
 
     def as_problem(self) -> dict:
         """The deploy gate's problem shape (services/validation.py)."""
-        return {"element": self.element, "message": self.message, "stage": None, "path": None}
+        return {"element": self.element, **message_fields(self.message), "stage": None, "path": None}
 
 
 def local(element) -> str:
@@ -57,11 +59,13 @@ def local(element) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def describe(element) -> str:
+def describe(element) -> Text:
     """'User task task_classify ("Şikâyeti sınıflandır")': kind, id and, when there is one, the name."""
-    kind = _KIND.get(local(element), local(element))
+    kind = Text(_KIND.get(local(element), local(element)))
     name = (element.get("name") or "").strip()
-    return f'{kind} {element.get("id")}' + (f' ("{name}")' if name else "")
+    if name:
+        return Text('{kind} {id} ("{name}")', kind=kind, id=element.get("id"), name=name)
+    return Text("{kind} {id}", kind=kind, id=element.get("id"))
 
 
 class _Model:
@@ -105,7 +109,7 @@ def _has_condition(flow) -> bool:
 
 def reference_findings(tree) -> list[Finding]:
     model = _Model(tree)
-    found = [Finding("unique-ids", i, f"Two elements have the ID {i}; every element needs its own ID.")
+    found = [Finding("unique-ids", i, Text("Two elements have the ID {id}; every element needs its own ID.", id=i))
              for i in sorted(set(model.duplicates))]
     parent_of = {n.get("id"): n.getparent() for n in model.nodes}
     for flow in model.flows:
@@ -200,20 +204,22 @@ def _container_findings(model: _Model) -> list[Finding]:
         blank = [e for e in starts if not _event_definitions(e)]
         if not starts:
             found.append(Finding("start-event-required", container.get("id"),
-                                 f"{describe(container)} has no start event, so nothing in it can begin."))
+                                 Text("{element} has no start event, so nothing in it can begin.",
+                                      element=describe(container))))
         if not any(local(e) == "endEvent" for e in children):
             found.append(Finding("end-event-required", container.get("id"),
-                                 f"{describe(container)} has no end event; add one where the work is finished."))
+                                 Text("{element} has no end event; add one where the work is finished.",
+                                      element=describe(container))))
         if len(blank) > 1:
             found.append(Finding("single-blank-start-event", container.get("id"),
-                                 f"{describe(container)} has {len(blank)} plain start events; it may have only "
-                                 "one, otherwise it is unclear where it begins."))
+                                 Text("{element} has {count} plain start events; it may have only one, otherwise "
+                                      "it is unclear where it begins.", element=describe(container), count=len(blank))))
         if local(container) in SUB_PROCESSES:
             for start in starts:
                 if _event_definitions(start):
                     found.append(Finding("sub-process-blank-start-event", start.get("id"),
-                                         f"{describe(start)} in a sub-process must be a plain start event "
-                                         "(no timer, message or other trigger)."))
+                                         Text("{element} in a sub-process must be a plain start event (no timer, "
+                                              "message or other trigger).", element=describe(start))))
     return found
 
 
@@ -230,63 +236,72 @@ def _node_findings(model: _Model) -> list[Finding]:
         in_ad_hoc = local(node.getparent()) == "adHocSubProcess"
         if not incoming and not outgoing and not triggered and not in_ad_hoc:
             found.append(Finding("no-disconnected", node_id,
-                                 f"{describe(node)} is not connected to anything by a sequence flow."))
+                                 Text("{element} is not connected to anything by a sequence flow.",
+                                      element=describe(node))))
             continue
         if not incoming and kind not in ("startEvent", "boundaryEvent") and not triggered and not in_ad_hoc:
             found.append(Finding("no-implicit-start", node_id,
-                                 f"{describe(node)} has no incoming sequence flow, so it would start on its own "
-                                 "(or never); connect it or use a start event."))
+                                 Text("{element} has no incoming sequence flow, so it would start on its own (or "
+                                      "never); connect it or use a start event.", element=describe(node))))
         if not outgoing and kind != "endEvent" and not triggered and not in_ad_hoc:
             found.append(Finding("no-implicit-end", node_id,
-                                 f"{describe(node)} has no outgoing sequence flow; end the path with an end event."))
+                                 Text("{element} has no outgoing sequence flow; end the path with an end event.",
+                                      element=describe(node))))
         default = node.get("default")
         if kind in ACTIVITIES + EVENTS:
             plain = [f for f in outgoing if not _has_condition(f) and f.get("id") != default]
             if len(plain) > 1:
                 found.append(Finding("no-implicit-split", node_id,
-                                     f"{describe(node)} has {len(plain)} outgoing flows without conditions, which "
-                                     "run all at once; use a gateway to split."))
+                                     Text("{element} has {count} outgoing flows without conditions, which run all at "
+                                          "once; use a gateway to split.", element=describe(node), count=len(plain))))
             if len(incoming) > 1:
                 found.append(Finding("fake-join", node_id,
-                                     f"{describe(node)} has {len(incoming)} incoming flows, which do not wait for "
-                                     "each other; join them with a gateway first.", WARNING))
+                                     Text("{element} has {count} incoming flows, which do not wait for each "
+                                          "other; join them with a gateway first.", element=describe(node),
+                                          count=len(incoming)),
+                                     WARNING))
         if default or any(_has_condition(f) for f in outgoing):
             for flow in outgoing:
                 if not _has_condition(flow) and flow.get("id") != default:
                     found.append(Finding("conditional-flows", flow.get("id"),
-                                         f"Sequence flow {flow.get('id')} leaves {node_id} without a condition and "
-                                         "is not its default flow; give it a condition or make it the default."))
+                                         Text("Sequence flow {flow} leaves {node} without a condition and is not its "
+                                              "default flow; give it a condition or make it the default.",
+                                              flow=flow.get("id"), node=node_id)))
         for flow in outgoing:
             if flow.get("id") == default and _has_condition(flow):
                 found.append(Finding("default-flow-condition", flow.get("id"),
-                                     f"Sequence flow {flow.get('id')} is the default flow of {node_id} but also "
-                                     "has a condition; a default flow is taken when no other condition holds, so "
-                                     "remove its condition."))
+                                     Text("Sequence flow {flow} is the default flow of {node} but also has a "
+                                          "condition; a default flow is taken when no other condition holds, so "
+                                          "remove its condition.", flow=flow.get("id"), node=node_id)))
         if kind in GATEWAYS:
             if len(incoming) > 1 and len(outgoing) > 1:
                 found.append(Finding("no-gateway-join-fork", node_id,
-                                     f"{describe(node)} both joins and splits flows; use one gateway to join and "
-                                     "another to split."))
+                                     Text("{element} both joins and splits flows; use one gateway to join and another "
+                                          "to split.", element=describe(node))))
             if len(incoming) == 1 and len(outgoing) == 1:
                 found.append(Finding("superfluous-gateway", node_id,
-                                     f"{describe(node)} has only one incoming and one outgoing flow, so it does "
-                                     "nothing.", WARNING))
+                                     Text("{element} has only one incoming and one outgoing flow, so it does nothing.",
+                                          element=describe(node)), WARNING))
         if kind == "complexGateway":
             found.append(Finding("no-complex-gateway", node_id,
-                                 f"{describe(node)} is a complex gateway, which the engine does not run."))
+                                 Text("{element} is a complex gateway, which the engine does not run.",
+                                      element=describe(node))))
         if kind == "inclusiveGateway":
             found.append(Finding("no-inclusive-gateway", node_id,
-                                 f"{describe(node)} is an inclusive gateway; prefer exclusive and parallel "
-                                 "gateways, whose paths are easier to follow.", WARNING))
+                                 Text("{element} is an inclusive gateway; prefer exclusive and parallel gateways, "
+                                      "whose paths are easier to follow.", element=describe(node)), WARNING))
         if kind in EVENTS and len(_event_definitions(node)) > 1:
             found.append(Finding("single-event-definition", node_id,
-                                 f"{describe(node)} has more than one trigger (event definition); keep one."))
+                                 Text("{element} has more than one trigger (event definition); keep one.",
+                                      element=describe(node))))
         if kind in FLOW_NODES and not (node.get("name") or "").strip() and _needs_label(node, model):
-            found.append(Finding("label-required", node_id, f"{describe(node)} has no name.", WARNING))
+            found.append(Finding("label-required", node_id, Text("{element} has no name.", element=describe(node)),
+                                 WARNING))
     for flow in model.flows:
         if _has_condition(flow) and not (flow.get("name") or "").strip():
             found.append(Finding("label-required", flow.get("id"),
-                                 f"Sequence flow {flow.get('id')} has a condition but no name.", WARNING))
+                                 Text("Sequence flow {flow} has a condition but no name.", flow=flow.get("id")),
+                                 WARNING))
     seen: dict[tuple, str] = {}
     for flow in model.flows:
         condition = flow.find(f"{BPMN}conditionExpression")
@@ -294,8 +309,8 @@ def _node_findings(model: _Model) -> list[Finding]:
                (condition.text or "").strip() if condition is not None else None)
         if key in seen:
             found.append(Finding("no-duplicate-sequence-flows", flow.get("id"),
-                                 f"Sequence flow {flow.get('id')} duplicates {seen[key]} (same source, target and "
-                                 "condition)."))
+                                 Text("Sequence flow {flow} duplicates {other} (same source, target and condition).",
+                                      flow=flow.get("id"), other=seen[key])))
         seen.setdefault(key, flow.get("id"))
     return found
 
@@ -324,7 +339,8 @@ def _reachability_findings(model: _Model) -> list[Finding]:
             following += [e for e in node if local(e) in SUB_PROCESSES and e.get("triggeredByEvent") == "true"]
         frontier += [n for n in following if n is not None and local(n) in FLOW_NODES]
     return [Finding("unreachable-user-task", task.get("id"),
-                    f"{describe(task)} cannot be reached from a start event, so nobody would ever be asked to do it.")
+                    Text("{element} cannot be reached from a start event, so nobody would ever be asked to do it.",
+                         element=describe(task)))
             for task in model.of_kind("userTask", "manualTask") if task.get("id") not in reached]
 
 

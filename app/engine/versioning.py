@@ -10,6 +10,7 @@ from __future__ import annotations
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, diff_dependencies, diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
+from .messages import Text
 from .runner import WorkflowRun
 from .serialization import SERIALIZER
 from .specs import ProcessBundle
@@ -92,6 +93,16 @@ def _reached(workflow, spec, history: set[str]) -> set[str]:
     return here | _ancestors(spec, here)
 
 
+def _reached_change(spec, sub_process: str | None, attributes) -> Text:
+    """"task_x, which it has reached, was changed (bpmn_name)" — or removed; "in <sub-process>" when inside one."""
+    where = " in {process}" if sub_process else ""
+    if attributes is None:
+        return Text("{element}" + where + ", which it has reached, was removed", element=_element(spec),
+                    **({"process": sub_process} if sub_process else {}))
+    return Text("{element}" + where + ", which it has reached, was changed ({attributes})", element=_element(spec),
+                attributes=", ".join(attributes), **({"process": sub_process} if sub_process else {}))
+
+
 def migration_blockers(run: WorkflowRun, new: ProcessBundle, history: set[str] | frozenset = frozenset()) -> list[str]:
     """Why this workflow cannot move to `new` (empty: it can).
 
@@ -100,23 +111,23 @@ def migration_blockers(run: WorkflowRun, new: ProcessBundle, history: set[str] |
     registry = SERIALIZER.registry
     workflow = run.workflow
     reasons = []
-    pairs = [(workflow, workflow.spec, new.spec, "")]
+    pairs = [(workflow, workflow.spec, new.spec, None)]
     for sub in workflow.subprocesses.values():
         if sub.is_completed():
             continue
         if sub.spec.name not in new.subprocess_specs:
-            reasons.append(f"sub-process {sub.spec.name} it is in was removed")
+            reasons.append(Text("sub-process {name} it is in was removed", name=sub.spec.name))
             continue
-        pairs.append((sub, sub.spec, new.subprocess_specs[sub.spec.name], f" in {sub.spec.name}"))
+        pairs.append((sub, sub.spec, new.subprocess_specs[sub.spec.name], sub.spec.name))
     for owner, old_spec, new_spec, where in pairs:
         diff = SpecDiff(registry, old_spec, new_spec)
         reached = _reached(owner, old_spec, set(history))
         for spec in diff.removed:
             if spec.name in reached:
-                reasons.append(f"{_element(spec)}{where}, which it has reached, was removed")
+                reasons.append(_reached_change(spec, where, None))
         for spec, attributes in diff.changed.items():
             if spec.name in reached:
-                reasons.append(f"{_element(spec)}{where}, which it has reached, was changed ({', '.join(attributes)})")
+                reasons.append(_reached_change(spec, where, attributes))
     return list(dict.fromkeys(reasons))
 
 

@@ -170,6 +170,11 @@ def _details(action: str, data: dict, forms: dict) -> list[Line]:
     return []
 
 
+def event_text(action: str, data: dict, forms: dict, names: dict[str, str]) -> tuple[str, list[Line]]:
+    """One audit event as a sentence and its labelled details (the review page's audit trail)."""
+    return _sentence(action, data, names), _details(action, data, forms)
+
+
 def history(entries, forms: dict, names: dict[str, str]) -> list[HistoryLine]:
     """The timeline as sentences; messages to the customer are told by their own events."""
     lines = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..access import CASE_READERS, CASE_WRITERS, get_complaint_or_404, roles_required
@@ -16,18 +17,26 @@ from . import bp
 from .case_text import case_context
 from .forms import AttachmentForm, ClaimForm, NoteForm, SearchForm
 
+# Complaints the search page shows before anything is asked.
+RECENT = 15
+
 
 @bp.get("/complaints")
 @roles_required(*CASE_READERS)
 def complaints():
+    """The search; with nothing asked yet, the most recent complaints (a desk starts from today's work)."""
     form = SearchForm(request.args)
     result = None
-    if request.args and form.validate():
+    recent = not request.args
+    if recent:
+        result = lookup.search_complaints(page_size=RECENT)
+    elif form.validate():
         result = lookup.search_complaints(form.q.data or "", form.status.data or "", form.date_from.data,
                                           form.date_to.data, page=form.page.data or 1)
+    if result is not None:
         record_search_views(current_user, result.complaints, "complaint_search", ip=request.remote_addr)
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("inbox/complaints.html", form=form, result=result, page_args=args)
+    return render_template("inbox/complaints.html", form=form, result=result, page_args=args, recent=recent)
 
 
 @bp.get("/complaints/<number>")
@@ -80,7 +89,7 @@ def add_attachments(number: str):
     except ValidationFailed as exc:  # the disk refused the file: nothing was recorded
         flash(exc.errors["attachments"], "error")
         return redirect(_back(complaint))
-    flash(_("%(n)d dosya eklendi.", n=len(uploads)), "success")
+    flash(ngettext("%(num)d dosya eklendi.", "%(num)d dosya eklendi.", len(uploads)), "success")
     return redirect(_back(complaint))
 
 

@@ -3,6 +3,7 @@
 from uuid import uuid4
 
 from flask import current_app
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -20,6 +21,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from .. import labels
 from ..formkit import options
+from ..services import complaints
+from ..services.errors import ValidationFailed
 
 REQUIRED = _l("Bu alan zorunludur.")
 
@@ -45,6 +48,20 @@ class IntakeForm(FlaskForm):
 
     FIELDS = ("channel", "customer_name", "customer_phone", "customer_email", "preferred_contact",
               "subscription_number", "subject", "description")
+
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' own checks and the service's rules together (the contact rule spans two fields),
+        so one submission shows every problem at once, not the contact rule only after the rest is fixed."""
+        valid = super().validate(extra_validators)
+        try:
+            complaints.validate_intake(self.fields_dict())
+        except ValidationFailed as exc:
+            for name, message in exc.errors.items():
+                field = getattr(self, name, None)
+                if field is not None and hasattr(field, "errors") and not field.errors:
+                    field.errors = [*field.errors, gettext(message)]
+            return False
+        return valid
 
     def fields_dict(self) -> dict:
         """The fields for the service; the receipt time is read in business time (the service checks it)."""

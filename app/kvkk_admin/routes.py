@@ -6,6 +6,7 @@ import json
 
 from flask import Response, flash, render_template, stream_with_context
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..access import roles_required
@@ -38,8 +39,10 @@ def subject():
             flash(_("Anonimleştirme için ONAY yazın."), "error")
             return render_template("kvkk/index.html", form=form, found=retention.complaints_of(email, phone)), 422
         report = retention.forget_subject(email, phone, actor=current_user.username)
-        flash(_("%(a)d şikâyet anonimleştirildi; %(o)d açık şikâyet atlandı.", a=len(report.anonymised),
-                o=len(report.still_open)), "success")
+        flash(ngettext("%(num)d şikâyet anonimleştirildi.", "%(num)d şikâyet anonimleştirildi.",
+                       len(report.anonymised)) + " "
+              + ngettext("%(num)d açık şikâyet atlandı.", "%(num)d açık şikâyet atlandı.", len(report.still_open)),
+              "success")
     return render_template("kvkk/index.html", form=form, found=retention.complaints_of(email, phone))
 
 

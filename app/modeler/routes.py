@@ -8,6 +8,7 @@ from flask import Response, abort, current_app, flash, jsonify, redirect, render
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import problem_text
 from ..access import roles_required
 from ..engine import ProcessDefinitionError
 from ..services import diagram_lint, drafts, migration, validation, versions
@@ -64,7 +65,7 @@ def source():
         draft = _draft_or_404(draft_id)
         return _ordered_json(bpmn=draft.bpmn_xml, forms=drafts.draft_forms(draft), draft_id=draft.id,
                              version=draft.base_version.number if draft.base_version else None,
-                             problems=drafts.draft_problems(draft))
+                             problems=problem_text.problems(drafts.draft_problems(draft)))
     try:
         version = _version_or_404(number) if number else versions.live_version()
     except NoLiveVersion:
@@ -86,10 +87,10 @@ def save_draft():
             bpmn, forms, author=current_user.username, comment=str(payload.get("comment") or "")[:500],
             draft_id=payload.get("draft_id") or None, base_version=payload.get("version") or None)
     except ProcessDefinitionError as exc:
-        return jsonify(draft_id=None, problems=exc.problems, saved=False), 422
+        return jsonify(draft_id=None, problems=problem_text.problems(exc.problems), saved=False), 422
     except NotFound:
         abort(404)
-    return jsonify(draft_id=draft.id, problems=problems, saved=True,
+    return jsonify(draft_id=draft.id, problems=problem_text.problems(problems), saved=True,
                    deploy_url=url_for("modeler.deploy_draft", draft_id=draft.id))
 
 
@@ -100,7 +101,7 @@ def lint():
     payload = request.get_json(silent=True) or {}
     if not isinstance(payload.get("bpmn"), str):
         return jsonify(error="send {bpmn: string}"), 400
-    return jsonify(findings=diagram_lint.lint_diagram(payload["bpmn"]))
+    return jsonify(findings=problem_text.problems(diagram_lint.lint_diagram(payload["bpmn"])))
 
 
 @bp.post("/forms/check")
@@ -108,7 +109,7 @@ def lint():
 def check_form():
     payload = request.get_json(silent=True) or {}
     problems = validation.check_forms({str(payload.get("name") or "form"): payload.get("schema")})
-    return jsonify(problems=problems)
+    return jsonify(problems=problem_text.problems(problems))
 
 
 @bp.post("/drafts/<int:draft_id>/deploy")
@@ -124,9 +125,9 @@ def deploy_draft(draft_id: int):
                                       comment=form.comment.data or None)
     except ProcessDefinitionError as exc:
         if wants_json:
-            return jsonify(deployed=False, problems=exc.problems), 422
+            return jsonify(deployed=False, problems=problem_text.problems(exc.problems)), 422
         for item in exc.problems[:10]:
-            flash(validation.format_problem(item), "error")
+            flash(problem_text.line(item), "error")
         return redirect(url_for("modeler.index", draft=draft_id))
     if wants_json:
         return jsonify(deployed=True, version=version.number)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import current_app, render_template, request
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 
-from .. import clock
+from .. import clock, labels, numbers
 from ..access import roles_required
 from ..services import figures, instance_view
 from ..services.figures import Scope
@@ -36,14 +37,31 @@ def scope_from_request() -> Scope:
 
 
 def chart_data(f: figures.Figures) -> dict:
-    """What the page's script draws: Pareto, weekly trend, on-time % per priority, the heatmap."""
+    """What the page's script draws: Pareto, weekly trend, on-time % per priority, the heatmap.
+
+    Every label and number a person reads is made here, in the active language; the script only draws.
+    """
+    pareto = [{**rc, "label": labels.choice_label("root_cause_category", rc["category"])} for rc in f.root_causes]
+    heatmap = {spec: {**cell, "text": heat_text(cell)} for spec, cell in f.heatmap.items()}
     return {
-        "pareto": f.root_causes,
+        "pareto": pareto,
         "weeks": f.by_week,
         "on_time": {p: r.percent for p, r in f.on_time_by_priority.items()},
         "solution_in_time": {p: r.percent for p, r in f.solution_in_time_by_priority.items()},
-        "heatmap": f.heatmap,
+        "heatmap": heatmap,
     }
+
+
+def heat_text(cell: dict) -> str:
+    """"2 done · 3.2 business h · 1 waiting · 1 late" as the active language writes it."""
+    parts = [ngettext("%(num)d tamamlandı", "%(num)d tamamlandı", cell["count"])]
+    if cell["median_hours"] is not None:
+        parts.append(_("%(hours)s iş saati", hours=numbers.decimal(cell["median_hours"])))
+    if cell["active"]:
+        parts.append(ngettext("%(num)d bekliyor", "%(num)d bekliyor", cell["active"]))
+    if cell.get("late"):
+        parts.append(ngettext("%(num)d gecikti", "%(num)d gecikti", cell["late"]))
+    return " · ".join(parts)
 
 
 @bp.get("/dashboard")

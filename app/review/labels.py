@@ -20,6 +20,12 @@ MESSAGE_STATES = {"pending": _l("bekliyor"), "sending": _l("gönderiliyor"), "se
                   "failed": _l("gönderilemedi")}
 AGE_LABELS = {"0-1": _l("1 iş gününden az"), "1-3": _l("1–3 iş günü"), "3-5": _l("3–5 iş günü"),
               "5-10": _l("5–10 iş günü"), "10+": _l("10 iş gününden fazla")}
+# The CSV export's columns (services/review.py CSV_HEADERS), coded values as a code and a label column.
+CSV_HEADERS = (_l("Kayıt No"), _l("Alınma"), _l("Kanal (kod)"), _l("Kanal"), _l("Öncelik (kod)"), _l("Öncelik"),
+               _l("Kategori (kod)"), _l("Kategori"), _l("Kök neden (kod)"), _l("Kök neden"), _l("Aşama"),
+               _l("Durum (kod)"), _l("Durum"), _l("Süreç sürümü"), _l("Alındı bildirimi son"),
+               _l("Alındı bildirildi"), _l("Çözüm son (ilk)"), _l("Karar bildirildi (ilk)"), _l("Kapanış"),
+               _l("Yeniden açılma"), _l("Süre aşıldı mı"), _l("Şu an gecikmede"))
 SORT_LABELS = {"-received": _l("En yeni önce"), "received": _l("En eski önce"), "number": _l("Kayıt no"),
                "-due": _l("Çözüm süresi (geç önce)"), "due": _l("Çözüm süresi (yakın önce)"),
                "-reopens": _l("En çok yeniden açılan"), "stage": _l("Aşama")}

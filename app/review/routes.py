@@ -6,6 +6,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import labels
 from ..access import get_complaint_or_404, has_role, roles_required
 from ..formkit import options
 from ..models import Complaint
@@ -13,7 +14,7 @@ from ..services import admin_actions, instance_view, review, tasks, users
 from ..services.errors import ConcurrentUpdate, NotFound, ValidationFailed
 from ..services.inbox import NotAllowed, roles_for_lane
 from ..services.personal_data_log import record_personal_data_view
-from . import REVIEW_ACTORS, REVIEW_READERS, bp
+from . import REVIEW_ACTORS, REVIEW_READERS, audit_text, bp
 from . import labels as rlabels
 from .forms import ReasonForm, ReassignForm
 
@@ -51,7 +52,9 @@ def index():
 def export():
     query = review.ReviewQuery.from_args(request.args)
     # Streamed after the view returns: the generator needs the app context kept for it.
-    response = Response(stream_with_context(review.export_csv(query)), mimetype="text/csv")
+    headers = [str(h) for h in rlabels.CSV_HEADERS]
+    response = Response(stream_with_context(review.export_csv(query, headers=headers, label=labels.code_label)),
+                        mimetype="text/csv")
     response.headers["Content-Disposition"] = "attachment; filename=sikayetler.csv"
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -73,6 +76,7 @@ def complaint(number: str):
                     + [(u.username, u.full_name) for u in users.users_with_any_role(roles_for_lane(task.lane))])
                 reassign_forms[task.id] = form
     return render_template("review/complaint.html", view=view, complaint=complaint, reason_form=ReasonForm(),
+                           audit=audit_text.audit_days(complaint, view.events),
                            reassign_forms=reassign_forms, can_act=has_role(*REVIEW_ACTORS))
 
 

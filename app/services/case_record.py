@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import load_only
 
 from ..extensions import db
-from ..models import AuditEvent, Complaint, HumanTask, OutboxMessage, SurveyResponse, User
+from ..models import AuditEvent, Complaint, HumanTask, OutboxMessage, ProcessVersion, SurveyResponse, User
 from . import versions
 
 # Where messages to the customer belong in the procedure.
@@ -102,6 +103,22 @@ def labelled(schema: dict | None, data: dict) -> list[Answer]:
     answers += [Answer(name, name, value, "bool" if isinstance(value, bool) else "text")
                 for name, value in data.items() if name not in props]
     return answers
+
+
+def choice_titles(name: str) -> dict[str, str]:
+    """Option titles of the field `name` in every form of the live version (the forms' language).
+
+    Values no longer offered by the live version keep the title an older version gave them.
+    """
+    titles: dict[str, str] = {}
+    rows = sa.select(ProcessVersion).options(load_only(
+        ProcessVersion.number, ProcessVersion.is_live, ProcessVersion.content_hash, ProcessVersion.forms_json))
+    for version in db.session.scalars(rows.order_by(ProcessVersion.is_live, ProcessVersion.number)):
+        for schema in versions.forms_for(version).values():
+            for option in ((schema.get("properties") or {}).get(name) or {}).get("oneOf", ()):
+                if "const" in option and option.get("title"):
+                    titles[str(option["const"])] = str(option["title"])
+    return titles
 
 
 def forms_of(complaint: Complaint) -> dict[str, dict]:

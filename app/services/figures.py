@@ -117,7 +117,7 @@ def compute(scope: Scope, *, now: datetime | None = None) -> Figures:
         .order_by(sa.func.count().desc(), Complaint.channel)).all())
     figures.by_week = by_week(scope, base)
     figures.root_causes = root_cause_pareto(base)
-    figures.heatmap = activity_heatmap(base)
+    figures.heatmap = activity_heatmap(base, now)
     return figures
 
 
@@ -166,9 +166,9 @@ def _medians(figures: Figures, base: list) -> None:
     rows = db.session.execute(sa.select(Complaint.received_at, Complaint.first_decision_notified_at,
                                         Complaint.closed_at).where(*base)).all()
     figures.median_hours_to_proposal = _median(
-        [calendar.business_hours_between(r[0], r[1]) for r in rows if r[1] is not None])
+        [max(0.0, calendar.business_hours_between(r[0], r[1])) for r in rows if r[1] is not None])
     figures.median_hours_to_closure = _median(
-        [calendar.business_hours_between(r[0], r[2]) for r in rows if r[2] is not None])
+        [max(0.0, calendar.business_hours_between(r[0], r[2])) for r in rows if r[2] is not None])
 
 
 def backlog_by_age(scope: Scope, now: datetime) -> dict[str, int]:
@@ -238,27 +238,36 @@ def root_cause_pareto(base: list) -> list[dict]:
     return pareto
 
 
-def activity_heatmap(base: list) -> dict[str, dict]:
-    """Per BPMN task id: tasks completed, median business hours from ready to done, and still open."""
+def activity_heatmap(base: list, now: datetime | None = None) -> dict[str, dict]:
+    """Per BPMN task id: tasks completed, median business hours from ready to done, still open, and
+    breaches (done after its due time, or open past it) — the load and the trouble of each step.
+
+    A task's time never counts below zero: a row completed "before" it was raised (a timer fired with
+    a later simulated --now, then a person completed the task at the real time) counts as 0 hours.
+    """
+    now = context.utc(now)
     calendar = context.runtime().calendar
     t = HumanTask
     spent: dict[str, list[float]] = {}
     names: dict[str, str] = {}
+    late: Counter[str] = Counter()
     rows = db.session.execute(
-        sa.select(t.spec_name, t.name, t.created_at, t.completed_at).join(Complaint, Complaint.id == t.complaint_id)
-        .where(*base, t.state == "completed"))
-    for spec, name, created, completed in rows:
+        sa.select(t.spec_name, t.name, t.created_at, t.completed_at, t.due_at)
+        .join(Complaint, Complaint.id == t.complaint_id).where(*base, t.state == "completed"))
+    for spec, name, created, completed, due in rows:
         names.setdefault(spec, name)
-        spent.setdefault(spec, []).append(calendar.business_hours_between(created, completed))
-    active = {}
-    for spec, name, n in db.session.execute(
-            sa.select(t.spec_name, sa.func.max(t.name), sa.func.count()).join(Complaint, Complaint.id == t.complaint_id)
-            .where(*base, t.state == "ready").group_by(t.spec_name)):
+        spent.setdefault(spec, []).append(max(0.0, calendar.business_hours_between(created, completed)))
+        late[spec] += bool(due is not None and completed > due)
+    active: Counter[str] = Counter()
+    for spec, name, due in db.session.execute(
+            sa.select(t.spec_name, t.name, t.due_at).join(Complaint, Complaint.id == t.complaint_id)
+            .where(*base, t.state == "ready")):
         names.setdefault(spec, name)
-        active[spec] = n
+        active[spec] += 1
+        late[spec] += bool(due is not None and due < now)
     return {
         spec: {"name": names.get(spec, spec), "count": len(spent.get(spec, [])),
-               "median_hours": _median(spent.get(spec, [])), "active": active.get(spec, 0)}
+               "median_hours": _median(spent.get(spec, [])), "active": active[spec], "late": late[spec]}
         for spec in sorted(set(spent) | set(active))
     }
 

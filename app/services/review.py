@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -158,43 +158,57 @@ def review_page(query: ReviewQuery, *, now: datetime | None = None) -> ReviewPag
     return ReviewPage(rows=[ReviewRow(*row) for row in result], total=total, page=page, pages=pages)
 
 
-CSV_HEADERS = ("Kayıt No", "Alınma", "Kanal", "Öncelik", "Kategori", "Kök neden", "Aşama", "Durum",
-               "Süreç sürümü", "Alındı bildirimi son", "Alındı bildirildi", "Çözüm son (ilk)",
-               "Karar bildirildi (ilk)", "Kapanış", "Yeniden açılma", "Süre aşıldı mı", "Şu an gecikmede")
-_PRIORITY_TR = {"high": "Yüksek", "normal": "Normal", "low": "Düşük"}
-_STATUS_TR = {"open": "Açık", "closed": "Kapandı", "cancelled": "İptal", "suspended": "Askıda"}
+# Coded values come twice: the code (for machines and pivot tables) and its label in the reader's language.
+CSV_HEADERS = ("Kayıt No", "Alınma", "Kanal (kod)", "Kanal", "Öncelik (kod)", "Öncelik", "Kategori (kod)",
+               "Kategori", "Kök neden (kod)", "Kök neden", "Aşama", "Durum (kod)", "Durum", "Süreç sürümü",
+               "Alındı bildirimi son", "Alındı bildirildi", "Çözüm son (ilk)", "Karar bildirildi (ilk)", "Kapanış",
+               "Yeniden açılma", "Süre aşıldı mı", "Şu an gecikmede")
+# What a code is: the web layer labels each kind (channel, priority, category, root_cause, status, yes_no).
+Labeller = Callable[[str, object], str]
 
 
-def _csv_row(row: ReviewRow, tz) -> list[str]:
+def _code_only(kind: str, code) -> str:
+    if kind == "yes_no":
+        return "Evet" if code else "Hayır"
+    return "" if code is None else str(code)
+
+
+def _csv_row(row: ReviewRow, tz, label: Labeller) -> list[str]:
     c = row.complaint
 
     def when(value: datetime | None) -> str:
         return value.astimezone(tz).strftime("%d.%m.%Y %H:%M") if value else ""
 
+    def coded(kind: str, code: str | None) -> list[str]:
+        return [code or "", label(kind, code) if code else ""]
+
     status = "suspended" if row.instance_status == "suspended" else c.status
-    return [c.registration_number, when(c.received_at), c.channel, _PRIORITY_TR.get(c.priority or "", ""),
-            c.category or "", c.root_cause_category or "", str(c.stage), _STATUS_TR.get(status, status),
+    return [c.registration_number, when(c.received_at), *coded("channel", c.channel),
+            *coded("priority", c.priority), *coded("category", c.category),
+            *coded("root_cause", c.root_cause_category), str(c.stage), *coded("status", status),
             str(row.version_number or ""), when(c.acknowledgement_due_at), when(c.acknowledged_at),
             when(c.first_solution_due_at), when(c.first_decision_notified_at), when(c.closed_at),
-            str(c.reopen_count), "Evet" if c.deadline_breached else "Hayır", "Evet" if row.overdue else "Hayır"]
+            str(c.reopen_count), label("yes_no", c.deadline_breached), label("yes_no", row.overdue)]
 
 
-def export_csv(query: ReviewQuery, *, now: datetime | None = None, batch: int = 500) -> Iterator[bytes]:
+def export_csv(query: ReviewQuery, *, now: datetime | None = None, batch: int = 500,
+               headers: Sequence[str] = CSV_HEADERS, label: Labeller = _code_only) -> Iterator[bytes]:
     """The whole filtered list (no paging) as UTF-8 CSV with a BOM and ';' (Excel in Turkish).
 
     Customer names and contact details are left out: the export is for analysis, not for contact.
+    `headers` and `label` come from the web layer, in the reader's language.
     """
     now = context.utc(now)
     tz = context.runtime().calendar.tz
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADERS)
+    writer.writerow(headers)
     yield codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
     stmt = _statement(query, now).execution_options(yield_per=batch)
     for row in db.session.execute(stmt):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(_csv_row(ReviewRow(*row), tz))
+        writer.writerow(_csv_row(ReviewRow(*row), tz, label))
         db.session.expunge(row[0])  # keep the identity map small on long exports
         yield buffer.getvalue().encode("utf-8")
 

@@ -51,6 +51,10 @@ def complete_task(task_id: int, data: dict, *, actor: str, user: User | None = N
     task = get_task(task_id, with_complaint=True)
     if task.state != "ready":
         raise TaskAlreadyCompleted(task.completed_by, task.completed_at, task.state)
+    # A step ends no earlier than it began: when the timer sweep ran with a later simulated --now
+    # than this completion, the task was raised "after" it is done and its time would be negative.
+    if task.created_at is not None and at < task.created_at:
+        at = task.created_at
     if user is not None and not inbox.can_work(user, task):
         raise inbox.NotAllowed("this task's lane is not covered by your roles")
     if task.assignee_id is not None and user is not None and task.assignee_id != user.id:

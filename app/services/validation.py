@@ -26,6 +26,7 @@ from ..engine import (
     user_tasks,
 )
 from ..engine.isolation import GateLimits, check_in_worker
+from ..engine.messages import Text, message_fields
 from ..engine.sandbox import ScriptRefused, compile_diagram_code, disallowed_builtins
 from . import context
 
@@ -37,30 +38,33 @@ _CACHE_SIZE = 32
 
 
 def problem(message: str, element: str | None = None, stage: int | None = None, path: str | None = None) -> dict:
-    return {"element": element, "message": message, "stage": stage, "path": path}
+    """One problem; a `Text` message also carries its template and parameters for the UI's translation."""
+    return {"element": element, **message_fields(message), "stage": stage, "path": path}
 
 
 def _normalized(items: list[dict]) -> list[dict]:
-    return [problem(p.get("message", ""), p.get("element"), p.get("stage"), p.get("path")) for p in items]
+    return [{**problem(p.get("message", ""), p.get("element"), p.get("stage"), p.get("path")),
+             **{k: p[k] for k in ("message_id", "params") if k in p}} for p in items]
 
 
 def check_forms(forms: dict) -> list[dict]:
     problems = []
     for name, schema in forms.items():
         if not isinstance(schema, dict):
-            problems.append(problem(f"form {name!r} is not a JSON object"))
+            problems.append(problem(Text("form {form!r} is not a JSON object", form=name)))
             continue
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as exc:
-            problems.append(problem(f"form {name!r} is not a valid JSON Schema: {exc.message}"))
+            problems.append(problem(Text("form {form!r} is not a valid JSON Schema: {detail}", form=name,
+                                         detail=exc.message)))
             continue
         if schema.get("type", "object") != "object":
-            problems.append(problem(f"form {name!r} must describe an object (\"type\": \"object\")"))
+            problems.append(problem(Text('form {form!r} must describe an object ("type": "object")', form=name)))
         elif schema.get("additionalProperties") is not False:
             # Submitted data becomes workflow variables: a form must not let a client set ones it doesn't
             # show (closed_at, solution_due, reopen_count ...).
-            problems.append(problem(f"form {name!r} must set \"additionalProperties\": false"))
+            problems.append(problem(Text('form {form!r} must set "additionalProperties": false', form=name)))
     return problems
 
 
@@ -121,7 +125,7 @@ def check_expressions(tree) -> list[dict]:
         expressions = [definition.find(f"{BPMN}{tag}") for tag in _TIMER_TAGS]
         expressions = [e for e in expressions if e is not None]
         if not expressions:
-            problems.append(problem("timer has no timeDate, timeDuration or timeCycle expression", event_id))
+            problems.append(problem(Text("timer has no timeDate, timeDuration or timeCycle expression"), event_id))
         for expression in expressions:
             problems += _compile(expression.text, event_id, "eval", "timer expression")
     for script_task in tree.iter(f"{BPMN}scriptTask"):
@@ -135,7 +139,8 @@ def check_expressions(tree) -> list[dict]:
     for prop in tree.iter(f"{SPIFF}property"):
         if prop.get("name") == "iso10002_stage" and prop.get("value", "").strip() not in {str(i) for i in range(1, 9)}:
             owner = prop.getparent().getparent().getparent()
-            problems.append(problem(f"iso10002_stage must be 1–8, not {prop.get('value')!r}", owner.get("id")))
+            problems.append(problem(Text("iso10002_stage must be 1–8, not {value!r}", value=prop.get("value")),
+                                    owner.get("id")))
     return problems
 
 
@@ -144,15 +149,16 @@ def check_tasks_and_lanes(tree, bundle: ProcessBundle, forms: dict, lane_roles: 
     for lane in tree.iter(f"{BPMN}lane"):
         name = lane.get("name")
         if name not in lane_roles:
-            problems.append(problem(f"lane {name!r} is not mapped to a staff role (LANE_ROLES)", lane.get("id")))
+            problems.append(problem(Text("lane {lane!r} is not mapped to a staff role (LANE_ROLES)", lane=name),
+                                    lane.get("id")))
     for task in user_tasks(bundle):
         form = task["properties"].get("form")
         if not form:
-            problems.append(problem("user task has no form property", task["id"]))
+            problems.append(problem(Text("user task has no form property"), task["id"]))
         elif form not in forms:
-            problems.append(problem(f"form {form!r} does not exist", task["id"]))
+            problems.append(problem(Text("form {form!r} does not exist", form=form), task["id"]))
         if task["lane"] is None:
-            problems.append(problem("user task is in no lane, so nobody would see it", task["id"]))
+            problems.append(problem(Text("user task is in no lane, so nobody would see it"), task["id"]))
     return problems
 
 

@@ -11,7 +11,8 @@
     return getJSON(data.source_url).then(function (source) {
       return viewer.importXML(source.bpmn).then(function () {
         var canvas = viewer.get("canvas"), registry = viewer.get("elementRegistry");
-        canvas.zoom("fit-viewport");
+        window.CF.fitBesidePalette(canvas, container);
+        window.CF.zoomButtons(canvas, container, document);
         data.added.forEach(function (id) { if (registry.get(id)) { canvas.addMarker(id, "cf-added"); } });
         data.changed.forEach(function (id) { if (registry.get(id)) { canvas.addMarker(id, "cf-changed"); } });
         container.setAttribute("data-ready", "1");

@@ -30,7 +30,19 @@
       var wrap = node("div", { class: "field" });
       wrap.appendChild(node("label", { for: id }, (field.title || name) + (required.indexOf(name) >= 0 ? " *" : "")));
       var choices = options(field);
-      if (choices.length) {
+      if (choices.length && field["x-widget"] === "radio") {
+        // Radio buttons in a group, as the task page draws them; the group's legend is the title.
+        input = node("fieldset", { id: id, class: "choices" });
+        input.appendChild(node("legend", {}, (field.title || name) + (required.indexOf(name) >= 0 ? " *" : "")));
+        choices.forEach(function (c, i) {
+          var label = node("label", { class: "choice" });
+          var radio = node("input", { type: "radio", name: id, id: id + "-" + i, value: String(c.value) });
+          label.appendChild(radio);
+          label.appendChild(document.createTextNode(" " + c.title));
+          input.appendChild(label);
+        });
+        wrap.replaceChildren();
+      } else if (choices.length) {
         input = node("select", { id: id });
         choices.forEach(function (c) { input.appendChild(node("option", { value: String(c.value) }, c.title)); });
       } else if (field.type === "boolean") {

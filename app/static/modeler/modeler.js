@@ -134,7 +134,7 @@
 
     function open(xml, problems) {
       return modeler.importXML(xml).then(function (result) {
-        canvas.zoom("fit-viewport");
+        CF.fitBesidePalette(canvas, canvasNode);
         canvasNode.setAttribute("data-ready", "1");
         showProblems(problems || []);
         lintNow();

@@ -20,7 +20,7 @@
   var pareto = data.pareto || [];
   draw("chart-pareto", {
     data: {
-      labels: pareto.map(function (r) { return r.category; }),
+      labels: pareto.map(function (r) { return r.label; }),
       datasets: [
         { type: "bar", label: text.count, data: pareto.map(function (r) { return r.count; }), backgroundColor: "#1d5fbf", yAxisID: "y" },
         { type: "line", label: text.cumulative, data: pareto.map(function (r) { return r.cumulative_percent; }),

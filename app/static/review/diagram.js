@@ -1,5 +1,6 @@
 /* Draw a process version with bpmn-js and mark it: one complaint's path (data-mode="instance")
-   or, on the dashboard, per-activity counts and median times (data-mode="heatmap"). */
+   or, on the dashboard, each step coloured by its load with breaches outlined (data-mode="heatmap").
+   The diagram fits its box; the buttons beside it zoom in, out and back to fit. */
 (function () {
   "use strict";
   var container = document.getElementById("diagram");
@@ -38,22 +39,39 @@
     container.setAttribute("data-marked", Object.keys(marked).length);
   }
 
-  function heatmap(registry, overlays) {
-    var medians = Object.keys(data).map(function (id) { return data[id].median_hours || 0; });
-    var top = Math.max.apply(null, medians.concat([1]));
+  // Load is what a step has handled plus what waits there; the busiest step is level 3.
+  function heatmap(canvas, registry, overlays) {
+    var loads = Object.keys(data).map(function (id) { return (data[id].count || 0) + (data[id].active || 0); });
+    var top = Math.max.apply(null, loads.concat([1]));
     var shown = 0;
     Object.keys(data).forEach(function (id) {
       var cell = data[id];
       if (!registry.get(id)) { return; }
-      var level = cell.median_hours ? Math.min(3, Math.ceil(3 * cell.median_hours / top)) : 0;
-      var median = cell.median_hours === null ? "–" : cell.median_hours.toFixed(1) + " sa";
+      var load = (cell.count || 0) + (cell.active || 0);
+      var level = load ? Math.max(1, Math.ceil(3 * load / top)) : 0;
+      canvas.addMarker(id, "cf-load" + level);
+      if (cell.late) { canvas.addMarker(id, "cf-breach"); }
       var span = document.createElement("span");
-      span.className = "cf-heat h" + level;
-      span.textContent = cell.count + " · " + median + (cell.active ? " · " + cell.active + "⏳" : "");
+      span.className = "cf-heat h" + level + (cell.late ? " late" : "");
+      span.textContent = cell.text;
       overlays.add(id, { position: { bottom: 8, left: 0 }, html: span });
       shown += 1;
     });
     container.setAttribute("data-marked", shown);
+  }
+
+  // Zoom buttons next to the diagram (any element with data-zoom inside the diagram's figure).
+  function zoomControls(canvas) {
+    var box = container.parentNode;
+    Array.prototype.forEach.call(box.querySelectorAll("[data-zoom]"), function (button) {
+      button.addEventListener("click", function () {
+        var how = button.getAttribute("data-zoom");
+        if (how === "fit") { canvas.zoom("fit-viewport", "auto"); }
+        else { canvas.zoom(canvas.zoom() * (how === "in" ? 1.25 : 0.8)); }
+      });
+      button.disabled = false;
+    });
+    window.addEventListener("resize", function () { canvas.resized(); canvas.zoom("fit-viewport", "auto"); });
   }
 
   fetch(container.getAttribute("data-xml-url"), { credentials: "same-origin" })
@@ -61,9 +79,10 @@
     .then(function (xml) { return viewer.importXML(xml); })
     .then(function () {
       var canvas = viewer.get("canvas");
-      canvas.zoom("fit-viewport");
+      canvas.zoom("fit-viewport", "auto");
+      zoomControls(canvas);
       if (container.getAttribute("data-mode") === "heatmap") {
-        heatmap(viewer.get("elementRegistry"), viewer.get("overlays"));
+        heatmap(canvas, viewer.get("elementRegistry"), viewer.get("overlays"));
       } else {
         markInstance(canvas, viewer.get("elementRegistry"), viewer.get("overlays"));
       }
@@ -71,6 +90,6 @@
     })
     .catch(function (error) {
       container.setAttribute("data-error", String(error));
-      container.textContent = "Diyagram yüklenemedi.";
+      container.textContent = container.getAttribute("data-failed") || "";
     });
 })();

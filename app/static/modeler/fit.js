@@ -1,0 +1,30 @@
+/* Fit a diagram into its box to the right of the bpmn-js palette, so the palette never covers it. */
+(function () {
+  "use strict";
+  var CF = window.CF = window.CF || {};
+  var PAD = 16;
+  CF.fitBesidePalette = function (canvas, node) {
+    canvas.zoom("fit-viewport", "auto");
+    var palette = node.querySelector(".djs-palette");
+    var box = canvas.viewbox();
+    if (!palette || !box.inner.width || !box.inner.height) { return; }
+    var left = palette.getBoundingClientRect().right - node.getBoundingClientRect().left + PAD;
+    var width = box.outer.width - left - PAD, height = box.outer.height - 2 * PAD;
+    if (width <= 0 || height <= 0) { return; }
+    var scale = Math.min(width / box.inner.width, height / box.inner.height, 1.5);
+    canvas.viewbox({ x: box.inner.x - left / scale, y: box.inner.y - PAD / scale,
+                     width: box.outer.width / scale, height: box.outer.height / scale });
+  };
+  /* Buttons with data-zoom="in|out|fit" inside `root` zoom the canvas; a resized window fits again. */
+  CF.zoomButtons = function (canvas, node, root) {
+    Array.prototype.forEach.call(root.querySelectorAll("[data-zoom]"), function (button) {
+      button.addEventListener("click", function () {
+        var how = button.getAttribute("data-zoom");
+        if (how === "fit") { CF.fitBesidePalette(canvas, node); }
+        else { canvas.zoom(canvas.zoom() * (how === "in" ? 1.25 : 0.8)); }
+      });
+      button.disabled = false;
+    });
+    window.addEventListener("resize", function () { canvas.resized(); CF.fitBesidePalette(canvas, node); });
+  };
+})();
