@@ -176,8 +176,9 @@ def test_the_handler_sees_a_clear_message_and_the_representative_sees_the_flag(a
     assert db.session.get(HumanTask, task.id).state == "ready"
     representative = as_user("representative").get("/inbox").get_data(as_text=True)
     assert 'id="attention"' in representative and complaint.registration_number in representative
-    assert "Dikkat" in as_user("representative").get(
-        f"/complaints/{complaint.registration_number}").get_data(as_text=True)
+    case_page = as_user("representative").get(f"/complaints/{complaint.registration_number}").get_data(as_text=True)
+    assert "Dikkat" in case_page
+    assert "adımında durdu" in case_page and "procedure_failed" not in case_page  # a sentence, not the raw key
 
 
 def test_a_complaint_whose_registration_script_fails_is_a_clear_error_not_a_500(app, client):

@@ -148,6 +148,11 @@ def _sentence(action: str, data: dict, names: dict[str, str]) -> str:  # noqa: C
         return _("Şikâyet sürecin yeni sürümüne taşındı.")
     if action == "anonymised":
         return _("Kişisel veriler anonimleştirildi (KVKK).")
+    if action == "procedure_failed":
+        return _("Süreç “%(element)s” adımında durdu; adım kaydedilmedi.", element=data.get("element") or "–")
+    if action == "task_released":
+        return _("“%(task)s” görevi %(to)s adlı kişiden alınıp ekibine geri verildi.", task=task,
+                 to=names.get(data.get("from") or "", data.get("from") or "–"))
     return str(labels.ACTION_LABELS.get(action, _("Kayıt güncellendi."))).rstrip(".") + "."
 
 
@@ -163,6 +168,8 @@ def _details(action: str, data: dict, forms: dict) -> list[Line]:
                 Line(_("Sorun çözüldü mü?"), _("Evet") if data.get("solved") else _("Hayır"))]
     if action in ("admin_suspended", "admin_resumed", "admin_cancelled", "admin_reassigned") and data.get("reason"):
         return [Line(_("Gerekçe"), data["reason"], True)]
+    if action == "procedure_failed" and data.get("detail"):
+        return [Line(_("Hata"), data["detail"])]
     if action == "message_failed" and data.get("error"):
         return [Line(_("Hata"), data["error"])]
     if action == "migrated" and data.get("to_version"):
