@@ -407,7 +407,7 @@ class _Bound:
     def __init__(self, limits: Limits):
         self.limits = limits
         self.deadline = time.monotonic() + limits.seconds
-        self.rss_start = _resident_mb()
+        self.rss_start = 0.0  # read when the tracer is installed: untraced code never checks memory
         self.steps = 0
         self.refunds_left = limits.seconds
         self.messages = 0
@@ -472,6 +472,7 @@ def run_bounded(code, namespace: dict, limits: Limits, *, evaluate: bool):
     traced = _needs_bound(code)
     previous = sys.gettrace()
     if traced:
+        bound.rss_start = _resident_mb()
         sys.settrace(bound)
     try:
         return _run(code, namespace, evaluate)
