@@ -12,7 +12,7 @@ from datetime import datetime
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 
-from .services.deadlines import DeadlineStatus, deadline_status
+from .services.workflow.deadlines import DeadlineStatus, deadline_status
 
 
 def _business_units(days: int, hours: int, minutes: int) -> list[str]:

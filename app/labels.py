@@ -103,7 +103,7 @@ def choice_label(field: str, value: str | None) -> str:
         return "–"
     from flask import g
 
-    from .services.case_record import choice_titles
+    from .services.complaints.case_record import choice_titles
 
     cache = g.setdefault("choice_titles", {})
     if field not in cache:

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 def _run_job(app: Flask, job: str, work: Callable[[], tuple[bool, str, dict]]) -> dict:
     """Run one job in an app context, record it in job_run and log one line; never raises."""
     from .extensions import db
-    from .services import operations
+    from .services.operations import probes as operations
 
     with app.app_context():
         started = time.perf_counter()
@@ -49,7 +49,7 @@ def _run_job(app: Flask, job: str, work: Callable[[], tuple[bool, str, dict]]) -
 
 
 def sweep_timers(app: Flask) -> int:
-    from .services import timers
+    from .services.workflow import timers
 
     def work():
         fired = timers.fire_due_timers(limit=app.config["TIMER_SWEEP_BATCH"])
@@ -59,8 +59,8 @@ def sweep_timers(app: Flask) -> int:
 
 
 def deliver_outbox(app: Flask) -> int:
-    from .services import outbox
     from .services.errors import MailNotConfigured
+    from .services.mail import outbox
 
     def work():
         try:
@@ -73,7 +73,7 @@ def deliver_outbox(app: Flask) -> int:
 
 
 def apply_retention(app: Flask) -> int:
-    from .services import retention
+    from .services.privacy import retention
 
     def work():
         report = retention.run_retention()
@@ -84,7 +84,7 @@ def apply_retention(app: Flask) -> int:
 
 
 def check_audit_chains(app: Flask) -> bool:
-    from .services.audit_check import verify_chains
+    from .services.operations.audit_check import verify_chains
 
     def work():
         report = verify_chains()
@@ -96,7 +96,7 @@ def check_audit_chains(app: Flask) -> bool:
 
 def poll_mailbox(app: Flask) -> int:
     """One IMAP poll; a failure is logged and the next interval tries again (nothing unmoved is lost)."""
-    from .services import mail_imap
+    from .services.mail import imap as mail_imap
 
     def work():
         try:
@@ -109,7 +109,7 @@ def poll_mailbox(app: Flask) -> int:
 
 
 def recompute_risk(app: Flask) -> int:
-    from .services.insight import risk
+    from .services.review.insight import risk
 
     def work():
         report = risk.recompute()

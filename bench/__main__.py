@@ -75,7 +75,7 @@ class Backend:
         from flask_migrate import upgrade
 
         from app.config import PROJECT_ROOT
-        from app.services import versions
+        from app.services.procedure import versions
 
         upgrade(directory=str(PROJECT_ROOT / "migrations"))
         bpmn = (PROJECT_ROOT / "processes" / "complaint.bpmn").read_text(encoding="utf-8")
@@ -117,8 +117,8 @@ class Bench:
         process, so other load on the machine does not inflate the floor."""
         from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
-        from app.services import versions
         from app.services.context import runtime
+        from app.services.procedure import versions
 
         engine, bundle = runtime().engine, versions.bundle_for(backend.version)
         seed = {"registration_number": "SK-2026-000000", "channel": "faks",
@@ -170,7 +170,7 @@ class Bench:
     # --- population ------------------------------------------------------------------------------
     def load(self, backend: Backend, size: int, key: str) -> list[str]:
         from app.extensions import db
-        from app.services import complaints
+        from app.services.complaints import registration as complaints
 
         started = time.perf_counter()
         numbers = []
@@ -187,7 +187,8 @@ class Bench:
         """Take each complaint through `rounds` rounds, each ending with the customer's `answer`, through the
         services; returns the cost of a step in the first and in the last round."""
         from app.extensions import db
-        from app.services import complaints, tasks
+        from app.services.complaints import registration as complaints
+        from app.services.workflow import tasks
 
         first = last = 0.0
         at = START + timedelta(hours=2)
@@ -278,7 +279,8 @@ class Bench:
     def after_reopens(self, server: http.Server, token: str, numbers: list[str]) -> tuple[list, list]:
         """Over HTTP, on complaints reopened 20 times: every step of one more round, and status look-ups."""
         from app.extensions import db
-        from app.services import complaints, tasks
+        from app.services.complaints import registration as complaints
+        from app.services.workflow import tasks
 
         client = http.Client(server, {"Authorization": f"Bearer {token}"})
         complete, lookup = [], []
@@ -307,7 +309,7 @@ class Bench:
     # --- one backend -----------------------------------------------------------------------------
     def backend(self, label: str, url: str | None, size: int, workers: list[int], key: str) -> None:
         from app.extensions import db
-        from app.services import api_tokens, users
+        from app.services.accounts import api_tokens, users
 
         backend = Backend(label, url)
         try:
@@ -344,7 +346,7 @@ class Bench:
     def sweeps(self, backend: Backend) -> None:
         from app.extensions import db
         from app.models import ProcessInstance
-        from app.services import timers
+        from app.services.workflow import timers
 
         none_due = []
         for _ in range(20):
@@ -368,7 +370,7 @@ class Bench:
 
     def storage(self, numbers: list[str]) -> None:
         from app.extensions import db
-        from app.services import complaints
+        from app.services.complaints import registration as complaints
 
         self.reopened(numbers, rounds=1, answer={"answer": "accepted"})
         ids = [complaints.get_by_number(n).id for n in numbers]
@@ -385,7 +387,7 @@ class Bench:
 
     # --- scheduler at scale (PostgreSQL) ---------------------------------------------------------
     def scheduler(self, url: str) -> None:
-        from app.services import complaints
+        from app.services.complaints import registration as complaints
 
         waiting, due = (10_000, 300) if self.quick else (100_000, 5_000)
         backend = Backend("timers", url)

@@ -26,7 +26,7 @@ def seed_waiting_timers(template_number: str, waiting: int, due: int, due_at: da
     """
     from app.extensions import db
     from app.models import ProcessInstance
-    from app.services import complaints
+    from app.services.complaints import registration as complaints
 
     template = complaints.get_by_number(template_number)
     state = db.session.get(ProcessInstance, template.instance_id).state_json
@@ -111,7 +111,7 @@ def outbox_to_smtp(app, count: int, at: datetime) -> dict:
 
     from app.extensions import db
     from app.models import Complaint, OutboxMessage
-    from app.services import outbox
+    from app.services.mail import outbox
 
     from .http import _free_port
 

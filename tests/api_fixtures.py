@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import api_tokens
+from app.services.accounts import api_tokens
 
 
 class ApiClient:

@@ -130,7 +130,7 @@ def make_app(_migrated):
 
 @pytest.fixture
 def live_version(app):
-    from app.services import versions
+    from app.services.procedure import versions
 
     bpmn = (PROJECT_ROOT / "processes" / "complaint.bpmn").read_text(encoding="utf-8")
     forms = versions.load_forms_dir(PROJECT_ROOT / "forms")

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, Complaint, HumanTask, OutboxMessage
-from app.services import complaints, tasks, timers
+from app.services.complaints import registration as complaints
+from app.services.workflow import tasks, timers
 
 IST = ZoneInfo("Europe/Istanbul")
 

@@ -11,7 +11,7 @@ from email.policy import default
 import pytest
 from aiosmtpd.controller import Controller
 
-from app.services import outbox
+from app.services.mail import outbox
 
 
 def free_port() -> int:

@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import uuid4
 
 from app import clock
-from app.services import links, lookup
+from app.services.complaints import links, lookup
 
 from .helpers import ANALYSIS, RESPONSE, complete, refreshed
 

@@ -9,7 +9,7 @@ import copy
 import re
 
 from app.config import PROJECT_ROOT
-from app.services import versions
+from app.services.procedure import versions
 
 LEGAL_LANE = "Hukuk Müşavirliği"
 

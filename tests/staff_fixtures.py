@@ -15,7 +15,7 @@ import pytest
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
-from app.services import users
+from app.services.accounts import users
 
 PASSWORD = "parola-1234"
 ACCOUNTS = {

@@ -20,7 +20,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from app.services import api_tokens
+from app.services.accounts import api_tokens
 
 from .helpers import ACK, complete, ist, register
 

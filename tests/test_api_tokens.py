@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import ApiToken, User
-from app.services import api_tokens
+from app.services.accounts import api_tokens
 
 from .api_fixtures import ApiClient
 
@@ -64,7 +64,7 @@ def test_bad_names_and_roles_are_refused(app, token):
 
 
 def test_each_token_has_its_own_account_and_never_takes_over_a_person(app):
-    from app.services import users
+    from app.services.accounts import users
     from app.services.errors import ValidationFailed
 
     intake_row, _ = api_tokens.create_token("call-centre", ["intake"])

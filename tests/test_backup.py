@@ -22,7 +22,7 @@ def sqlite_desk(tmp_path):
     desk = create_app(Desk)
     with desk.app_context():
         upgrade(directory=str(PROJECT_ROOT / "migrations"))
-        from app.services import versions
+        from app.services.procedure import versions
 
         bpmn = (PROJECT_ROOT / "processes" / "complaint.bpmn").read_text(encoding="utf-8")
         versions.deploy_version(bpmn, versions.load_forms_dir(PROJECT_ROOT / "forms"), author="test",

@@ -40,7 +40,7 @@ def test_intake_clerk_registers_a_phone_complaint_and_reads_its_number(page):
     number = page.locator("#registration-number").inner_text()
     assert number.startswith("SK-") and page.locator(".regno").is_visible()
     db.session.rollback()
-    from app.services.lookup import complaint_by_number
+    from app.services.complaints.lookup import complaint_by_number
     complaint = complaint_by_number(number)
     assert complaint.customer_name == "Gülşen Çağlayan"
     assert complaint.description == "Modem sürekli yeniden başlıyor. <b>ğüşıöçİ</b>"
@@ -80,7 +80,7 @@ def test_acknowledgement_then_classification_with_an_invalid_then_a_valid_form(p
 
 
 def test_representative_sees_an_escalation_after_the_deadline(page):
-    from app.services import timers
+    from app.services.workflow import timers
 
     fax = register("faks", at=None, customer_name="Geciken Bildirim")
     deadline = refreshed(fax).acknowledgement_due_at

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import versions
 from app.services.errors import ValidationFailed
+from app.services.procedure import versions
 
 from . import procedure_edits as edits
 from .helpers import ESCALATION, all_tasks, answer, classify, complete, ist, ready_names, refreshed, register, solve

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, Complaint, HumanTask
-from app.services import tasks
 from app.services.errors import ConcurrentUpdate, TaskAlreadyCompleted
+from app.services.workflow import tasks
 
 from .helpers import ACK, ESCALATION, fire, ist, ready, register
 
@@ -103,7 +103,7 @@ def test_two_sweeper_processes_fire_each_due_timer_exactly_once(app, _migrated):
 
 
 def test_completing_a_task_while_its_timer_fires_loses_neither(app):
-    from app.services import timers
+    from app.services.workflow import timers
 
     complaint = register("faks", at=ist(2026, 11, 25, 10, 0))
     (ack,) = ready(complaint)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Complaint, HumanTask, ProcessInstance
-from app.services import api_tokens
+from app.services.accounts import api_tokens
 
 pytestmark = pytest.mark.usefixtures("live_version")
 

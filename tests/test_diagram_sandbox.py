@@ -13,8 +13,8 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import AuditEvent, Complaint, HumanTask
-from app.services import validation, versions
 from app.services.errors import ProcedureFailed
+from app.services.procedure import validation, versions
 
 from . import procedure_edits as edits
 from .helpers import ANALYSIS, ist, ready_names, refreshed, register, task_named
@@ -186,7 +186,7 @@ def test_a_complaint_whose_registration_script_fails_is_a_clear_error_not_a_500(
         *edits.shipped())
     versions.deploy_version(bpmn, forms, author="analyst", comment="harmless", at=ist(2026, 1, 1, 9, 0))
     from app.engine import ProcedureFailure
-    from app.services import complaints
+    from app.services.complaints import registration as complaints
 
     def broken_start(*args, **kwargs):
         raise ProcedureFailure("timeout", "script_register", "Şikâyeti kaydet", "the script did not finish in 1 s")
@@ -300,7 +300,7 @@ def test_a_long_error_message_from_a_script_is_cut_short(app):
 
 def test_a_time_bomb_in_the_registration_script_is_a_clear_error_and_stores_nothing(app):
     """It passes the gate (which simulates one November day) and fires for complaints from December on."""
-    from app.services import complaints
+    from app.services.complaints import registration as complaints
 
     bomb = _with_register_line("if received_at[:7] != '2026-11':\n    v = range(1)")
     bpmn, forms = bomb(*edits.shipped())

@@ -11,7 +11,7 @@ from app.config import PROJECT_ROOT
 from app.engine import ProcessDefinitionError, parse_bpmn
 from app.extensions import db
 from app.models import ProcessVersion
-from app.services import versions
+from app.services.procedure import versions
 
 from .helpers import classify, ist, refreshed, register
 

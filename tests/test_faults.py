@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.models import Attachment, AuditEvent, HumanTask, ProcessInstance
-from app.services import runtime, timers
+from app.services.workflow import runtime, timers
 
 from .helpers import ACK, ist, register, task_named
 

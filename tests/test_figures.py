@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import admin_actions, customer, figures
-from app.services.figures import Scope
+from app.services.complaints import customer
+from app.services.review import figures
+from app.services.review.figures import Scope
+from app.services.workflow import admin_actions
 
 from .helpers import ACK, ANALYSIS, answer, classify, complete, fire, ist, register
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from app.engine import ProcessDefinitionError, decode_bpmn, lint, parse_bpmn, safe_tree
 from app.extensions import db
 from app.models import ProcessVersion
-from app.services import validation, versions
+from app.services.procedure import validation, versions
 
 from . import procedure_edits as edits
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Complaint
-from app.services import api_tokens
+from app.services.accounts import api_tokens
 
 from .portal_helpers import NUMBER, form_data
 

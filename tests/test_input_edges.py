@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
-from app.services import review
+from app.services.review import listing as review
 
 from .helpers import register
 

@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from app.services.insight import eventlog
-from app.services.kvkk import anonymise_complaint
+from app.services.privacy.kvkk import anonymise_complaint
+from app.services.review.insight import eventlog
 
 from .helpers import ist
 
@@ -22,7 +22,7 @@ def history(app):
     """Three weeks of complaints through the real procedure on the simulated clock."""
     # Imported here, not at collection: importing it before test_api_fuzz runs changes what that
     # derandomized fuzzer generates, and it then finds `status=` (empty) accepted by the API.
-    from app.services.insight import seed
+    from app.services.review.insight import seed
 
     app.config["EVENT_LOG_BATCH"] = 7  # several batches even for a small history
     report = seed.seed_history(21, 3, end=END, seed=7)
@@ -75,7 +75,7 @@ def test_timer_and_escalation_events(app, runner, tmp_path):
     from .helpers import register
 
     complaint = register("faks", at=ist(2026, 11, 23, 10, 0))
-    from app.services import timers
+    from app.services.workflow import timers
 
     timers.fire_due_timers(at=ist(2026, 11, 24, 10, 0))  # the acknowledgement deadline passed
     xml = "".join(eventlog.export_xes(ist(2026, 11, 1, 0, 0), ist(2026, 12, 1, 0, 0)))

@@ -16,7 +16,7 @@ from app.engine import parse_bpmn
 from app.engine.paths import remaining_steps
 from app.extensions import db
 from app.models import DeadlineForecast
-from app.services.insight import risk
+from app.services.review.insight import risk
 
 from .helpers import ANALYSIS, RESPONSE, classify, complete, ist, refreshed, register
 

@@ -12,8 +12,10 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Attachment, Complaint, PersonalDataView
-from app.services import casefile, customer, figures, kvkk, retention
-from app.services.audit_check import verify_chains
+from app.services.complaints import casefile, customer
+from app.services.operations.audit_check import verify_chains
+from app.services.privacy import kvkk, retention
+from app.services.review import figures
 
 from .helpers import ACK, answer, audit_actions, classify, complete, ist, refreshed, register, solve
 
@@ -226,7 +228,7 @@ def test_retention_prunes_rate_limit_attempts_older_than_a_day(app):
 
 
 def test_the_data_subject_export_includes_the_recorded_consent(app, attachment_dir):
-    from app.services import portal
+    from app.services.complaints import portal
 
     portal.file_complaint({"customer_name": "Elif Şahin", "customer_email": "elif@example.com.tr",
                            "preferred_contact": "eposta", "subject": "Fatura", "description": "Çift fatura."},

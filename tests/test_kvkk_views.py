@@ -7,8 +7,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import PersonalDataView
-from app.services import complaints, kvkk
-from app.services.personal_data_log import views_of
+from app.services.complaints import registration as complaints
+from app.services.privacy import kvkk
+from app.services.privacy.personal_data_log import views_of
 
 from .helpers import ist, register
 

@@ -11,7 +11,9 @@ from app import create_app
 from app.config import TestConfig
 from app.extensions import db
 from app.models import Attachment, AuditEvent, Complaint, MailMessage
-from app.services import kvkk, mail_auth, mail_ingest
+from app.services.mail import ingest as mail_ingest
+from app.services.mail import sender_check as mail_auth
+from app.services.privacy import kvkk
 
 from .conftest import TESTS_DIR
 from .helpers import ACK, classify, complete, ist, ready, ready_names, refreshed, register, solve

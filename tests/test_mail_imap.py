@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Complaint, MailMessage
 from app.scheduler import build_scheduler, poll_mailbox
-from app.services import mail_imap
+from app.services.mail import imap as mail_imap
 
 from .conftest import TESTS_DIR
 from .helpers import register
@@ -153,7 +153,7 @@ def test_without_move_a_message_is_copied_flagged_and_expunged_and_a_half_done_m
 
 
 def test_while_the_database_is_away_the_messages_stay_in_the_mailbox(imap, runner, monkeypatch):
-    from app.services import mail_ingest
+    from app.services.mail import ingest as mail_ingest
 
     imap.deliver(numbered(1), numbered(2))
     real_ingest = mail_ingest.ingest_bytes

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Attachment, AuditEvent, Complaint
-from app.services import mail_ingest
+from app.services.mail import ingest as mail_ingest
 
 from .conftest import TESTS_DIR
 from .helpers import ACK, all_tasks, audit_actions, classify, complete, ist, ready_names, refreshed, register, solve

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.engine import ProcessDefinitionError
-from app.services import drafts, migration, versions
+from app.services.procedure import drafts, migration, versions
 
 from . import procedure_edits as edits
 from .helpers import answer, audit_actions, classify, complete, ist, ready_names, refreshed, register, solve

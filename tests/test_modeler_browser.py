@@ -6,7 +6,7 @@ import pytest
 
 from app.config import PROJECT_ROOT
 from app.extensions import db
-from app.services import versions
+from app.services.procedure import versions
 
 from .staff_fixtures import PASSWORD, chromium_page
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import versions
+from app.services.procedure import versions
 
 from . import procedure_edits as edits
 from .helpers import classify, ist, refreshed, register

@@ -119,7 +119,9 @@ def _desk_with_mail_waiting(tmp_path: Path, count: int) -> list[str]:
     """A migrated SQLite desk file whose outbox holds `count` acknowledgements."""
     from flask_migrate import upgrade
 
-    from app.services import complaints, tasks, versions
+    from app.services.complaints import registration as complaints
+    from app.services.procedure import versions
+    from app.services.workflow import tasks
 
     class Desk(TestConfig):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'desk.db'}"

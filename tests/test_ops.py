@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app import create_app
 from app.config import TestConfig
-from app.services import operations
+from app.services.operations import probes as operations
 
 from .helpers import fire, ist, register
 

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import OutboxMessage
-from app.services import customer, links, outbox
+from app.services.complaints import customer, links
 from app.services.errors import ValidationFailed
+from app.services.mail import outbox
 
 from .helpers import ACK, audit_actions, classify, complete, ist, refreshed, register, solve
 from .mailbox import deliver, html_of, text_of, tokens_in

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from app.extensions import db
-from app.services import customer
+from app.services.complaints import customer
 
 from .helpers import ACK, ANALYSIS, ESCALATION, answer, complete, fire, ist, ready, register
 from .staff_fixtures import PASSWORD, chromium_page

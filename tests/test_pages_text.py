@@ -11,8 +11,9 @@ from flask_babel import force_locale
 
 from app import numbers, problem_text
 from app.engine.messages import Text
-from app.services import figures, tasks
-from app.services.figures import Scope
+from app.services.review import figures
+from app.services.review.figures import Scope
+from app.services.workflow import tasks
 
 from .helpers import ESCALATION, classify, complete, fire, ist, refreshed, register, solve, task_named
 
@@ -63,7 +64,7 @@ def test_a_text_survives_the_trip_to_the_gate_worker_and_back():
 
     text = Text("form {form!r} does not exist", form="x")
     assert pickle.loads(pickle.dumps(text)).params == {"form": "x"}
-    from app.services.validation import problem
+    from app.services.procedure.validation import problem
 
     assert json.loads(json.dumps(problem(text)))["message_id"] == "form {form!r} does not exist"
 

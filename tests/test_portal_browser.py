@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
-from app.services import lookup
+from app.services.complaints import lookup
 
 from .helpers import refreshed
 from .mailbox import deliver, text_of, tokens_in

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Attachment, Complaint, ConsentRecord
-from app.services import portal
+from app.services.complaints import portal
 
 from .helpers import audit_actions, outbox_kinds, ready_names
 from .portal_helpers import file_over_http, form_data

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import SurveyResponse
-from app.services import links
+from app.services.complaints import links
 
 from .helpers import audit_actions, refreshed
 from .mailbox import deliver, html_of, text_of, tokens_in

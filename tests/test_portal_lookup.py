@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app.services import case_status
+from app.services.complaints import case_status
 
 from .helpers import ACK, classify, complete, ist, refreshed, register, solve
 from .portal_helpers import file_over_http, to_decision

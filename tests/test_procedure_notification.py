@@ -13,8 +13,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, OutboxMessage
-from app.services import figures, links
-from app.services.figures import Scope
+from app.services.complaints import links
+from app.services.review import figures
+from app.services.review.figures import Scope
 
 from .helpers import (
     ANALYSIS,

@@ -12,10 +12,11 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent
-from app.services import admin_actions, inbox, review, tasks
 from app.services.errors import ComplaintNotActive, TaskAlreadyCompleted, ValidationFailed
-from app.services.inbox import NotAllowed
-from app.services.review import ReviewQuery
+from app.services.review import listing as review
+from app.services.review.listing import ReviewQuery
+from app.services.workflow import admin_actions, inbox, tasks
+from app.services.workflow.inbox import NotAllowed
 
 from .helpers import (
     ACK,

@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from app.services import admin_actions
+from app.services.workflow import admin_actions
 
 from .helpers import answer, audit_actions, classify, ist, ready, refreshed, register, solve
 

@@ -10,7 +10,8 @@ import pytest
 
 from app import create_app
 from app.config import TestConfig
-from app.services import casefile, users
+from app.services.accounts import users
+from app.services.complaints import casefile
 from app.services.errors import ValidationFailed
 
 from .helpers import ANALYSIS, complete, ist, register, task_named

@@ -116,7 +116,7 @@ def test_a_deactivated_user_cannot_sign_in_again_until_activated(app, staff, run
 
 
 def test_the_users_cli_help_names_every_role_and_command(runner):
-    from app.services.users import ROLES
+    from app.services.accounts.users import ROLES
 
     text = runner.invoke(args=["users", "--help"]).output
     assert all(role in text for role in ROLES)

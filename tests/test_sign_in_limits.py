@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.services import users
+from app.services.accounts import users
 
 from .staff_fixtures import PASSWORD
 

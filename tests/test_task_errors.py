@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, ProcessInstance
-from app.services import tasks
 from app.services.errors import StaleData, TaskAlreadyCompleted, ValidationFailed
+from app.services.workflow import tasks
 
 from .helpers import ACK, ist, ready_names, refreshed, register, task_named
 
@@ -99,7 +99,7 @@ def test_a_rejection_needs_a_reason():
 
 
 def test_intake_validation_names_each_bad_field():
-    from app.services import complaints
+    from app.services.complaints import registration as complaints
 
     with pytest.raises(ValidationFailed) as refused:
         complaints.register_complaint({"channel": "güvercin", "customer_email": "not-an-address"}, actor="t")
@@ -108,7 +108,7 @@ def test_intake_validation_names_each_bad_field():
 
 
 def test_the_same_idempotency_key_registers_one_complaint():
-    from app.services import complaints
+    from app.services.complaints import registration as complaints
 
     fields = {"channel": "web", "customer_name": "Ali Veli", "customer_email": "ali@example.com",
               "description": "Fatura yanlış."}

@@ -14,7 +14,9 @@ import sqlalchemy as sa
 from app import formkit
 from app.extensions import db
 from app.models import AuditEvent, Complaint, ComplaintNote, HumanTask, SurveyResponse
-from app.services import complaints, idempotency, links, text_rules
+from app.services import text_rules
+from app.services.complaints import idempotency, links
+from app.services.complaints import registration as complaints
 from app.services.errors import ValidationFailed
 
 from .helpers import ACK, audit_actions, ready, refreshed, register

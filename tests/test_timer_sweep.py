@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import HumanTask
-from app.services import timers
+from app.services.workflow import timers
 
 from .helpers import ist, register
 
@@ -64,7 +64,7 @@ def test_a_complaint_whose_timers_fail_is_retried_later_and_does_not_starve_the_
     from datetime import timedelta
 
     from app.models import ProcessInstance
-    from app.services import runtime
+    from app.services.workflow import runtime
 
     broken = register("faks", at=ist(2026, 11, 25, 9, 0))
     healthy = register("faks", at=ist(2026, 11, 25, 9, 30))

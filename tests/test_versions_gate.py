@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.engine import ProcessDefinitionError
 from app.extensions import db
 from app.models import ProcessVersion
-from app.services import validation, versions
+from app.services.procedure import validation, versions
 
 from . import procedure_edits as edits
 

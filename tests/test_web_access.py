@@ -12,7 +12,7 @@ from .staff_fixtures import login_as
 # Routes anyone may reach. A new route must either be listed here or carry @roles_required.
 PUBLIC_ENDPOINTS = {"static", "ops.healthz", "ops.readyz", "ops.metrics",  # probes; /metrics has its own token
                     "favicon",
-                    "auth.login", "auth.language", "auth.home",
+                    "auth.login", "auth.language", "portal.home",
                     "api.openapi_document", "api_docs.api_page",
                     # the customer portal (issue 4): complaint form, KVKK notice, status lookup, mail links
                     "portal.complaint_form", "portal.filed", "portal.kvkk", "portal.track", "portal.status",

@@ -8,7 +8,7 @@ from html import unescape
 
 import pytest
 
-from app.services import versions
+from app.services.procedure import versions
 
 from .helpers import ACK, ANALYSIS, RESPONSE, complete, ist, refreshed, register, task_named
 

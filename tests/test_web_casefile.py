@@ -10,7 +10,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Attachment, ComplaintNote
-from app.services.casefile import sniff
+from app.services.complaints.casefile import sniff
 
 from .helpers import register
 

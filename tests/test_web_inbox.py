@@ -9,7 +9,7 @@ import pytest
 from app import clock
 from app.extensions import db
 from app.models import AuditEvent, HumanTask
-from app.services import inbox
+from app.services.workflow import inbox
 
 from .helpers import ist, ready, register
 
@@ -51,7 +51,7 @@ def test_filters_overdue_today_channel_and_priority(app, as_user, staff):
     assert all(r.task.due_at.date() - fresh.received_at.date() <= timedelta(days=1) for r in today.rows)
     high = register("telefon", customer_name="Yüksek Öncelik")
     task = ready(high)[0]
-    from app.services import tasks
+    from app.services.workflow import tasks
     tasks.complete_task(task.id, {"priority": "high", "category": "billing"}, actor="t")
     handler = as_user("handler")
     assert high.registration_number in _text(handler.get("/inbox?priority=high"))
@@ -59,7 +59,7 @@ def test_filters_overdue_today_channel_and_priority(app, as_user, staff):
 
 
 def test_sort_by_due_puts_earliest_first_and_age_oldest_first(staff):
-    from app.services import tasks
+    from app.services.workflow import tasks
 
     slow = register("telefon", at=ist(2026, 3, 2, 10, 0))
     tasks.complete_task(ready(slow)[0].id, {"priority": "low", "category": "other"}, actor="t",

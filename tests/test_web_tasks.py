@@ -10,7 +10,7 @@ import pytest
 from app.extensions import db
 from app.inbox.schema_form import build_fields, raw_values, to_data
 from app.models import HumanTask
-from app.services import tasks
+from app.services.workflow import tasks
 
 from .helpers import ready, ready_names, refreshed, register
 
@@ -142,5 +142,5 @@ def test_date_time_fields_are_read_in_istanbul_time_and_checked(as_user):
     assert data == {"reached": False, "call_at": "2026-11-25T10:30:00+03:00", "visit": False}
     kinds = {f.name: f.kind for f in build_fields(phone_schema)}
     assert kinds == {"reached": "yesno", "call_at": "datetime", "note": "text", "visit": "checkbox"}
-    from app.services.forms import field_errors
+    from app.services.workflow.forms import field_errors
     assert "call_at" in field_errors(phone_schema, {"reached": True, "call_at": "dün öğlen"})

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from app.engine import sandbox
 from app.extensions import db
 from app.models import AuditEvent, HumanTask
-from app.services import audit_check, timers
+from app.services.operations import audit_check
+from app.services.workflow import timers
 
 from .helpers import ist, register
 

@@ -7,7 +7,7 @@ from functools import wraps
 from flask import g, request
 
 from ..models import ApiToken
-from ..services import api_tokens
+from ..services.accounts import api_tokens
 from .problems import ApiProblem, invalid
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="complaintflow"'}

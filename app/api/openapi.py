@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import current_app
 
-from ..services.api_queries import STATUSES
-from ..services.complaints import CHANNELS, CONTACT_CHANNELS
-from ..services.idempotency import API_KEY_PATTERN
+from ..services.complaints.api_queries import STATUSES
+from ..services.complaints.channels import CHANNELS, CONTACT_CHANNELS
+from ..services.complaints.idempotency import API_KEY_PATTERN
 
 PREFIX = "/api/v1"
 _TS = {"type": ["string", "null"], "format": "date-time"}

@@ -23,7 +23,7 @@ from ..services.errors import (
     Unavailable,
     ValidationFailed,
 )
-from ..services.inbox import NotAllowed
+from ..services.workflow.inbox import NotAllowed
 from . import bp
 
 PROBLEM_JSON = "application/problem+json"

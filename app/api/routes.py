@@ -7,9 +7,11 @@ from flask import current_app, request
 from ..access import ALL_STAFF, CASE_READERS, CASE_WRITERS, INTAKE_ROLES, TASK_WORKERS
 from ..extensions import csrf
 from ..models import Complaint, HumanTask
-from ..services import api_queries, casefile, complaints, idempotency, inbox, lookup, tasks
+from ..services.complaints import api_queries, casefile, idempotency, lookup
+from ..services.complaints import registration as complaints
 from ..services.errors import NotFound
-from ..services.personal_data_log import record_personal_data_view, record_search_views
+from ..services.privacy.personal_data_log import record_personal_data_view, record_search_views
+from ..services.workflow import inbox, tasks
 from . import bp
 from .auth import current_token, token_required
 from .problems import ApiProblem, checked_fields, invalid, json_body, query_int, query_text

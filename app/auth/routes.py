@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..access import ALL_STAFF, roles_required
-from ..services import users
+from ..access import ALL_STAFF, home_for, roles_required, safe_next
+from ..services.accounts import users
 from ..services.errors import ValidationFailed
 from . import bp
 from .forms import EmptyForm, LanguageForm, LoginForm, PasswordChangeForm
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """Only a path on this site: no scheme, no host, no protocol-relative //host."""
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    return target
-
-
-# Where each role works, first match wins for someone with several roles.
-LANDING = (("handler", "inbox.index"), ("representative", "inbox.index"), ("intake", "intake.new"),
-           ("quality_manager", "review.index"), ("analyst", "modeler.index"), ("auditor", "review.index"))
-
-
-def home_for(user) -> str:
-    """The page a role works on: handlers and the representative their inbox, intake the new-complaint
-    form, quality managers and auditors the review, analysts the modeler; anyone else the search."""
-    roles = user.role_set
-    return url_for(next((endpoint for role, endpoint in LANDING if role in roles), "inbox.complaints"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -117,13 +93,3 @@ def language():
     if form.validate_on_submit():
         session["lang"] = form.lang.data
     return redirect(safe_next(form.next.data, url_for("auth.login")))
-
-
-@bp.get("/")
-def home():
-    """Customers land on the public complaint form; signed-in staff on their own start page."""
-    if not current_user.is_authenticated:
-        from ..portal.routes import complaint_form
-
-        return complaint_form()
-    return redirect(home_for(current_user))

@@ -50,7 +50,7 @@ class Finding:
         return {"rule": self.rule, "element": self.element, **message_fields(self.message), "severity": self.severity}
 
     def as_problem(self) -> dict:
-        """The deploy gate's problem shape (services/validation.py)."""
+        """The deploy gate's problem shape (services/procedure/validation.py)."""
         return {"element": self.element, **message_fields(self.message), "stage": None, "path": None}
 
 

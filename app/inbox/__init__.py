@@ -11,7 +11,7 @@ def _task_permissions():
     from flask_login import current_user
 
     from ..access import TASK_WORKERS, has_role
-    from ..services import inbox
+    from ..services.workflow import inbox
 
     def can_open(task) -> bool:
         return has_role(*TASK_WORKERS) and inbox.can_open(current_user, task)

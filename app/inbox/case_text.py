@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import labels
-from ..services import case_record, lookup
-from ..services.case_record import Answer, Outcome, labelled
+from ..services.complaints import case_record, lookup
+from ..services.complaints.case_record import Answer, Outcome, labelled
 from ..web import format_instant
 
 SYSTEM_ACTORS = {

@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from ..access import CASE_READERS, CASE_WRITERS, get_complaint_or_404, roles_required
-from ..auth.routes import safe_next
+from ..access import CASE_READERS, CASE_WRITERS, get_complaint_or_404, roles_required, safe_next
 from ..models import Complaint
-from ..services import casefile, lookup, tasks
+from ..services.complaints import casefile, lookup
 from ..services.errors import NotFound, ValidationFailed
-from ..services.personal_data_log import record_personal_data_view, record_search_views
+from ..services.privacy.personal_data_log import record_personal_data_view, record_search_views
+from ..services.workflow import tasks
 from . import bp
 from .case_text import case_context
 from .forms import AttachmentForm, ClaimForm, NoteForm, SearchForm

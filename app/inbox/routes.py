@@ -6,11 +6,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import TASK_WORKERS, roles_required
-from ..auth.routes import safe_next
+from ..access import TASK_WORKERS, roles_required, safe_next
 from ..formkit import options
-from ..services import inbox, users
+from ..services.accounts import users
 from ..services.errors import NotFound, TaskAlreadyCompleted, TaskClaimedByOther, ValidationFailed
+from ..services.workflow import inbox
 from ..web import format_instant
 from . import bp
 from .forms import AssignForm, ClaimForm, InboxFilterForm

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ..access import TASK_WORKERS, roles_required
 from ..extensions import db
 from ..models import HumanTask
-from ..services import case_record, casefile, inbox, tasks
+from ..services.complaints import case_record, casefile
 from ..services.errors import (
     ConcurrentUpdate,
     NotFound,
@@ -20,7 +20,8 @@ from ..services.errors import (
     TaskClaimedByOther,
     ValidationFailed,
 )
-from ..services.personal_data_log import record_personal_data_view
+from ..services.privacy.personal_data_log import record_personal_data_view
+from ..services.workflow import inbox, tasks
 from . import bp
 from .case_text import case_context, step_context
 from .forms import AttachmentForm, ClaimForm, NoteForm, TaskForm

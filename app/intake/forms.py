@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from .. import labels
 from ..formkit import options
-from ..services import complaints
+from ..services.complaints import registration as complaints
 from ..services.errors import ValidationFailed
 
 REQUIRED = _l("Bu alan zorunludur.")

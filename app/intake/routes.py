@@ -9,8 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import INTAKE_ROLES, roles_required
-from ..services import casefile, complaints, idempotency, lookup, tasks
+from ..services.complaints import casefile, idempotency, lookup
+from ..services.complaints import registration as complaints
+from ..services.complaints.channels import IMMEDIATE_CHANNELS
 from ..services.errors import ValidationFailed
+from ..services.workflow import tasks
 from . import bp
 from .forms import IntakeForm
 
@@ -62,7 +65,7 @@ def done(number: str):
     complaint = lookup.complaint_by_number(number)
     if complaint is None:
         abort(404)
-    immediate = complaint.channel in complaints.IMMEDIATE_CHANNELS
+    immediate = complaint.channel in IMMEDIATE_CHANNELS
     # Stage 2 of the procedure is the acknowledgement (a property of the diagram, not a task id).
     ack_tasks = [t for t in tasks.ready_tasks_for(complaint) if t.iso_stage == 2]
     return render_template("intake/done.html", complaint=complaint, immediate=immediate, ack_tasks=ack_tasks)

@@ -10,8 +10,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from ..access import roles_required
-from ..services import retention
-from ..services.personal_data_log import export_csv
+from ..services.privacy import retention
+from ..services.privacy.personal_data_log import export_csv
 from . import bp
 from .forms import SubjectForm
 

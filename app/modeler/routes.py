@@ -11,8 +11,8 @@ from flask_login import current_user
 from .. import problem_text
 from ..access import roles_required
 from ..engine import ProcessDefinitionError
-from ..services import diagram_lint, drafts, migration, validation, versions
 from ..services.errors import NoLiveVersion, NotFound
+from ..services.procedure import diagram_lint, drafts, migration, validation, versions
 from . import bp
 from .forms import DeployForm, EmptyForm, MigrateForm
 

@@ -67,7 +67,7 @@ class _DeskCollector:
     def collect(self):
         from prometheus_client.core import GaugeMetricFamily
 
-        from ..services import operations
+        from ..services.operations import probes as operations
 
         gauges = operations.desk_gauges()
         families = {

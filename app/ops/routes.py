@@ -6,7 +6,7 @@ import hmac
 
 from flask import abort, current_app, request
 
-from ..services import operations
+from ..services.operations import probes as operations
 from . import bp
 from .metrics import render_metrics
 

@@ -8,9 +8,12 @@ from uuid import uuid4
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh as babel_refresh
+from flask_login import current_user
 
-from ..services import case_status, casefile, customer, idempotency, links, lookup, mail_compose, portal
+from ..access import home_for
+from ..services.complaints import case_status, casefile, customer, idempotency, links, lookup, portal
 from ..services.errors import ValidationFailed
+from ..services.mail import compose as mail_compose
 from ..web import select_locale
 from . import bp
 from .forms import AnswerForm, ComplaintForm, LookupForm, SurveyForm
@@ -229,3 +232,11 @@ def surveyed():
     return render_template("portal/thanks.html",
                            message=_("Anketimizi yanıtladığınız için teşekkür ederiz. Görüşleriniz hizmetimizi "
                                      "iyileştirmek için kullanılacaktır."))
+
+
+@bp.get("/")
+def home():
+    """Customers land on the public complaint form; signed-in staff on their own start page."""
+    if not current_user.is_authenticated:
+        return complaint_form()
+    return redirect(home_for(current_user))

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from flask import current_app
 
 from ..inbox.case_text import Line, actor_name, event_text
-from ..services import case_record
+from ..services.complaints import case_record
 
 
 @dataclass

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 
 from .. import clock, labels, numbers
 from ..access import roles_required
-from ..services import figures, instance_view
-from ..services.figures import Scope
-from ..services.insight import risk
+from ..services.review import figures, instance_view
+from ..services.review.figures import Scope
+from ..services.review.insight import risk
 from . import REVIEW_READERS, bp
 
 

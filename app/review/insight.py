@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, render_template, stream_with_context
 
 from ..access import roles_required
-from ..services.insight import eventlog, stages
+from ..services.review.insight import eventlog, stages
 from . import REVIEW_READERS, bp
 from .dashboard import scope_from_request
 

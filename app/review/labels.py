@@ -20,7 +20,7 @@ MESSAGE_STATES = {"pending": _l("bekliyor"), "sending": _l("gönderiliyor"), "se
                   "failed": _l("gönderilemedi")}
 AGE_LABELS = {"0-1": _l("1 iş gününden az"), "1-3": _l("1–3 iş günü"), "3-5": _l("3–5 iş günü"),
               "5-10": _l("5–10 iş günü"), "10+": _l("10 iş gününden fazla")}
-# The CSV export's columns (services/review.py CSV_HEADERS), coded values as a code and a label column.
+# The CSV export's columns (services/review/listing.py CSV_HEADERS), coded values as a code and a label column.
 CSV_HEADERS = (_l("Kayıt No"), _l("Alınma"), _l("Kanal (kod)"), _l("Kanal"), _l("Öncelik (kod)"), _l("Öncelik"),
                _l("Kategori (kod)"), _l("Kategori"), _l("Kök neden (kod)"), _l("Kök neden"), _l("Aşama"),
                _l("Durum (kod)"), _l("Durum"), _l("Süreç sürümü"), _l("Alındı bildirimi son"),

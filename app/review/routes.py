@@ -10,10 +10,13 @@ from .. import labels
 from ..access import get_complaint_or_404, has_role, roles_required
 from ..formkit import options
 from ..models import Complaint
-from ..services import admin_actions, instance_view, review, tasks, users
+from ..services.accounts import users
 from ..services.errors import ConcurrentUpdate, NotFound, ValidationFailed
-from ..services.inbox import NotAllowed, roles_for_lane
-from ..services.personal_data_log import record_personal_data_view
+from ..services.privacy.personal_data_log import record_personal_data_view
+from ..services.review import instance_view
+from ..services.review import listing as review
+from ..services.workflow import admin_actions, tasks
+from ..services.workflow.inbox import NotAllowed, roles_for_lane
 from . import REVIEW_ACTORS, REVIEW_READERS, audit_text, bp
 from . import labels as rlabels
 from .forms import ReasonForm, ReassignForm

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..extensions import db
-from ..models import AuditEvent
+from app.extensions import db
+from app.models import AuditEvent
 
 
 def _json_default(value):

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import current_app
 
-from .. import clock
-from ..calendar import BusinessCalendar
-from ..engine import Engine, ScriptLimits
-from ..extensions import db
-from ..models import DayOff
+from app import clock
+from app.calendar import BusinessCalendar
+from app.engine import Engine, ScriptLimits
+from app.extensions import db
+from app.models import DayOff
 
 DAYS_OFF_REFRESH_SECONDS = 60.0
 

@@ -1,0 +1,1 @@
+"""Accounts: staff users, roles, sign-in limits, sessions, and integration API tokens."""

@@ -1,0 +1,100 @@
+"""Staff look-ups: find a complaint for a customer who calls (stage 4) and read its history."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AuditEvent, Complaint, ComplaintNote, OutboxMessage
+from app.services import context
+
+STATUSES = ("open", "closed")  # offered in the staff search form
+COMPLAINT_STATUSES = ("open", "closed", "cancelled")
+# Audit actions shown elsewhere on the page (the note itself is in the timeline).
+_HIDDEN_ACTIONS = {"note_added"}
+
+
+@dataclass
+class SearchResult:
+    complaints: list[Complaint]
+    total: int
+    page: int
+    pages: int
+
+
+def matching_complaints(q: str = "", status: str = "") -> sa.Select:
+    """Complaints matching a free-text query (number, name, e-mail, subscription, phone digits) and status."""
+    stmt = sa.select(Complaint)
+    q = (q or "").strip()[:100]
+    if q:
+        pattern = f"%{q.lower()}%"
+        conditions = [sa.func.lower(Complaint.registration_number).like(pattern),
+                      sa.func.lower(Complaint.customer_name).like(pattern),
+                      sa.func.lower(Complaint.customer_email).like(pattern),
+                      sa.func.lower(Complaint.subscription_number).like(pattern)]
+        digits = re.sub(r"\D", "", q)
+        if len(digits) >= 4:
+            phone = Complaint.customer_phone
+            for ch in " ()-+":
+                phone = sa.func.replace(phone, ch, "")
+            conditions.append(phone.like(f"%{digits[-10:]}%"))
+        stmt = stmt.where(sa.or_(*conditions))
+    if status in COMPLAINT_STATUSES:
+        stmt = stmt.where(Complaint.status == status)
+    return stmt
+
+
+def search_complaints(q: str = "", status: str = "", date_from: date | None = None, date_to: date | None = None,
+                      page: int = 1, page_size: int = 25) -> SearchResult:
+    """By registration number, customer name, phone, e-mail; status; received date (business time zone)."""
+    stmt = matching_complaints(q, status)
+    tz = context.runtime().calendar.tz
+    if date_from:
+        stmt = stmt.where(Complaint.received_at >= datetime.combine(date_from, time(), tz))
+    if date_to:
+        stmt = stmt.where(Complaint.received_at < datetime.combine(date_to + timedelta(days=1), time(), tz))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages)
+    rows = db.session.scalars(stmt.order_by(Complaint.received_at.desc(), Complaint.id.desc())
+                              .limit(page_size).offset((page - 1) * page_size)).all()
+    return SearchResult(list(rows), total, page, pages)
+
+
+def complaint_by_number(number: str) -> Complaint | None:
+    return db.session.scalar(
+        sa.select(Complaint).where(Complaint.registration_number == (number or "").strip().upper()))
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    actor: str
+    kind: str  # "event", "note" or "message"
+    action: str
+    data: dict
+
+
+def timeline(complaint_id: int) -> list[TimelineEntry]:
+    """Audit events, internal notes and messages to the customer, oldest first."""
+    entries = [
+        TimelineEntry(e.at, e.actor, "event", e.action, json.loads(e.data_json or "{}"))
+        for e in db.session.scalars(sa.select(AuditEvent).where(AuditEvent.complaint_id == complaint_id))
+        if e.action not in _HIDDEN_ACTIONS
+    ]
+    entries += [
+        TimelineEntry(n.created_at, n.author, "note", "note", {"body": n.body})
+        for n in db.session.scalars(sa.select(ComplaintNote).where(ComplaintNote.complaint_id == complaint_id))
+    ]
+    entries += [
+        TimelineEntry(m.created_at, "system", "message", m.kind,
+                      {"recipient": m.recipient, "status": m.status, "sent_at": m.sent_at})
+        for m in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.complaint_id == complaint_id))
+    ]
+    order = {"event": 0, "message": 1, "note": 2}
+    return sorted(entries, key=lambda e: (e.at, order[e.kind]))

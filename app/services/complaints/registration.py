@@ -1,0 +1,232 @@
+"""Register a complaint (stage 1) and look one up by its registration number (stage 4)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from app.engine import ProcedureFailure
+from app.extensions import db
+from app.models import Complaint, ProcessInstance, RegistrationCounter
+from app.services import context
+from app.services.complaints.channels import (
+    CHANNELS,
+    CONTACT_CHANNELS,
+    RECEIVED_EARLIER_CHANNELS,
+)
+from app.services.complaints.idempotency import KeyReused
+from app.services.errors import NotFound, ProcedureFailed, ValidationFailed
+from app.services.procedure import versions
+from app.services.text_rules import normalise_newlines, text_errors
+from app.services.workflow import runtime
+
+# Channels of the seed procedure, plus the public web form.
+MAX_RECEIPT_AGE = timedelta(days=30)
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
+
+SINGLE_LINE_FIELDS = ("channel", "customer_name", "customer_phone", "customer_email", "preferred_contact",
+                      "subscription_number", "subject")
+MULTI_LINE_FIELDS = ("description",)
+_LIMITS = {"customer_name": 200, "customer_phone": 40, "customer_email": 254, "subscription_number": 50,
+           "subject": 200, "description": 10000}
+
+
+def _clean(fields: dict) -> dict:
+    cleaned = {}
+    for key in ("channel", "customer_name", "customer_phone", "customer_email", "preferred_contact",
+                "subscription_number", "subject", "description"):
+        value = fields.get(key)
+        cleaned[key] = value.strip() if isinstance(value, str) and value.strip() else None
+    if cleaned["description"]:
+        cleaned["description"] = normalise_newlines(cleaned["description"])
+    return cleaned
+
+
+def _check_received_at(value, channel: str | None, at: datetime, errors: dict) -> datetime | None:
+    """When a letter or fax was received: aware, not after `at`, not older than MAX_RECEIPT_AGE."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        errors["received_at"] = "Geçerli bir tarih ve saat girin."
+    elif channel not in RECEIVED_EARLIER_CHANNELS:
+        errors["received_at"] = "Alınma zamanı yalnızca faks ve posta ile gelen şikâyetler için girilir."
+    elif value > at:
+        errors["received_at"] = "Alınma zamanı gelecekte olamaz."
+    elif at - value > MAX_RECEIPT_AGE:
+        errors["received_at"] = f"Alınma zamanı {MAX_RECEIPT_AGE.days} günden eski olamaz."
+    else:
+        return context.utc(value)
+    return None
+
+
+def validate_intake(fields: dict, at: datetime | None = None) -> dict:
+    """Checked, trimmed intake fields; raises ValidationFailed with Turkish messages per field.
+
+    `received_at` (optional, faks and posta_kargo only) is when the complaint reached the desk, checked
+    against `at`, the instant it is keyed in.
+    """
+    data = _clean(fields)
+    errors: dict[str, str] = {}
+    data["received_at"] = _check_received_at(fields.get("received_at"), data["channel"], context.utc(at), errors)
+    if data["channel"] not in CHANNELS:
+        errors["channel"] = "Geçerli bir başvuru kanalı seçin."
+    if not data["customer_name"]:
+        errors["customer_name"] = "Müşteri adı zorunludur."
+    if not data["description"]:
+        errors["description"] = "Şikâyet açıklaması zorunludur."
+    if not data["customer_email"] and not data["customer_phone"]:
+        errors["customer_email"] = "E-posta adresi veya telefon numarasından en az biri gereklidir."
+    if data["customer_email"] and not _EMAIL.match(data["customer_email"]):
+        errors["customer_email"] = "Geçerli bir e-posta adresi girin."
+    if data["customer_phone"] and not _PHONE.match(data["customer_phone"]):
+        errors["customer_phone"] = "Geçerli bir telefon numarası girin."
+    for key, limit in _LIMITS.items():
+        if data[key] and len(data[key]) > limit:
+            errors[key] = f"En fazla {limit} karakter girilebilir."
+    preferred = data["preferred_contact"] or ("eposta" if data["customer_email"] else "telefon")
+    if preferred not in CONTACT_CHANNELS:
+        errors["preferred_contact"] = "Geçerli bir iletişim tercihi seçin."
+    elif preferred == "eposta" and not data["customer_email"] and "customer_email" not in errors:
+        errors["customer_email"] = "E-posta ile iletişim için e-posta adresi gereklidir."
+    elif preferred == "telefon" and not data["customer_phone"] and "customer_phone" not in errors:
+        errors["customer_phone"] = "Telefonla iletişim için telefon numarası gereklidir."
+    data["preferred_contact"] = preferred
+    # Last, so it replaces a vaguer message: a CR/LF in a name would break every e-mail to the customer.
+    errors.update(text_errors(data, single=SINGLE_LINE_FIELDS, multi=MULTI_LINE_FIELDS))
+    if errors:
+        raise ValidationFailed(errors)
+    return data
+
+
+def _next_registration_number(year: int, prefix: str) -> str:
+    """Allocate the next number of the year; the counter row's update serializes concurrent intake."""
+    bump = (
+        sa.update(RegistrationCounter)
+        .where(RegistrationCounter.year == year)
+        .values(last_number=RegistrationCounter.last_number + 1)
+        .returning(RegistrationCounter.last_number)
+    )
+    number = db.session.execute(bump).scalar()
+    if number is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(RegistrationCounter(year=year, last_number=0))
+        except IntegrityError:
+            pass
+        number = db.session.execute(bump).scalar_one()
+    return f"{prefix}-{year}-{number:06d}"
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what this transaction just wrote: the caller answers from the new
+    complaint at once, and reloading a row we inserted a moment ago would cost a query for nothing."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A registered complaint, and whether this call created it (False: its idempotency key did earlier)."""
+
+    complaint: Complaint
+    created: bool
+
+
+def _registered_with(idempotency_key: str, fingerprint: str | None) -> Complaint | None:
+    """The complaint this key registered, if any; KeyReused when it came from a different request."""
+    existing = db.session.scalar(sa.select(Complaint).where(Complaint.idempotency_key == idempotency_key))
+    if existing is not None and fingerprint and existing.idempotency_fingerprint \
+            and existing.idempotency_fingerprint != fingerprint:
+        raise KeyReused(existing.registration_number)
+    return existing
+
+
+def register(fields: dict, *, actor: str, at: datetime | None = None, idempotency_key: str | None = None,
+             fingerprint: str | None = None,
+             before_commit: Callable[[Complaint], None] | None = None) -> Registration:
+    """Record a complaint and start its procedure, in one transaction.
+
+    `idempotency_key` is already scoped to its caller (services.idempotency); a repeated key returns
+    the complaint the first request created, or raises KeyReused when `fingerprint` (the request's)
+    differs from the one stored with it. Concurrent requests with one key store one complaint: the
+    unique key makes every loser roll back and return the winner's. `before_commit` lets a caller add
+    its own rows (the portal's KVKK consent) inside that same transaction.
+    """
+    at = context.utc(at)
+    if idempotency_key:
+        existing = _registered_with(idempotency_key, fingerprint)
+        if existing is not None:
+            return Registration(existing, False)
+    data = validate_intake(fields, at)
+    received = data.pop("received_at") or at
+    desk = context.runtime()
+    version = versions.live_version()
+    bundle = versions.bundle_for(version)
+    received_local = received.astimezone(desk.calendar.tz)
+
+    try:
+        number = _next_registration_number(at.astimezone(desk.calendar.tz).year, desk.registration_prefix)
+        complaint = Complaint(
+            registration_number=number, idempotency_key=idempotency_key,
+            idempotency_fingerprint=fingerprint if idempotency_key else None, received_at=received,
+            created_by=actor,
+            created_at=at, updated_at=at, stage=1, status="open", **data,
+        )
+        seed = {
+            "registration_number": number,
+            "channel": data["channel"],
+            "received_at": received_local.isoformat(),
+            "preferred_contact": data["preferred_contact"],
+            "customer_has_email": bool(data["customer_email"]),
+        }
+        run = desk.engine.start(bundle, seed, at=at)
+        instance = ProcessInstance(version=version, status="running", created_at=at, updated_at=at)
+        complaint.instance = instance
+        runtime.save_run(complaint, instance, run, at=at, actor=actor, new=True, opening=(
+            "registered", {"channel": data["channel"], "process_version": version.number,
+                           **({"received_at": received_local.isoformat()} if received != at else {})}))
+        if before_commit is not None:
+            before_commit(complaint)
+        _commit_keeping_loaded()
+    except ProcedureFailure as exc:
+        db.session.rollback()
+        raise ProcedureFailed(exc.kind, exc.element, exc.name, exc.detail) from exc
+    except IntegrityError:
+        db.session.rollback()
+        if idempotency_key:
+            existing = _registered_with(idempotency_key, fingerprint)
+            if existing is not None:
+                return Registration(existing, False)
+        raise
+    except Exception:
+        db.session.rollback()
+        raise
+    return Registration(complaint, True)
+
+
+def register_complaint(fields: dict, *, actor: str, at: datetime | None = None,
+                       idempotency_key: str | None = None, fingerprint: str | None = None,
+                       before_commit: Callable[[Complaint], None] | None = None) -> Complaint:
+    """`register`, for callers that do not need to know whether the complaint is new."""
+    return register(fields, actor=actor, at=at, idempotency_key=idempotency_key, fingerprint=fingerprint,
+                    before_commit=before_commit).complaint
+
+
+def get_by_number(registration_number: str) -> Complaint:
+    complaint = db.session.scalar(
+        sa.select(Complaint).where(Complaint.registration_number == registration_number.strip().upper())
+    )
+    if complaint is None:
+        raise NotFound(f"no complaint {registration_number}")
+    return complaint

@@ -1,0 +1,1 @@
+"""Operations: readiness and gauges, backups, and verifying the audit chains."""

@@ -1,0 +1,1 @@
+"""Procedure versions: deploy, drafts, the validation gate and migrating running complaints."""
