@@ -30,6 +30,8 @@ MESSAGE_NAMES = {
     "acknowledgement": _l("alındı bildirimi"),
     "decision": _l("karar bildirimi"),
     "survey": _l("memnuniyet anketi"),
+    "answer_reminder": _l("yanıt hatırlatması"),
+    "closed_without_answer": _l("yanıtsız kapanış bildirimi"),
 }
 MESSAGE_STATES = {
     "pending": _l("gönderilmeyi bekliyor"), "sending": _l("gönderiliyor"), "sent": _l("gönderildi"),

@@ -19,7 +19,7 @@ from ..models import AuditEvent, Complaint, HumanTask, OutboxMessage, ProcessVer
 from . import versions
 
 # Where messages to the customer belong in the procedure.
-MESSAGE_STAGES = {"acknowledgement": 2, "decision": 7, "survey": 8}
+MESSAGE_STAGES = {"acknowledgement": 2, "decision": 7, "answer_reminder": 8, "survey": 8, "closed_without_answer": 8}
 # A later step starts from what an earlier one wrote: field of the step's form ← field of earlier data.
 PREFILL_FROM = {"solution": "proposed_solution"}
 

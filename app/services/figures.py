@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Complaint, HumanTask, OutboxMessage, SurveyResponse
-from . import context
+from . import context, mail_compose
 from .complaints import IMMEDIATE_CHANNELS
 
 PRIORITIES = ("high", "normal", "low")
@@ -194,7 +194,7 @@ def satisfaction(base: list) -> dict:
     sent = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(OutboxMessage.complaint_id)))
         .join(Complaint, Complaint.id == OutboxMessage.complaint_id)
-        .where(*base, OutboxMessage.kind == "survey")) or 0
+        .where(*base, OutboxMessage.kind.in_(mail_compose.SURVEY_KINDS))) or 0
     distribution = dict.fromkeys(range(1, 6), 0)
     distribution.update(db.session.execute(
         sa.select(s.score, sa.func.count()).join(Complaint, Complaint.id == s.complaint_id)
