@@ -180,7 +180,7 @@ def _outcome(event: AuditEvent, data: dict, round: int, forms: dict, stage_of: d
         return Outcome("survey", 8, facts={"score": data.get("score"), "solved": data.get("solved"),
                                            "comment": survey.comment if survey else None}, **base)
     if event.action == "closed":
-        return Outcome("closed", 8, **base)
+        return Outcome("closed", 8, facts={"outcome": data.get("outcome")}, **base)
     return None
 
 
