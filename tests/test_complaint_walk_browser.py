@@ -139,8 +139,8 @@ def test_a_complaint_walked_through_every_stage_as_the_handler_sees_it(page, des
     desk_clock.pin(ist(2026, 11, 25, 10, 30))
     open_task(page, "Cevapla: kök neden analizi ve çözüm")
     assert page.get_by_label("Müşteriye iletilecek çözüm / karar").input_value() == FIRST_SOLUTION
-    page.get_by_label("Kök neden", exact=True).select_option("equipment")
-    page.get_by_label("Kök neden analizi").fill("Modem yazılımı eski.")
+    page.get_by_role("combobox", name=re.compile("^Kök neden")).select_option("equipment")
+    page.get_by_role("textbox", name=re.compile("^Kök neden analizi")).fill("Modem yazılımı eski.")
     submit(page)
     case = CaseFile(page, number).check()
     assert case.rounds == [[1, 3, 5, 6]]
@@ -204,8 +204,8 @@ def test_a_complaint_walked_through_every_stage_as_the_handler_sees_it(page, des
     submit(page)
     desk_clock.pin(ist(2026, 11, 26, 11, 30))
     open_task(page, "Cevapla: kök neden analizi ve çözüm")
-    page.get_by_label("Kök neden", exact=True).select_option("network_infrastructure")
-    page.get_by_label("Kök neden analizi").fill("Port kapasitesi yetersiz.")
+    page.get_by_role("combobox", name=re.compile("^Kök neden")).select_option("network_infrastructure")
+    page.get_by_role("textbox", name=re.compile("^Kök neden analizi")).fill("Port kapasitesi yetersiz.")
     submit(page)
 
     # The second decision reaches the customer on the first call.
