@@ -7,10 +7,12 @@ and `send_message('closed_without_answer')` name them, and the gate refuses a ki
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.extensions import db
-from app.services import validation
+from app.services import mail_compose, validation
 
 from . import procedure_edits as edits
 from .helpers import ACK, classify, complete, fire, ist, outbox_kinds, register, solve
@@ -81,3 +83,11 @@ def test_the_gate_passes_the_shipped_diagram_with_the_new_kinds(app):
     bpmn, forms = edits.shipped()
     assert "mail_variant" not in bpmn
     assert validation.run_gate(bpmn, forms)[1] == []
+
+
+def test_every_kind_a_diagram_may_send_has_text_and_html_in_both_languages():
+    mail = Path(__file__).resolve().parents[1] / "app" / "templates" / "mail"
+    missing = [f"{kind}.{language}.{ext}" for kind in mail_compose.KINDS for language in mail_compose.LANGUAGES
+               for ext in ("txt", "html") if not (mail / f"{kind}.{language}.{ext}").is_file()]
+    assert missing == []
+    assert {"answer_reminder", "closed_without_answer"} <= set(mail_compose.KINDS)

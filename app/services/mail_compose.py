@@ -16,13 +16,14 @@ from email.utils import format_datetime, parseaddr
 import sqlalchemy as sa
 from flask import current_app
 
+from ..engine.scripting import MESSAGE_KINDS
 from ..extensions import db
 from ..models import Complaint, OutboxMessage
 from . import context, links
 
 LANGUAGES = ("tr", "en")
-# Every message kind a diagram may send (app.engine.scripting.MESSAGE_KINDS) has templates here.
-KINDS = ("acknowledgement", "decision", "answer_reminder", "survey", "closed_without_answer")
+# Every message kind a diagram may send has templates here, in each language, as text and HTML.
+KINDS = MESSAGE_KINDS
 # Kinds carrying the accept/reject links, and kinds carrying the survey link.
 ANSWER_KINDS = ("decision", "answer_reminder")
 SURVEY_KINDS = ("survey", "closed_without_answer")
