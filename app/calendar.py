@@ -123,10 +123,12 @@ class BusinessCalendar:
             raise ValueError(f"days must be a finite number, got {days!r}")
         if days < 0:
             raise ValueError(f"days must not be negative, got {days}")
-        cursor = _require_aware(start, "start")
-        if days == 0:
+        return self._add_business_time(_require_aware(start, "start"), self.day_length * days)
+
+    def _add_business_time(self, cursor: datetime, remaining: timedelta) -> datetime:
+        """Walk the working-hour windows from ``cursor`` (UTC) until ``remaining`` is used up."""
+        if not remaining:
             return cursor.astimezone(self.tz)
-        remaining = self.day_length * days
         for open_, close in self._days_from(cursor):
             begin = max(open_, cursor)
             if begin >= close:
@@ -136,6 +138,17 @@ class BusinessCalendar:
                 return (begin + remaining).astimezone(self.tz)
             remaining -= close - begin
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def add_business_hours(self, start: datetime, hours: float) -> datetime:
+        """Instant when ``hours`` business hours have elapsed: a half day gives only its morning,
+        weekends and holidays give none (a retry "in two hours" at 17:30 falls the next morning)."""
+        if isinstance(hours, bool) or not isinstance(hours, int | float) or not math.isfinite(hours):
+            raise ValueError(f"hours must be a finite number, got {hours!r}")
+        if hours < 0:
+            raise ValueError(f"hours must not be negative, got {hours}")
+        if hours > _MAX_DAYS_SCANNED * 24:
+            raise ValueError(f"no result within {_MAX_DAYS_SCANNED} days; check the calendar inputs")
+        return self._add_business_time(_require_aware(start, "start"), timedelta(hours=hours))
 
     def acknowledgement_deadline(self, received: datetime) -> datetime:
         """End of the business day of receipt, or of the next working day if received after it."""

@@ -57,6 +57,8 @@ ACTION_LABELS = {
     "acknowledgement": _l("Alındı bildirimi"),
     "decision": _l("Karar bildirimi"),
     "survey": _l("Memnuniyet anketi"),
+    "answer_reminder": _l("Yanıt hatırlatması"),
+    "closed_without_answer": _l("Yanıtsız kapanış bildirimi"),
 }
 STAGE_LABELS = {
     1: _l("Şikâyetin alınması"),

@@ -232,3 +232,37 @@ def test_walk_is_bounded(cal: BusinessCalendar) -> None:
     # 3000 business days need about 12 calendar years, more than the 3660-day scan limit.
     with pytest.raises(ValueError, match="3660 days"):
         cal.add_business_days(ist(2026, 11, 25, 10), 3000)
+
+
+@pytest.mark.parametrize(
+    ("start", "hours", "expected"),
+    [
+        (ist(2026, 11, 25, 11), 2, ist(2026, 11, 25, 13)),  # an ordinary Wednesday
+        (ist(2026, 11, 25, 17, 30), 2, ist(2026, 11, 26, 10, 30)),  # 0.5 h today, 1.5 h tomorrow morning
+        (ist(2026, 11, 25, 7), 2, ist(2026, 11, 25, 11)),  # before opening counts from 09:00
+        (ist(2026, 11, 25, 16), 2, ist(2026, 11, 25, 18)),  # running out at close is close
+        (ist(2026, 11, 27, 17), 2, ist(2026, 11, 30, 10)),  # Friday 1 h, the weekend none, Monday 1 h
+        (ist(2026, 11, 28, 12), 2, ist(2026, 11, 30, 11)),  # asked on a Saturday
+        (ist(2026, 10, 28, 12), 2, ist(2026, 10, 30, 10)),  # 28 Oct ends at 13:00, 29 Oct off
+        (ist(2026, 3, 19, 11), 3, ist(2026, 3, 23, 10)),  # arife until 13:00, Ramazan Bayramı, weekend
+        (ist(2026, 5, 26, 10), 5, ist(2026, 6, 1, 11)),  # arife 3 h, Kurban Bayramı 27-30 May, Sunday
+        (ist(2026, 11, 25, 10), 1.5, ist(2026, 11, 25, 11, 30)),
+        (ist(2026, 11, 25, 10), 9, ist(2026, 11, 26, 10)),  # nine hours are one business day
+        (ist(2026, 11, 25, 10), 0, ist(2026, 11, 25, 10)),
+    ],
+)
+def test_add_business_hours(cal: BusinessCalendar, start: datetime, hours: float, expected: datetime) -> None:
+    result = cal.add_business_hours(start, hours)
+    assert result == expected
+    assert result.tzinfo == IST
+
+
+def test_add_business_hours_agrees_with_business_hours_between(cal: BusinessCalendar) -> None:
+    start = ist(2026, 3, 18, 15)
+    assert cal.business_hours_between(start, cal.add_business_hours(start, 11)) == 11
+
+
+@pytest.mark.parametrize("hours", [-1, float("nan"), float("inf"), True, "2", 10**9])
+def test_add_business_hours_refuses_what_is_not_a_count(cal: BusinessCalendar, hours) -> None:
+    with pytest.raises(ValueError):
+        cal.add_business_hours(ist(2026, 11, 25, 10), hours)

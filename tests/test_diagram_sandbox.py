@@ -217,6 +217,7 @@ ESCAPES = [
     ("list doubling", "l = [1]\nfor i in range(40):\n    l.extend(l)", "ScriptTooLarge"),
     ("string doubling", "s = 'ab'\nfor i in range(40):\n    s += s", "ScriptTooLarge"),
     ("a calendar count that never ends", "y = add_business_days(now(), 10 ** 9)", "ValueError"),
+    ("an hour count that never ends", "y = add_business_hours(now(), 10 ** 9)", "ValueError"),
     ("format() attribute of str", "y = '{0}'.format(1)", "NotImplementedError"),
     ("runaway comprehension", "x = [i for i in range(1000000) for j in range(1000000)]", "ScriptTimeout"),
     ("recursion", "def f(n):\n    return f(n + 1)\nf(0)", "ScriptTooLarge"),
@@ -266,6 +267,15 @@ def test_ordinary_diagram_code_still_works(app):
     assert data["due"] == "2026-11-30T10:00:00+03:00" and data["label"] == "'web':   3 (normal)"
     assert (data["total"], data["counts"], data["first"], data["rest"]) == (45, {"a": 2}, 1, [2, 3])
     assert environment.evaluate("channel in ('web', 'eposta') and priority != 'high'", data) is True
+
+
+def test_a_retry_in_business_hours_skips_the_night(app):
+    from app.services import context
+
+    environment = context.runtime().engine.script_engine.environment
+    data = {"last_call_at": "2026-11-25T17:30:00+03:00", "call_retry_hours": 2}
+    assert environment.evaluate("add_business_hours(last_call_at, call_retry_hours)", data) == \
+        "2026-11-26T10:30:00+03:00"
 
 
 BRANCH_ONLY_FAILURES = [

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditEvent, OutboxMessage
+from app.models import AuditEvent
 from app.services.complaints import links
 from app.services.review import figures
 from app.services.review.figures import Scope
@@ -52,11 +52,6 @@ def _events(complaint, action):
     return [json.loads(e.data_json) for e in db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.complaint_id == complaint.id, AuditEvent.action == action)
         .order_by(AuditEvent.seq))]
-
-
-def _payloads(complaint):
-    return [(m.kind, json.loads(m.payload_json).get("mail_variant")) for m in db.session.scalars(
-        sa.select(OutboxMessage).where(OutboxMessage.complaint_id == complaint.id).order_by(OutboxMessage.id))]
 
 
 def test_the_phone_task_shows_the_decision_to_read_out():
@@ -144,7 +139,7 @@ def test_a_silent_customer_is_reminded_then_closed_without_an_answer(smtp):
 
     assert fire(ist(2026, 12, 2, 14, 59)) == 0
     fire(ist(2026, 12, 2, 15, 1))
-    assert _payloads(complaint) == [("decision", None), ("decision", "reminder")]
+    assert outbox_kinds(complaint) == ["decision", "answer_reminder"]
     assert ready_names(complaint) == ["task_customer_answer"]  # the reminder keeps the question open
     deliver(ist(2026, 12, 2, 15, 2))
     reminder = smtp.messages()[-1]
@@ -158,7 +153,7 @@ def test_a_silent_customer_is_reminded_then_closed_without_an_answer(smtp):
     assert ready_names(complaint) == [] and links.ready_answer_task(complaint) is None
     (answer_task,) = all_tasks(complaint, "task_customer_answer")
     assert answer_task.state == "cancelled"
-    assert _payloads(complaint)[-1] == ("survey", "no_answer")
+    assert outbox_kinds(complaint)[-1] == "closed_without_answer"
     assert _events(complaint, "closed") == [{"outcome": "no_answer"}]
     deliver(ist(2026, 12, 9, 15, 2))
     notice = smtp.messages()[-1]
@@ -186,7 +181,7 @@ def test_an_answer_before_the_deadline_stops_the_reminder_and_the_closure():
     assert fire(ist(2026, 12, 20, 10, 0)) == 0
     complaint = refreshed(complaint)
     assert (complaint.status, complaint.closure_outcome) == ("closed", "accepted")
-    assert [k for k, _ in _payloads(complaint)] == ["decision", "decision", "survey"]
+    assert outbox_kinds(complaint) == ["decision", "answer_reminder", "survey"]
 
 
 def test_a_rejection_restarts_the_answer_clock_on_the_next_decision():

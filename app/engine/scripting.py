@@ -18,8 +18,10 @@ from . import clock, sandbox
 _running_context: ContextVar[dict | None] = ContextVar("script_context", default=None)
 _effects: ContextVar[list | None] = ContextVar("script_effects", default=None)
 
-MESSAGE_KINDS = ("acknowledgement", "decision", "survey")
+# The e-mails a diagram may send; each has its own Turkish and English templates in app/templates/mail/.
+MESSAGE_KINDS = ("acknowledgement", "decision", "answer_reminder", "survey", "closed_without_answer")
 MAX_BUSINESS_DAYS = 1000  # the calendar counts day by day: a bound keeps a hostile count from holding a worker
+MAX_BUSINESS_HOURS = MAX_BUSINESS_DAYS * 9  # the same bound, in hours of a nine-hour day
 
 
 def _as_datetime(value) -> datetime:
@@ -73,6 +75,12 @@ def build_script_engine(calendar: BusinessCalendar, limits: sandbox.Limits | Non
             raise ValueError(f"days must be between 0 and {MAX_BUSINESS_DAYS}, not {days!r}")
         return calendar.add_business_days(_as_datetime(start), days).isoformat()
 
+    def add_business_hours(start, hours) -> str:
+        """The instant `hours` business hours after `start` (half days, weekends, holidays skipped)."""
+        if isinstance(hours, int | float) and not 0 <= hours <= MAX_BUSINESS_HOURS:
+            raise ValueError(f"hours must be between 0 and {MAX_BUSINESS_HOURS}, not {hours!r}")
+        return calendar.add_business_hours(_as_datetime(start), hours).isoformat()
+
     def acknowledgement_deadline(received) -> str:
         """End of the business day of receipt (or of the next one, outside business hours)."""
         return calendar.acknowledgement_deadline(_as_datetime(received)).isoformat()
@@ -95,6 +103,7 @@ def build_script_engine(calendar: BusinessCalendar, limits: sandbox.Limits | Non
     environment = _Environment(
         {
             "add_business_days": sandbox.desk_function(add_business_days),
+            "add_business_hours": sandbox.desk_function(add_business_hours),
             "acknowledgement_deadline": sandbox.desk_function(acknowledgement_deadline),
             "now": sandbox.desk_function(now),
             "send_message": sandbox.desk_function(send_message),

@@ -30,6 +30,8 @@ MESSAGE_NAMES = {
     "acknowledgement": _l("alındı bildirimi"),
     "decision": _l("karar bildirimi"),
     "survey": _l("memnuniyet anketi"),
+    "answer_reminder": _l("yanıt hatırlatması"),
+    "closed_without_answer": _l("yanıtsız kapanış bildirimi"),
 }
 MESSAGE_STATES = {
     "pending": _l("gönderilmeyi bekliyor"), "sending": _l("gönderiliyor"), "sent": _l("gönderildi"),
@@ -116,6 +118,10 @@ def _sentence(action: str, data: dict, names: dict[str, str]) -> str:  # noqa: C
     if action == "reopened":
         return _("Müşteri çözümü kabul etmedi; şikâyet yeniden değerlendirmeye alındı (%(n)d. kez).",
                  n=data.get("reopen_count") or 1)
+    if action == "closed" and data.get("outcome") == "no_answer":
+        return _("Müşteriden süresi içinde yanıt alınamadı; şikâyet yanıt alınmadan kapatıldı.")
+    if action == "closed" and data.get("outcome") == "accepted":
+        return _("Müşteri çözümü kabul etti; şikâyet kapatıldı.")
     if action == "closed":
         return _("Şikâyet kapatıldı.")
     if action == "message_queued":
@@ -238,6 +244,8 @@ def _entry(outcome: Outcome, names: dict[str, str]) -> RecordEntry:
             entry.lines.append(Line(_("Yorum"), facts["comment"], True))
     elif outcome.kind == "closed":
         entry.heading = _("Şikâyet kapatıldı")
+        if facts.get("outcome") in labels.OUTCOME_LABELS:
+            entry.lines = [Line(_("Sonuç"), str(labels.OUTCOME_LABELS[facts["outcome"]]))]
     return entry
 
 

@@ -19,7 +19,7 @@ from app.models import AuditEvent, Complaint, HumanTask, OutboxMessage, ProcessV
 from app.services.procedure import versions
 
 # Where messages to the customer belong in the procedure.
-MESSAGE_STAGES = {"acknowledgement": 2, "decision": 7, "survey": 8}
+MESSAGE_STAGES = {"acknowledgement": 2, "decision": 7, "answer_reminder": 8, "survey": 8, "closed_without_answer": 8}
 # A later step starts from what an earlier one wrote: field of the step's form ← field of earlier data.
 PREFILL_FROM = {"solution": "proposed_solution"}
 
@@ -180,7 +180,7 @@ def _outcome(event: AuditEvent, data: dict, round: int, forms: dict, stage_of: d
         return Outcome("survey", 8, facts={"score": data.get("score"), "solved": data.get("solved"),
                                            "comment": survey.comment if survey else None}, **base)
     if event.action == "closed":
-        return Outcome("closed", 8, **base)
+        return Outcome("closed", 8, facts={"outcome": data.get("outcome")}, **base)
     return None
 
 

@@ -16,13 +16,18 @@ from email.utils import format_datetime, parseaddr
 import sqlalchemy as sa
 from flask import current_app
 
+from app.engine.scripting import MESSAGE_KINDS
 from app.extensions import db
 from app.models import Complaint, OutboxMessage
 from app.services import context
 from app.services.complaints import links
 
 LANGUAGES = ("tr", "en")
-KINDS = ("acknowledgement", "decision", "survey")
+# Every message kind a diagram may send has templates here, in each language, as text and HTML.
+KINDS = MESSAGE_KINDS
+# Kinds carrying the accept/reject links, and kinds carrying the survey link.
+ANSWER_KINDS = ("decision", "answer_reminder")
+SURVEY_KINDS = ("survey", "closed_without_answer")
 TARGET_DAYS = {"high": 1, "normal": 3, "low": 5}
 
 
@@ -55,14 +60,23 @@ def thread_root(complaint: Complaint) -> str | None:
 def _links(message: OutboxMessage, complaint: Complaint, at: datetime) -> dict:
     base = current_app.config["PUBLIC_BASE_URL"]
     found = {"tracking_url": f"{base}/takip"}
-    if message.kind == "decision":
+    if message.kind in ANSWER_KINDS:
         task = links.ready_answer_task(complaint)
         if task is not None:
             for action in links.ANSWER_ACTIONS:
                 found[f"{action}_url"] = links.make_url(links.ANSWER, complaint, action=action, task=task, at=at)
-    elif message.kind == "survey":
+    elif message.kind in SURVEY_KINDS:
         found["survey_url"] = links.make_url(links.SURVEY, complaint, at=at)
     return found
+
+
+def _close_date(value, tz) -> str:
+    """The answer deadline as the customer reads it (dd.mm.yyyy in business time), or ''."""
+    try:
+        instant = datetime.fromisoformat(str(value))
+    except ValueError:
+        return ""
+    return instant.astimezone(tz).strftime("%d.%m.%Y") if instant.tzinfo else ""
 
 
 def render(message: OutboxMessage, complaint: Complaint, at: datetime) -> tuple[str, str, str]:
@@ -80,6 +94,7 @@ def render(message: OutboxMessage, complaint: Complaint, at: datetime) -> tuple[
         "received_at": complaint.received_at.astimezone(tz),
         "sent_at": at.astimezone(tz),
         "link_days": current_app.config["LINK_MAX_AGE_DAYS"],
+        "close_date": _close_date(payload.get("answer_close_due"), tz) if payload.get("answer_close_due") else "",
         **_links(message, complaint, at),
     }
     env = current_app.jinja_env

@@ -8,6 +8,7 @@ deploying the same diagram twice (or every test's fixture) runs the scenarios on
 
 from __future__ import annotations
 
+import ast
 import json
 from collections import OrderedDict
 
@@ -28,6 +29,7 @@ from app.engine import (
 from app.engine.isolation import GateLimits, check_in_worker
 from app.engine.messages import Text, message_fields
 from app.engine.sandbox import ScriptRefused, compile_diagram_code, disallowed_builtins
+from app.engine.scripting import MESSAGE_KINDS
 from app.services import context
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -89,6 +91,27 @@ def _compile(expression: str | None, element: str | None, mode: str, what: str) 
     return []
 
 
+def _message_kinds(source: str | None, element: str | None) -> list[dict]:
+    """A `send_message` of a kind the desk has no e-mail for would fail at a customer's step: refuse it here."""
+    try:
+        tree = ast.parse(source or "", mode="exec")
+    except SyntaxError:
+        return []  # reported by _compile
+    problems = []
+    for call in ast.walk(tree):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "send_message"):
+            continue
+        kind = call.args[0] if call.args else None
+        if kind is not None and not isinstance(kind, ast.Constant):
+            continue  # a computed kind is checked when the scenarios run it
+        if kind is not None and kind.value in MESSAGE_KINDS:
+            continue
+        shown = repr(kind.value) if kind is not None else ""
+        problems.append(problem(Text("send_message({kind}) names no message the desk can send; known: {known}",
+                                     kind=shown, known=", ".join(MESSAGE_KINDS)), element))
+    return problems
+
+
 def check_call_activities(tree) -> list[dict]:
     """A call activity that (directly or through others) calls its own process would nest forever."""
     calls: dict[str, list[tuple[str, str]]] = {}
@@ -131,11 +154,13 @@ def check_expressions(tree) -> list[dict]:
     for script_task in tree.iter(f"{BPMN}scriptTask"):
         script = script_task.find(f"{BPMN}script")
         problems += _compile(script.text if script is not None else None, script_task.get("id"), "exec", "script")
+        problems += _message_kinds(script.text if script is not None else None, script_task.get("id"))
     for tag in ("preScript", "postScript"):
         for script in tree.iter(f"{SPIFF}{tag}"):
             owner = script.getparent().getparent()
             if script.text and script.text.strip():
                 problems += _compile(script.text, owner.get("id"), "exec", tag)
+                problems += _message_kinds(script.text, owner.get("id"))
     for prop in tree.iter(f"{SPIFF}property"):
         if prop.get("name") == "iso10002_stage" and prop.get("value", "").strip() not in {str(i) for i in range(1, 9)}:
             owner = prop.getparent().getparent().getparent()

@@ -30,6 +30,7 @@ from app.extensions import db
 from app.models import Complaint, HumanTask, OutboxMessage, SurveyResponse
 from app.services import context
 from app.services.complaints.channels import IMMEDIATE_CHANNELS
+from app.services.mail import compose as mail_compose
 
 PRIORITIES = ("high", "normal", "low")
 AGE_BUCKETS = (("0-1", 1), ("1-3", 3), ("3-5", 5), ("5-10", 10), ("10+", None))  # business days
@@ -194,7 +195,7 @@ def satisfaction(base: list) -> dict:
     sent = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(OutboxMessage.complaint_id)))
         .join(Complaint, Complaint.id == OutboxMessage.complaint_id)
-        .where(*base, OutboxMessage.kind == "survey")) or 0
+        .where(*base, OutboxMessage.kind.in_(mail_compose.SURVEY_KINDS))) or 0
     distribution = dict.fromkeys(range(1, 6), 0)
     distribution.update(db.session.execute(
         sa.select(s.score, sa.func.count()).join(Complaint, Complaint.id == s.complaint_id)

@@ -29,10 +29,8 @@ _TIME_FIELDS = {"ack_due": "acknowledgement_due_at", "acknowledged_at": "acknowl
                 "closed_at": "closed_at"}
 # Escalations that mean a deadline was missed (the reopen-limit one is not a deadline).
 _BREACH_ESCALATIONS = ("acknowledgement", "solution_deadline")
-# Task data a queued message carries to its template; `mail_variant` picks a variant of the kind
-# (a 'decision' reminder, a 'survey' after closing without an answer).
-_PAYLOAD_KEYS = ("solution", "root_cause_category", "reopen_count", "solution_due", "priority", "mail_variant",
-                 "answer_close_due")
+# Task data a queued message carries to its template (the reminder names the closing date).
+_PAYLOAD_KEYS = ("solution", "root_cause_category", "reopen_count", "solution_due", "priority", "answer_close_due")
 # Instructions are written by analysts: rendered in Jinja's sandbox, as plain text (escaped on output).
 _INSTRUCTIONS = SandboxedEnvironment(autoescape=False)
 MAX_INSTRUCTIONS = 10000
@@ -178,8 +176,7 @@ def _message(complaint: Complaint, effect: dict, events: list, *, at) -> dict | 
     if not complaint.customer_email:
         events.append(("message_skipped", {"kind": kind, "reason": "no e-mail address on record"}))
         return None
-    variant = payload.get("mail_variant")
-    events.append(("message_queued", {"kind": kind, **({"variant": variant} if variant else {})}))
+    events.append(("message_queued", {"kind": kind}))
     return {"kind": kind, "recipient": complaint.customer_email,
             "payload_json": json.dumps(payload, ensure_ascii=False), "status": "pending", "attempts": 0,
             "next_attempt_at": at, "created_at": at}
