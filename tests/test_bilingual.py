@@ -42,6 +42,8 @@ def test_the_shipped_diagram_names_every_step_and_event_in_english():
     assert same == []
     assert steps["task_classify"] == ("Şikâyeti sınıflandır ve önceliklendir", "Classify and prioritise the complaint")
     assert not [f for f in lint(tree) if f.rule == "english-name"]
+    # Everything else drawn with a label too (pools, lanes, gateways, labelled flows, messages).
+    assert [i for i, (_, english) in diagram_names(tree).items() if not english] == []
 
 
 def test_every_shipped_form_has_english_for_every_text_a_person_reads():
