@@ -1,7 +1,7 @@
 """Babel extractor for the forms: their titles, descriptions and option titles enter the catalog.
 
-The forms are written in Turkish by analysts; the staff pages translate those strings through the
-catalog (Turkish is shown where it has no entry yet). Used by babel.cfg:
+The forms are written in Turkish by analysts with their English under `x-i18n` (app/bilingual.py);
+the catalog is the fallback for a text with no `x-i18n` English (then Turkish is shown). Used by babel.cfg:
 `pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot app forms`.
 """
 
