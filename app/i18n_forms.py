@@ -17,8 +17,9 @@ def _texts(node):
         for key in TEXT_KEYS:
             if isinstance(node.get(key), str) and node[key].strip():
                 yield node[key]
-        for value in node.values():
-            yield from _texts(value)
+        for key, value in node.items():
+            if key != "x-i18n":  # the form's own English is not a catalog entry
+                yield from _texts(value)
     elif isinstance(node, list):
         for item in node:
             yield from _texts(item)
