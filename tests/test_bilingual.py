@@ -140,3 +140,18 @@ def test_the_modeler_speaks_english_and_warns_about_forms_without_english(as_use
     assert answer["problems"] == [] and len(answer["warnings"]) == 1
     hostile = as_user("handler").post("/modeler/forms/check", json={"name": "yeni", "schema": schema})
     assert hostile.status_code == 403
+
+
+@pytest.mark.usefixtures("live_version")
+def test_a_new_english_name_does_not_keep_running_complaints_on_the_old_version(app):
+    from app.services import migration
+
+    running = register("telefon", at=ist(2026, 11, 25, 10, 0))
+    complete(running, "task_classify", {"priority": "normal", "category": "billing"}, ist(2026, 11, 25, 10, 30))
+    forms = versions.load_forms_dir(ROOT / "forms")
+    versions.deploy_version(_without_english("task_classify"), forms, author="analyst", comment="wording")
+    plan = {c.registration_number: c for c in migration.dry_run(2)}
+    assert plan[running.registration_number].can_move, plan[running.registration_number].reasons
+    changed = BPMN_TEXT.replace('name="Şikâyeti sınıflandır ve önceliklendir"', 'name="Sınıflandır"', 1)
+    versions.deploy_version(changed, forms, author="analyst", comment="renamed")
+    assert not {c.registration_number: c for c in migration.dry_run(3)}[running.registration_number].can_move
