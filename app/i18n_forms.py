@@ -1,7 +1,7 @@
 """Babel extractor for the forms: their titles, descriptions and option titles enter the catalog.
 
-The forms are written in Turkish by analysts; the staff pages translate those strings through the
-catalog (Turkish is shown where it has no entry yet). Used by babel.cfg:
+The forms are written in Turkish by analysts with their English under `x-i18n` (app/bilingual.py);
+the catalog is the fallback for a text with no `x-i18n` English (then Turkish is shown). Used by babel.cfg:
 `pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot app forms`.
 """
 
@@ -17,8 +17,9 @@ def _texts(node):
         for key in TEXT_KEYS:
             if isinstance(node.get(key), str) and node[key].strip():
                 yield node[key]
-        for value in node.values():
-            yield from _texts(value)
+        for key, value in node.items():
+            if key != "x-i18n":  # the form's own English is not a catalog entry
+                yield from _texts(value)
     elif isinstance(node, list):
         for item in node:
             yield from _texts(item)

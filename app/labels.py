@@ -104,11 +104,57 @@ def choice_label(field: str, value: str | None) -> str:
     if value is None or value == "":
         return "–"
     from flask import g
+    from flask_babel import get_locale
 
     from .services.complaints.case_record import choice_titles
 
+    locale = get_locale()
     cache = g.setdefault("choice_titles", {})
-    if field not in cache:
-        cache[field] = choice_titles(field)
-    title = cache[field].get(value)
+    if (field, str(locale)) not in cache:
+        cache[(field, str(locale))] = choice_titles(field, locale)
+    title = cache[(field, str(locale))].get(value)
     return _(title) if title else str(value)
+
+
+def task_name(name: str | None, element_id: str | None = None) -> str:
+    """A step's or event's name in the reader's language: the diagram's `name_en` for English readers
+    (by element id, else by the Turkish name the record kept), the Turkish name where none exists."""
+    from flask import g, has_request_context
+    from flask_babel import get_locale
+
+    if not name or not has_request_context():
+        return name or ""
+    locale = get_locale()
+    from .bilingual import is_english
+
+    if not is_english(locale):
+        return name
+    if "name_book" not in g:
+        from .services.names import name_book
+
+        g.name_book = name_book()
+    return g.name_book.name(name, element_id, locale)
+
+
+def step_name(task) -> str:
+    """`task_name` of an inbox row (anything with `name` and `spec_name`)."""
+    return task_name(getattr(task, "name", None), getattr(task, "spec_name", None))
+
+
+def form_text(node: dict | None, key: str = "title") -> str:
+    """A form's title or description (or a field's, or an option's) in the reader's language: its
+    `x-i18n` English for English readers, then the catalog, then the Turkish text."""
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    from .bilingual import english_text, is_english, node_text
+
+    if not isinstance(node, dict):
+        return ""
+    if not has_request_context():
+        return node_text(node, key, None)
+    locale = get_locale()
+    text = node_text(node, key, locale)
+    if is_english(locale) and text and not english_text(node, key):
+        return _(text)
+    return text

@@ -12,6 +12,8 @@ from flask import current_app
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
+from .labels import task_name
+
 
 def amount(hours: float) -> str:
     """Business hours as "2,5 iş günü" or "4 iş saati" (one decimal, the locale's separator)."""
@@ -31,7 +33,7 @@ def risk_text(complaint) -> str:
     if status == "unknown":
         detail = json.loads(complaint.risk_detail_json or "{}")
         return _("Tahmin için geçmiş yetersiz (%(steps)s: %(min)d tamamlanmış örnek gerekir)",
-                 steps=", ".join(detail.get("short", [])), min=detail.get("min_samples", 0))
+                 steps=", ".join(task_name(step) for step in detail.get("short", [])), min=detail.get("min_samples", 0))
     if status == "overdue":
         return _("Süre aşıldı")
     return ""

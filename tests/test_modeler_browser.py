@@ -70,9 +70,10 @@ def test_the_live_check_marks_problems_while_drawing_and_an_iso_8859_9_file_keep
 
     bpmn = (PROJECT_ROOT / "processes" / "complaint.bpmn").read_text(encoding="utf-8")
     bpmn = bpmn.replace('encoding="UTF-8"', 'encoding="ISO-8859-9"', 1)
-    bpmn = bpmn.replace('sourceRef="gw_channel" targetRef="task_acknowledge" />',  # a condition on the default flow
-                        'sourceRef="gw_channel" targetRef="task_acknowledge"><bpmn:conditionExpression>True'
-                        "</bpmn:conditionExpression></bpmn:sequenceFlow>")
+    line = next(x for x in bpmn.splitlines() if 'id="flow_ack_task"' in x)  # a condition on the default flow
+    opened = line.rstrip()[:-2].rstrip() + "></bpmn:sequenceFlow>" if line.rstrip().endswith("/>") else line
+    bpmn = bpmn.replace(line, opened.replace("</bpmn:sequenceFlow>", "<bpmn:conditionExpression>True"
+                                             "</bpmn:conditionExpression></bpmn:sequenceFlow>"))
     bpmn = bpmn.replace('id="sub_start" name="Değerlendirme başladı"', 'id="sub_start"')  # a style warning
     upload = tmp_path / "legacy.bpmn"
     upload.write_bytes(bpmn.encode("iso-8859-9", "xmlcharrefreplace"))

@@ -70,7 +70,7 @@ def test_form_schemas_are_checked(as_user):
     open_form = client.post("/modeler/forms/check", json={"name": "x", "schema": {"type": "object"}}).json
     assert "additionalProperties" in open_form["problems"][0]["message"]
     assert client.post("/modeler/forms/check", json={"name": "x", "schema": {
-        "type": "object", "additionalProperties": False}}).json == {"problems": []}
+        "type": "object", "additionalProperties": False}}).json == {"problems": [], "warnings": []}
 
 
 def test_deploy_diff_and_migrate_through_the_pages(as_user, app):

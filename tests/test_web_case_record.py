@@ -53,8 +53,8 @@ def test_complaint_page_shows_every_stage_outcome_labelled_in_stage_order(as_use
                          ("Önerilen çözüm", "Hat değişimi yapılacak."), ("Saha ziyareti gerekiyor mu?", "Hayır"),
                          ("Kök neden", "Ağ altyapısı"), ("Kök neden analizi", RESPONSE["root_cause_analysis"]),
                          ("Müşteriye iletilecek çözüm / karar", RESPONSE["solution"]),
-                         ("Yanıtınız", "Çözümü yeterli bulmuyorum"),
-                         ("Neden yeterli bulmuyorsunuz?", "Kopmalar sürüyor <b>")]:
+                         ("Müşterinin yanıtı", "Müşteri çözümü yeterli bulmadı"),
+                         ("Müşteri çözümü neden yeterli bulmadı?", "Kopmalar sürüyor <b>")]:
         assert f"{label} {value}" in record, label
     stages = [int(n) for n in re.findall(r"Aşama (\d)", record)]
     assert stages == sorted(stages) and {1, 2, 3, 5, 6, 7, 8} <= set(stages)

@@ -69,6 +69,8 @@ def processes_check(bpmn_file: Path, forms_dir: Path | None) -> None:
         echo_problems(problems)
         click.secho(f"{len(problems)} problem(s) in {checked}: this diagram cannot be deployed", fg="red", err=True)
         sys.exit(1)
+    for item in validation.language_warnings(read_diagram(bpmn_file), _forms(forms_dir)):
+        click.secho(f"warning: {validation.format_problem(item)}", fg="yellow", err=True)
     click.echo(f"ok: {checked} passes the gate (parsing, structure, forms, lanes, expressions, ISO 10002 scenarios)")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from ..bilingual import english_name
 from .messages import Text, message_fields
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -294,6 +295,10 @@ def _node_findings(model: _Model) -> list[Finding]:
             found.append(Finding("single-event-definition", node_id,
                                  Text("{element} has more than one trigger (event definition); keep one.",
                                       element=describe(node))))
+        if kind in TASKS + EVENTS and (node.get("name") or "").strip() and english_name(node) is None:
+            found.append(Finding("english-name", node_id,
+                                 Text("{element} has no English name (the spiffworkflow property name_en); "
+                                      "English pages show its Turkish name.", element=describe(node)), WARNING))
         if kind in FLOW_NODES and not (node.get("name") or "").strip() and _needs_label(node, model):
             found.append(Finding("label-required", node_id, Text("{element} has no name.", element=describe(node)),
                                  WARNING))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, diff_dependencies, diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
+from ..bilingual import NAME_EN
 from .messages import Text
 from .runner import WorkflowRun
 from .serialization import SERIALIZER
@@ -126,9 +127,22 @@ def migration_blockers(run: WorkflowRun, new: ProcessBundle, history: set[str] |
             if spec.name in reached:
                 reasons.append(_reached_change(spec, where, None))
         for spec, attributes in diff.changed.items():
-            if spec.name in reached:
+            if spec.name in reached and not _only_english_name(spec, new_spec.task_specs.get(spec.name), attributes):
                 reasons.append(_reached_change(spec, where, attributes))
     return list(dict.fromkeys(reasons))
+
+
+def _without_english_name(extensions) -> dict:
+    extensions = dict(extensions or {})
+    properties = {k: v for k, v in (extensions.get("properties") or {}).items() if k != NAME_EN}
+    return {**extensions, "properties": properties} if "properties" in extensions else extensions
+
+
+def _only_english_name(old, new, attributes) -> bool:
+    """A step whose only change is its English name (`name_en`) runs exactly as before: no blocker."""
+    return (new is not None and list(attributes) == ["extensions"]
+            and _without_english_name(getattr(old, "extensions", None))
+            == _without_english_name(getattr(new, "extensions", None)))
 
 
 def _drop_stale_predictions(workflow, spec) -> None:

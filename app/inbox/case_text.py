@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -99,7 +100,7 @@ class HistoryLine:
 
 
 def _sentence(action: str, data: dict, names: dict[str, str]) -> str:  # noqa: C901 - one branch per event
-    task = data.get("task") or ""
+    task = labels.task_name(data.get("task") or "", data.get("spec"))
     message = message_name(data.get("kind"))
     if action == "registered":
         return _("Şikâyet kaydedildi (kanal: %(channel)s).",
@@ -223,7 +224,7 @@ class RecordEntry:
 
 def _entry(outcome: Outcome, names: dict[str, str]) -> RecordEntry:
     entry = RecordEntry(outcome.kind, outcome.stage, outcome.round, outcome.at, actor_name(outcome.actor, names),
-                        outcome.title)
+                        labels.task_name(outcome.title))
     facts = outcome.facts
     if outcome.kind == "registered":
         entry.heading = _("Şikâyet alındı")
@@ -251,11 +252,12 @@ def _entry(outcome: Outcome, names: dict[str, str]) -> RecordEntry:
 
 def case_context(complaint) -> dict:
     """The case file, the customer's e-mails and the history of one complaint, ready for a template."""
-    case = case_record.case_file(complaint)
+    locale = get_locale()
+    case = case_record.case_file(complaint, locale)
     entries = lookup.timeline(complaint.id)
     actors = [e.actor for e in entries] + [e.data.get("to") for e in entries if e.kind == "event"]
     names = case_record.display_names(actors)
-    forms = case_record.forms_of(complaint)
+    forms = case_record.forms_of(complaint, locale)
     return {"case": case, "record": [_entry(o, names) for o in case.outcomes],
             "history": history(entries, forms, names)}
 

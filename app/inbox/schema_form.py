@@ -12,7 +12,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import has_request_context
-from flask_babel import gettext as _
+
+from ..bilingual import node_text
+from ..labels import form_text
 
 
 @dataclass
@@ -58,9 +60,15 @@ def _initial(prop: dict, kind: str) -> str:
     return str(default)
 
 
-def _text(value: str) -> str:
-    """A title or description from the form, in the reader's language when the catalog knows it."""
-    return _(value) if value and has_request_context() else value or ""
+def _text(node: dict, key: str) -> str:
+    """A title or description from the form in the reader's language (`x-i18n`, then the catalog)."""
+    return form_text(node, key) if has_request_context() else node_text(node, key, None)
+
+
+def _choice_titles(prop: dict) -> list[tuple[str, str]]:
+    if "oneOf" in prop:
+        return [(str(o["const"]), _text(o, "title") or str(o["const"])) for o in prop["oneOf"] if "const" in o]
+    return _choices(prop)
 
 
 def build_fields(schema: dict, values: dict[str, str] | None = None,
@@ -74,9 +82,9 @@ def build_fields(schema: dict, values: dict[str, str] | None = None,
     for name, prop in schema.get("properties", {}).items():
         kind = _kind(prop, name in required)
         value = values.get(name, "") if values is not None else defaults.get(name) or _initial(prop, kind)
-        fields.append(Field(name=name, label=_text(prop.get("title", name)), kind=kind, required=name in required,
-                            description=_text(prop.get("description", "")),
-                            choices=[(v, _text(t)) for v, t in _choices(prop)], value=value,
+        fields.append(Field(name=name, label=_text(prop, "title") or name, kind=kind, required=name in required,
+                            description=_text(prop, "description"),
+                            choices=_choice_titles(prop), value=value,
                             error=errors.get(name, ""), max_length=prop.get("maxLength")))
     return fields
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from .. import labels
 from ..access import TASK_WORKERS, roles_required
 from ..extensions import db
 from ..models import HumanTask
@@ -98,7 +99,7 @@ def complete(task_id: int):
         return _render(task, values=values, status=422, message=_(
             "Bu adım kaydedilmedi: süreç diyagramındaki “%(element)s” adımı hata verdi (%(detail)s). Girdiğiniz "
             "bilgiler aşağıda duruyor; şikâyet yönetim temsilcisine bildirildi.",
-            element=exc.name or exc.element or "?", detail=exc.detail))
+            element=labels.task_name(exc.name, exc.element) or exc.element or "?", detail=exc.detail))
     except TaskClaimedByOther as exc:
         return _closed_page(task, 409, by=exc.by, at=exc.at, claimed=True)
     except inbox.NotAllowed:
@@ -115,6 +116,6 @@ def complete(task_id: int):
             return _closed_page(task, 409)
         return _render(task, values=values, status=409, message=_(
             "Şikâyet aynı anda başka biri tarafından değiştirildi. Lütfen yeniden gönderin."))
-    flash(_("“%(name)s” görevi tamamlandı (%(number)s).", name=task.name,
+    flash(_("“%(name)s” görevi tamamlandı (%(number)s).", name=labels.step_name(task),
             number=task.complaint.registration_number), "success")
     return redirect(url_for("inbox.index"))

@@ -13,7 +13,7 @@ from ..access import roles_required
 from ..engine import ProcessDefinitionError
 from ..services.errors import NoLiveVersion, NotFound
 from ..services.procedure import diagram_lint, drafts, migration, validation, versions
-from . import bp
+from . import bp, messages
 from .forms import DeployForm, EmptyForm, MigrateForm
 
 ANALYSTS = ("analyst",)
@@ -53,7 +53,7 @@ def _draft_or_404(draft_id: int):
 def index():
     return _page("modeler/index.html", version=request.args.get("version", type=int),
                  draft=request.args.get("draft", type=int), all_versions=versions.list_versions(),
-                 lanes=sorted(current_app.config["LANE_ROLES"]))
+                 lanes=sorted(current_app.config["LANE_ROLES"]), js_messages=messages.catalog())
 
 
 @bp.get("/source")
@@ -108,8 +108,10 @@ def lint():
 @roles_required(*ANALYSTS)
 def check_form():
     payload = request.get_json(silent=True) or {}
-    problems = validation.check_forms({str(payload.get("name") or "form"): payload.get("schema")})
-    return jsonify(problems=problem_text.problems(problems))
+    forms = {str(payload.get("name") or "form"): payload.get("schema")}
+    problems = validation.check_forms(forms)
+    warnings = [] if problems else validation.english_gaps(forms)
+    return jsonify(problems=problem_text.problems(problems), warnings=problem_text.problems(warnings))
 
 
 @bp.post("/drafts/<int:draft_id>/deploy")

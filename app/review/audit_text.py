@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import get_locale
 
 from ..inbox.case_text import Line, actor_name, event_text
 from ..services.complaints import case_record
@@ -30,7 +31,7 @@ class AuditDay:
 
 def audit_days(complaint, events: list[dict]) -> list[AuditDay]:
     """The audit events of one complaint (as instance_view gives them), one group per local day."""
-    forms = case_record.forms_of(complaint)
+    forms = case_record.forms_of(complaint, get_locale())
     names = case_record.display_names([e["actor"] for e in events] + [e["data"].get("to") for e in events])
     tz = current_app.extensions["complaintflow"].calendar.tz
     days: list[AuditDay] = []

@@ -42,7 +42,8 @@ def chart_data(f: figures.Figures) -> dict:
     Every label and number a person reads is made here, in the active language; the script only draws.
     """
     pareto = [{**rc, "label": labels.choice_label("root_cause_category", rc["category"])} for rc in f.root_causes]
-    heatmap = {spec: {**cell, "text": heat_text(cell)} for spec, cell in f.heatmap.items()}
+    heatmap = {spec: {**cell, "name": labels.task_name(cell["name"], spec), "text": heat_text(cell)}
+               for spec, cell in f.heatmap.items()}
     return {
         "pareto": pareto,
         "weeks": f.by_week,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -86,7 +87,7 @@ def complaint(number: str):
 @bp.get("/versions/<int:number>/diagram.bpmn")
 @roles_required(*REVIEW_READERS)
 def diagram(number: int):
-    xml = instance_view.version_xml(number)
+    xml = instance_view.version_xml(number, get_locale())
     if xml is None:
         abort(404)
     return Response(xml, mimetype="application/xml", headers={"Cache-Control": "private, max-age=3600"})

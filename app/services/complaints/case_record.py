@@ -14,6 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import load_only
 
+from app.bilingual import localize_schema, node_text
 from app.extensions import db
 from app.models import AuditEvent, Complaint, HumanTask, OutboxMessage, ProcessVersion, SurveyResponse, User
 from app.services.procedure import versions
@@ -105,8 +106,9 @@ def labelled(schema: dict | None, data: dict) -> list[Answer]:
     return answers
 
 
-def choice_titles(name: str) -> dict[str, str]:
-    """Option titles of the field `name` in every form of the live version (the forms' language).
+def choice_titles(name: str, locale=None) -> dict[str, str]:
+    """Option titles of the field `name` in every form of the live version, in `locale` where the
+    option has it (`x-i18n`), else in the forms' language.
 
     Values no longer offered by the live version keep the title an older version gave them.
     """
@@ -117,18 +119,20 @@ def choice_titles(name: str) -> dict[str, str]:
         for schema in versions.forms_for(version).values():
             for option in ((schema.get("properties") or {}).get(name) or {}).get("oneOf", ()):
                 if "const" in option and option.get("title"):
-                    titles[str(option["const"])] = str(option["title"])
+                    titles[str(option["const"])] = node_text(option, "title", locale)
     return titles
 
 
-def forms_of(complaint: Complaint) -> dict[str, dict]:
+def forms_of(complaint: Complaint, locale=None) -> dict[str, dict]:
+    """The forms of the complaint's version, their texts in `locale` where they have it (Turkish by default)."""
     instance = complaint.instance
-    return versions.forms_for(instance.version) if instance is not None and instance.version is not None else {}
+    forms = versions.forms_for(instance.version) if instance is not None and instance.version is not None else {}
+    return {name: localize_schema(schema, locale) for name, schema in forms.items()} if locale else forms
 
 
-def case_file(complaint: Complaint) -> CaseFile:
+def case_file(complaint: Complaint, locale=None) -> CaseFile:
     """Every stage's outcome, in stage order within each round of evaluation (a reopen starts a round)."""
-    forms = forms_of(complaint)
+    forms = forms_of(complaint, locale)
     stage_of = dict(db.session.execute(sa.select(HumanTask.spec_name, HumanTask.iso_stage)
                                        .where(HumanTask.complaint_id == complaint.id)).all())
     messages = list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.complaint_id == complaint.id)

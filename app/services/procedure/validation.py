@@ -16,12 +16,14 @@ from flask import current_app
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from app.bilingual import form_gaps
 from app.engine import (
     ProcessBundle,
     ProcessDefinitionError,
     check_structure,
     content_hash,
     decode_bpmn,
+    lint,
     parse_bpmn,
     safe_tree,
     user_tasks,
@@ -68,6 +70,30 @@ def check_forms(forms: dict) -> list[dict]:
             # show (closed_at, solution_due, reopen_count ...).
             problems.append(problem(Text('form {form!r} must set "additionalProperties": false', form=name)))
     return problems
+
+
+def english_gaps(forms: dict) -> list[dict]:
+    """Warnings, never refusals: a form text with no English beside it (`x-i18n`, app/bilingual.py),
+    which English pages show in Turkish. An analyst's Turkish-only draft still deploys."""
+    found = []
+    for name, schema in forms.items():
+        gaps = form_gaps(schema) if isinstance(schema, dict) else []
+        if gaps:
+            found.append(problem(Text('form {form!r} has no English (x-i18n.en) for {count} texts: {where}; English '
+                                      'pages show them in Turkish', form=name, count=len(gaps),
+                                      where=", ".join(gaps[:5]) + (" …" if len(gaps) > 5 else ""))))
+    return found
+
+
+def language_warnings(bpmn_xml: str | bytes, forms: dict) -> list[dict]:
+    """What English readers would see in Turkish: steps without `name_en` (the lint's "english-name"
+    warnings) and form texts without `x-i18n` English. Shown by the CLI and the modeler; never refused."""
+    try:
+        tree = safe_tree(bpmn_xml)
+    except ProcessDefinitionError:
+        return []
+    steps = [f.as_problem() for f in lint(tree) if f.rule == "english-name"]
+    return steps + english_gaps(forms)
 
 
 def _compile(expression: str | None, element: str | None, mode: str, what: str) -> list[dict]:

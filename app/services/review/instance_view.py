@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from lxml import etree
 
+from app.bilingual import english_drawing, is_english
+from app.engine import ProcessDefinitionError, safe_tree
 from app.extensions import db
 from app.models import AuditEvent, Complaint, HumanTask, OutboxMessage, ProcessVersion, SurveyResponse
 from app.services import context
@@ -97,9 +100,18 @@ def _markers(tasks: list[HumanTask], now: datetime) -> dict:
     }
 
 
-def version_xml(number: int) -> str | None:
-    """The BPMN of one process version (each complaint is drawn with the version it runs on)."""
-    return db.session.scalar(sa.select(ProcessVersion.bpmn_xml).where(ProcessVersion.number == number))
+def version_xml(number: int, locale=None) -> str | None:
+    """The BPMN of one process version (each complaint is drawn with the version it runs on); for an
+    English reader its steps carry their English names (`name_en`) where the diagram has them."""
+    xml = db.session.scalar(sa.select(ProcessVersion.bpmn_xml).where(ProcessVersion.number == number))
+    if xml is None or not is_english(locale):
+        return xml
+    try:
+        tree = safe_tree(xml)
+    except ProcessDefinitionError:
+        return xml
+    english_drawing(tree)
+    return etree.tostring(tree, encoding="unicode")
 
 
 def live_version_number() -> int | None:

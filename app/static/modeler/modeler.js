@@ -27,7 +27,7 @@
   };
   CF.markDirty = function () {
     deployForm.hidden = true;
-    if (canvasNode.getAttribute("data-ready") === "1") { setStatus("Kaydedilmemiş değişiklikler var.", "dirty"); }
+    if (canvasNode.getAttribute("data-ready") === "1") { setStatus(CF.t("Kaydedilmemiş değişiklikler var."), "dirty"); }
   };
 
   /* An uploaded .bpmn in the encoding it declares (byte-order mark, then <?xml encoding="...">):
@@ -71,8 +71,8 @@
       state.marked = [];
       problemList.replaceChildren();
       problems.forEach(function (p) {
-        var where = [p.element || "(dosya)"];
-        if (p.stage) { where.push("aşama " + p.stage); }
+        var where = [p.element || CF.t("(dosya)")];
+        if (p.stage) { where.push(CF.t("aşama {n}", { n: p.stage })); }
         if (p.path) { where.push(p.path); }
         var item = document.createElement("li");
         item.textContent = where.join(" | ") + ": " + p.message;
@@ -82,7 +82,7 @@
         if (p.element && registry.get(p.element) && state.marked.indexOf(p.element) < 0) {
           canvas.addMarker(p.element, "cf-problem");
           overlays.add(p.element, "cf-problem", { position: { top: -12, right: 12 },
-            html: "<span class='cf-problem-badge' title='sorun'>!</span>" });
+            html: "<span class='cf-problem-badge' title='" + CF.t("sorun") + "'>!</span>" });
           state.marked.push(p.element);
         }
       });
@@ -102,7 +102,7 @@
       lintList.setAttribute("data-checked", "1");
       findings.forEach(function (f) {
         var item = document.createElement("li");
-        item.textContent = (f.severity === "warning" ? "uyarı" : "hata") + " | " + (f.element || "(dosya)") +
+        item.textContent = CF.t(f.severity === "warning" ? "uyarı" : "hata") + " | " + (f.element || CF.t("(dosya)")) +
           ": " + f.message + " [" + f.rule + "]";
         item.setAttribute("data-element", f.element || "");
         item.setAttribute("data-severity", f.severity);
@@ -112,7 +112,7 @@
         if (f.element && registry.get(f.element) && !lintState.marked.some(function (m) { return m.id === f.element; })) {
           canvas.addMarker(f.element, css);
           overlays.add(f.element, "cf-lint", { position: { bottom: 4, left: -8 },
-            html: "<span class='" + css + "-badge' title='" + (f.severity === "warning" ? "uyarı" : "hata") + "'>" +
+            html: "<span class='" + css + "-badge' title='" + CF.t(f.severity === "warning" ? "uyarı" : "hata") + "'>" +
               (f.severity === "warning" ? "?" : "!") + "</span>" });
           lintState.marked.push({ id: f.element, css: css });
         }
@@ -139,34 +139,36 @@
         showProblems(problems || []);
         lintNow();
         var warnings = (result.warnings || []).length;
-        setStatus((state.draftId ? "Taslak #" + state.draftId : state.version ? "Sürüm " + state.version : "Diyagram") +
-          " açıldı" + (warnings ? " (" + warnings + " uyarı)" : "") + ".", "loaded");
-      }).catch(function (err) { setStatus("Diyagram açılamadı: " + err.message, "error"); });
+        var opened = state.draftId ? CF.t("Taslak #{n} açıldı", { n: state.draftId })
+          : state.version ? CF.t("Sürüm {n} açıldı", { n: state.version }) : CF.t("Diyagram açıldı");
+        setStatus(opened + (warnings ? CF.t(" ({n} uyarı)", { n: warnings }) : "") + ".", "loaded");
+      }).catch(function (err) { setStatus(CF.t("Diyagram açılamadı: {error}", { error: err.message }), "error"); });
     }
 
     function save() {
       var forms;
       try { forms = CF.forms.collect(); } catch (err) { setStatus(err.message, "error"); return; }
-      setStatus("Denetleniyor…", "checking");
+      setStatus(CF.t("Denetleniyor…"), "checking");
       modeler.saveXML({ format: true }).then(function (out) {
         return CF.postJSON(config.save_url, { bpmn: out.xml, forms: forms, draft_id: state.draftId,
           version: state.version, comment: document.getElementById("draft-comment").value });
       }).then(function (res) {
         var data = res.data;
         showProblems(data.problems || []);
-        if (!data.saved) { setStatus("Kaydedilmedi: " + (data.error || "dosya kabul edilmedi"), "error"); return; }
+        if (!data.saved) { setStatus(CF.t("Kaydedilmedi: {error}", { error: data.error || CF.t("dosya kabul edilmedi") }), "error"); return; }
         state.draftId = data.draft_id;
         history.replaceState(null, "", "?draft=" + data.draft_id);
         if (data.problems.length) {
           deployForm.hidden = true;
-          setStatus("Taslak #" + data.draft_id + " kaydedildi: " + data.problems.length + " sorun var, yayınlanamaz.", "problems");
+          setStatus(CF.t("Taslak #{n} kaydedildi: {count} sorun var, yayınlanamaz.", { n: data.draft_id, count: data.problems.length }),
+                    "problems");
         } else {
           deployForm.action = data.deploy_url;
           document.getElementById("deploy-comment").value = document.getElementById("draft-comment").value;
           deployForm.hidden = false;
-          setStatus("Taslak #" + data.draft_id + " kaydedildi: denetimden geçti, yayınlanabilir.", "passed");
+          setStatus(CF.t("Taslak #{n} kaydedildi: denetimden geçti, yayınlanabilir.", { n: data.draft_id }), "passed");
         }
-      }).catch(function (err) { setStatus("Kaydedilemedi: " + err.message, "error"); });
+      }).catch(function (err) { setStatus(CF.t("Kaydedilemedi: {error}", { error: err.message }), "error"); });
     }
 
     document.getElementById("save-button").addEventListener("click", save);
@@ -183,13 +185,13 @@
       if (!file) { return; }
       file.arrayBuffer().then(function (bytes) {
         state.draftId = null; CF.markDirty(); return open(decodeXML(bytes), []);
-      }).catch(function (err) { setStatus("Dosya okunamadı: " + err.message, "error"); });
+      }).catch(function (err) { setStatus(CF.t("Dosya okunamadı: {error}", { error: err.message }), "error"); });
     });
     document.getElementById("open-version").addEventListener("change", function (event) {
       window.location.search = event.target.value ? "?version=" + event.target.value : "";
     });
     document.getElementById("find-element").addEventListener("change", function (event) {
-      if (!select(event.target.value.trim())) { setStatus("Öğe bulunamadı: " + event.target.value, "error"); }
+      if (!select(event.target.value.trim())) { setStatus(CF.t("Öğe bulunamadı: {id}", { id: event.target.value }), "error"); }
     });
 
     return getJSON(config.source_url).then(function (source) {
@@ -198,5 +200,5 @@
       CF.forms.load(source.forms || {}, config);
       return open(source.bpmn, source.problems);
     });
-  }).catch(function (err) { setStatus("Modelleyici yüklenemedi: " + err.message, "error"); });
+  }).catch(function (err) { setStatus(CF.t("Modelleyici yüklenemedi: {error}", { error: err.message }), "error"); });
 })();

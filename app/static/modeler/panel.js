@@ -81,38 +81,47 @@
 
     function render(element) {
       root.replaceChildren();
-      if (!element) { root.appendChild(node("p", { class: "hint" }, "Düzenlemek için bir öğe seçin.")); return; }
+      if (!element) { root.appendChild(node("p", { class: "hint" }, CF.t("Düzenlemek için bir öğe seçin."))); return; }
       var bo = element.businessObject, type = element.type;
-      root.appendChild(node("p", {}, (bo.name || "(adsız)") + " — " + type.replace("bpmn:", "") + " " + bo.id));
+      root.appendChild(node("p", {}, (bo.name || CF.t("(adsız)")) + " — " + type.replace("bpmn:", "") + " " + bo.id));
+      if (/Task$|Event$|SubProcess$/.test(type)) {
+        // The English name beside the Turkish one (spiffworkflow property name_en): what English pages show.
+        field(CF.t("Türkçe ad"), "prop-name", textInput(bo.name), function (v) {
+          modeling.updateProperties(element, { name: v });
+        });
+        field(CF.t("İngilizce ad (name_en)"), "prop-name-en", textInput(getProp(bo, "name_en")), function (v) {
+          setProp(element, "name_en", v.trim());
+        });
+      }
       if (/Task$|Event$/.test(type)) {
-        var stages = [["", "—"]].concat(Object.keys(STAGES).map(function (k) { return [k, STAGES[k]]; }));
-        field("ISO 10002 aşaması", "prop-stage", selectOf(stages, getProp(bo, "iso10002_stage")), function (v) {
+        var stages = [["", "—"]].concat(Object.keys(STAGES).map(function (k) { return [k, CF.t(STAGES[k])]; }));
+        field(CF.t("ISO 10002 aşaması"), "prop-stage", selectOf(stages, getProp(bo, "iso10002_stage")), function (v) {
           setProp(element, "iso10002_stage", v);
         });
       }
       if (type === "bpmn:UserTask") {
         var forms = [["", "—"]].concat(CF.forms.names().map(function (n) { return [n, n]; }));
-        field("Form", "prop-form", selectOf(forms, getProp(bo, "form")), function (v) { setProp(element, "form", v); });
+        field(CF.t("Form"), "prop-form", selectOf(forms, getProp(bo, "form")), function (v) { setProp(element, "form", v); });
         var lanes = registry.filter(function (e) { return e.type === "bpmn:Lane"; })
           .map(function (l) { return [l.businessObject.name, l.businessObject.name]; });
         var current = laneOf(bo);
-        field("Kulvar (rol)", "prop-lane", selectOf([["", "—"]].concat(lanes), current ? current.businessObject.name : ""),
+        field(CF.t("Kulvar (rol)"), "prop-lane", selectOf([["", "—"]].concat(lanes), current ? current.businessObject.name : ""),
           function (v) { moveToLane(element, v); });
-        field("Süre değişkeni (due)", "prop-due", textInput(getProp(bo, "due")), function (v) {
+        field(CF.t("Süre değişkeni (due)"), "prop-due", textInput(getProp(bo, "due")), function (v) {
           setProp(element, "due", v.trim());
         });
       }
       var timer = (bo.eventDefinitions || []).filter(function (d) { return d.$type === "bpmn:TimerEventDefinition"; })[0];
       if (timer) {
         var current = timer.timeDate || timer.timeDuration || timer.timeCycle;
-        field("Zamanlayıcı ifadesi (timeDate, Python; ofsetli ISO tarih üretmeli)", "prop-timer",
+        field(CF.t("Zamanlayıcı ifadesi (timeDate, Python; ofsetli ISO tarih üretmeli)"), "prop-timer",
           textInput(current && current.body), function (v) {
             modeling.updateModdleProperties(element, timer, { timeDate: expression(v.trim()), timeDuration: undefined,
                                                               timeCycle: undefined });
           });
       }
       if (type === "bpmn:SequenceFlow" && bo.sourceRef && /Gateway$/.test(bo.sourceRef.$type)) {
-        field("Koşul (Python)", "prop-condition", textInput(bo.conditionExpression && bo.conditionExpression.body),
+        field(CF.t("Koşul (Python)"), "prop-condition", textInput(bo.conditionExpression && bo.conditionExpression.body),
           function (v) { modeling.updateProperties(element, { conditionExpression: expression(v.trim()) }); });
       }
     }
