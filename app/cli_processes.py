@@ -60,6 +60,8 @@ def processes_check(bpmn_file: Path, forms_dir: Path | None) -> None:
         click.secho(f"{len(problems)} problem(s) in {checked}: this diagram cannot be deployed", fg="red", err=True)
         sys.exit(1)
     click.echo(f"ok: {checked} passes the gate (parsing, structure, forms, lanes, expressions, ISO 10002 scenarios)")
+    click.echo("scenarios registered at: " + "; ".join(f"{at.strftime('%Y-%m-%d %H:%M %z')} ({label})"
+                                                      for label, at in validation.gate_instants()))
 
 
 @click.command("export")

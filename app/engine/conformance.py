@@ -59,6 +59,11 @@ def _boolean_fields(forms: dict) -> list[tuple[str, str]]:
                   if isinstance(sub, dict) and sub.get("type") == "boolean")
 
 
+def happy_paths(channels=DEFAULT_CHANNELS) -> tuple[Scenario, ...]:
+    """Each intake channel, decision by e-mail, accepted: what every other registration instant runs."""
+    return tuple(Scenario(f"channel={c}, decision by eposta, accepted", "normal", channel=c) for c in channels)
+
+
 def scenarios(channels=DEFAULT_CHANNELS, forms: dict | None = None) -> tuple[Scenario, ...]:
     """Every intake channel with each way of telling the decision, with and without an e-mail address,
     each priority, a missed deadline, acceptance, rejection, rejections past the reopen limit, a
@@ -84,6 +89,12 @@ def scenarios(channels=DEFAULT_CHANNELS, forms: dict | None = None) -> tuple[Sce
                                   preferred_contact="telefon", has_email=has_email, no_to=(form, name)))
     return tuple(found)
 
+
+
+def _said(exc: BaseException):
+    """An error as a parameter of a sentence: a translatable `Text` when the engine made one."""
+    text = exc.args[0] if isinstance(exc, ProcedureFailure) and exc.args else None
+    return text if isinstance(text, Text) else exc
 
 
 def problem(message: str, element: str | None = None, stage: int | None = None, path: str | None = None) -> dict:
@@ -127,11 +138,15 @@ class _Simulation:
     forms: dict
     scenario: Scenario
     horizon_days: int = 30
+    at: datetime = START
+    path: str = ""
     problems: list = field(default_factory=list)
     trace: list = field(default_factory=list)  # (stage, element id) in the order elements ran
     rejected_at: list = field(default_factory=list)  # trace length after each rejection
-    at: datetime = START
     run: WorkflowRun | None = None
+    # A failure every further scenario would repeat (the start fails, or a script ran out of time):
+    # the gate stops there instead of paying the script's time limit once per scenario.
+    decisive: bool = False
     _seen: set = field(default_factory=set)
     _deadline_checked: set = field(default_factory=set)
     _priority_set: bool = False
@@ -140,16 +155,17 @@ class _Simulation:
     _rejections: int = 0
 
     def fail(self, message, element=None, stage=None):
-        self.problems.append(problem(message, element, stage, self.scenario.label))
+        self.problems.append(problem(message, element, stage, self.path or self.scenario.label))
 
     def execute(self) -> None:
-        seed = {"registration_number": "SK-2026-000001", "channel": self.scenario.channel,
+        seed = {"registration_number": f"SK-{self.at.year}-000001", "channel": self.scenario.channel,
                 "received_at": self.at.isoformat(), "preferred_contact": self.scenario.preferred_contact,
                 "customer_has_email": self.scenario.has_email}
         try:
             self.run = self.engine.start(self.bundle, seed, at=self.at)
         except Exception as exc:  # noqa: BLE001 - analysts' scripts can fail in any way
-            return self.fail(Text("the procedure fails at its start: {error}", error=exc), _element_of(exc))
+            self.decisive = True
+            return self.fail(Text("the procedure fails at its start: {error}", error=_said(exc)), _element_of(exc))
         self._rejections = self.scenario.rejections
         if self._rejections == PAST_THE_LIMIT:
             limit = self.run.data_snapshot().get("reopen_limit")
@@ -162,7 +178,8 @@ class _Simulation:
                 if not self._step():
                     return None
             except Exception as exc:  # noqa: BLE001
-                return self.fail(Text("the procedure fails: {error}", error=exc), _element_of(exc))
+                self.decisive = isinstance(exc, ProcedureFailure) and exc.kind in ("timeout", "too_large")
+                return self.fail(Text("the procedure fails: {error}", error=_said(exc)), _element_of(exc))
             self._record()
         return self.fail(Text("the complaint is not closed after {steps} steps", steps=MAX_STEPS))
 
@@ -342,16 +359,39 @@ def _sample_data(run: WorkflowRun | None) -> dict:
     return merged
 
 
-def check_conformance(engine: Engine, bundle: ProcessBundle, forms: dict, *, channels=DEFAULT_CHANNELS,
-                      horizon_days: int = 30) -> list[dict]:
-    """Run every scenario; problems name the stage, the path and the element where possible."""
-    problems, sample = [], {}
+def _runs(channels, forms, instants):
+    """(scenario, registration instant, path label): every scenario at the fixed instant, then the happy
+    path of every channel at each other instant (today, a year end, a half day, years ahead ...)."""
     for scenario in scenarios(channels, forms):
-        simulation = _Simulation(engine, bundle, forms, scenario, horizon_days)
+        yield scenario, START, scenario.label
+    for label, at in instants:
+        if at == START:
+            continue
+        for scenario in happy_paths(channels):
+            yield scenario, at, f"registered {at.strftime('%Y-%m-%d %H:%M')} ({label}), {scenario.label}"
+
+
+def simulated_instants(instants=()) -> list[tuple[str, datetime]]:
+    """The registration instants the scenarios use, the fixed one first."""
+    return [("the fixed date", START), *((label, at) for label, at in instants if at != START)]
+
+
+def check_conformance(engine: Engine, bundle: ProcessBundle, forms: dict, *, channels=DEFAULT_CHANNELS,
+                      horizon_days: int = 30, instants=()) -> list[dict]:
+    """Run every scenario; problems name the stage, the path and the element where possible.
+
+    `instants`: (label, aware datetime) pairs at which every channel's happy path is registered too, so
+    code that fails only on another date (a time bomb) is found. The first decisive failure (the start
+    fails, or a script runs out of time or memory) ends the run: every later scenario would repeat it."""
+    problems, sample = [], {}
+    for scenario, at, path in _runs(channels, forms, instants):
+        simulation = _Simulation(engine, bundle, forms, scenario, horizon_days, at=at, path=path)
         simulation.execute()
         problems.extend(simulation.problems)
         if not sample:
             sample = _sample_data(simulation.run)
+        if simulation.decisive:
+            break
     if sample:
         problems.extend(_evaluate_timers(engine, bundle, sample))
     unique, seen = [], set()

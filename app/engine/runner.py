@@ -16,7 +16,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from ..calendar import BusinessCalendar
-from . import clock, sandbox, scripting
+from . import clock, sandbox, scripting, watchdog
 from .serialization import dump_state, load_state
 from .specs import ProcessBundle
 
@@ -160,11 +160,16 @@ class WorkflowRun:
         self.bundle = bundle
         self.effects: list[dict] = []
         self._started = time.time()
+        # What the watchdog's marker says about this run (the instance, or the registration it starts).
+        self.watch: dict = {}
 
-    def _drive(self, at: datetime | None, action) -> None:
-        """Run `action` and every engine step it makes possible; diagram failures become ProcedureFailure."""
+    def _drive(self, at: datetime | None, action, kind: str) -> None:
+        """Run `action` and every engine step it makes possible; diagram failures become ProcedureFailure.
+
+        `kind` ('start', 'complete', 'timers') goes into the watchdog's marker with `watch`."""
         effects, token = scripting.collect_effects()
         budget = _StepBudget(STEP_BUDGET)
+        marker = watchdog.start_action({**self.watch, "action": kind})
         try:
             with clock.frozen(at):
                 action()
@@ -176,6 +181,7 @@ class WorkflowRun:
         except (SpiffWorkflowException, sandbox.DiagramCodeError) as exc:
             raise _failure_from(exc) from exc
         finally:
+            watchdog.end_action(marker)
             scripting.stop_collecting(token)
         self.effects.extend(effects)
 
@@ -193,10 +199,10 @@ class WorkflowRun:
             task.set_data(**data)
             task.run()
 
-        self._drive(at, run_task)
+        self._drive(at, run_task, "complete")
 
     def fire_due_timers(self, at: datetime | None = None) -> None:
-        self._drive(at, lambda: None)
+        self._drive(at, lambda: None, "timers")
 
     def survey(self) -> Survey:
         """One walk over the task tree, shared by the views, the data snapshot and compaction of one save."""
@@ -343,10 +349,17 @@ class Engine:
         start = workflow.get_tasks(state=TaskState.READY)[0]
         start.set_data(**data)
         run = WorkflowRun(workflow, bundle)
-        run._drive(at, lambda: None)
+        run.watch = {"registration_number": data.get("registration_number"), "channel": data.get("channel")}
+        run._drive(at, lambda: None, "start")
         return run
 
     def restore(self, bundle: ProcessBundle, state_json: str) -> WorkflowRun:
         workflow = load_state(state_json, bundle.spec, bundle.subprocess_specs)
         workflow.script_engine = self.script_engine
         return WorkflowRun(workflow, bundle)
+
+    def restore_instance(self, bundle: ProcessBundle, state_json: str, instance_id: int) -> WorkflowRun:
+        """`restore`, with the instance named for the watchdog's marker."""
+        run = self.restore(bundle, state_json)
+        run.watch = {"instance_id": instance_id}
+        return run

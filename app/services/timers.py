@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..engine import ProcedureFailure
 from ..extensions import db
 from ..models import Complaint, ProcessInstance
-from . import context, runtime
+from . import context, runtime, stopped_runs
 
 log = logging.getLogger(__name__)
 TIMER_ACTOR = "system:timer"
@@ -133,6 +133,9 @@ def fire_due_timers(at: datetime | None = None, limit: int = 500, threads: int |
     each in its own transaction.
     """
     at = context.utc(at)
+    # First the complaints whose last run killed a process: flagged (and suspended) before the sweep
+    # could pick the same one again and die the same way.
+    stopped_runs.recover(at)
     threads = threads or _sweep_threads()
     fired, seen = 0, set()
     while True:

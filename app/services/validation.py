@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from datetime import datetime, timedelta
 
 from flask import current_app
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from .. import clock
+from ..calendar import half_days_of
 from ..engine import (
     ProcessBundle,
     ProcessDefinitionError,
@@ -25,6 +28,7 @@ from ..engine import (
     safe_tree,
     user_tasks,
 )
+from ..engine.conformance import simulated_instants
 from ..engine.isolation import GateLimits, check_in_worker
 from ..engine.messages import Text, message_fields
 from ..engine.sandbox import ScriptRefused, compile_diagram_code, disallowed_builtins
@@ -170,7 +174,8 @@ def run_gate(bpmn_xml: str | bytes, forms: dict, *, lane_roles: dict | None = No
     limits = [current_app.config[k] for k in ("SCRIPT_TIME_LIMIT_SECONDS", "SCRIPT_MEMORY_LIMIT_MB",
                                               "GATE_TIME_LIMIT_SECONDS", "GATE_MEMORY_LIMIT_MB",
                                               "DEADLINE_HORIZON_BUSINESS_DAYS")]
-    key = content_hash(text, forms) + json.dumps([lane_roles, limits], sort_keys=True) + str(conformance)
+    instants = [at.isoformat() for _, at in gate_instants()] if conformance else []
+    key = content_hash(text, forms) + json.dumps([lane_roles, limits, instants], sort_keys=True) + str(conformance)
     if key in _cache:
         _cache.move_to_end(key)
         return _cache[key]
@@ -197,6 +202,26 @@ def _gate(bpmn_xml, forms, lane_roles, conformance) -> tuple[ProcessBundle | Non
     return bundle, problems
 
 
+def gate_instants() -> list[tuple[str, datetime]]:
+    """The registration instants the scenarios simulate: the scenarios' fixed date, and for every
+    channel's happy path also today (the desk clock), the last minute of this year, the next half day
+    (a bayram eve, 30 minutes before it ends) and today three years ahead."""
+    desk = context.runtime()
+    tz = desk.calendar.tz
+    today = clock.now().astimezone(tz).replace(second=0, microsecond=0)
+    found = [("today", today), ("year end", datetime(today.year, 12, 31, 23, 59, tzinfo=tz))]
+    half_days = sorted(d for year in (today.year, today.year + 1) for d in half_days_of(year) if d >= today.date())
+    if half_days:
+        end = desk.calendar.half_day_end
+        found.append(("half day", datetime.combine(half_days[0], end, tzinfo=tz) - timedelta(minutes=30)))
+    try:
+        ahead = today.replace(year=today.year + 3)
+    except ValueError:  # 29 February
+        ahead = today.replace(year=today.year + 3, day=28)
+    found.append(("three years ahead", ahead))
+    return simulated_instants(found)
+
+
 def run_scenarios(bpmn_xml: str | bytes, forms: dict) -> list[dict]:
     """The conformance scenarios, in the bounded gate process, with this desk's calendar and limits."""
     from .complaints import CHANNELS
@@ -213,6 +238,7 @@ def run_scenarios(bpmn_xml: str | bytes, forms: dict) -> list[dict]:
                           "memory_mb": min(config["SCRIPT_MEMORY_LIMIT_MB"], config["GATE_MEMORY_LIMIT_MB"])},
         "channels": list(CHANNELS),
         "horizon_days": config["DEADLINE_HORIZON_BUSINESS_DAYS"],
+        "instants": [(label, at.isoformat()) for label, at in gate_instants()],
     }
     limits = GateLimits(seconds=config["GATE_TIME_LIMIT_SECONDS"], memory_mb=config["GATE_MEMORY_LIMIT_MB"])
     return check_in_worker(request, limits)

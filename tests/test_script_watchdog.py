@@ -1,0 +1,124 @@
+"""One C-level operation the tracer cannot interrupt: the watchdog ends the process, the complaint is flagged.
+
+`b == c` over a million references to million-item lists is one bytecode instruction that holds the
+GIL for minutes. These tests run it in a real `complaintflow timers fire` process (the timer sweep) and
+check that the process is released at the watchdog's limit, that nothing of the step was written, that
+the next sweep flags and suspends that complaint instead of running it again, and that the others go on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AuditEvent, Complaint
+from app.services import versions
+
+from . import procedure_edits as edits
+from .helpers import complete, ist, ready_names, register
+
+WATCHDOG_SECONDS = 2
+# Only the second complaint of the year sets it off: the gate's scenarios register SK-…-000001.
+C_LEVEL_BOMB = ("if registration_number.endswith('0002'):\n    a = [1] * 1000000\n    b = [a] * 1000000\n"
+                "    c = [list(a)] * 1000000\n    same = b == c")
+_ESCALATION_PROPERTIES = ('<spiffworkflow:property name="escalation" value="acknowledgement" />'
+                          "</spiffworkflow:properties>")
+
+
+def with_bomb_in_ack_escalation(bpmn: str, forms: dict) -> tuple[str, dict]:
+    """The late-acknowledgement follow-up (raised by the sweep) runs the bomb in its preScript."""
+    script = f"<spiffworkflow:preScript>{C_LEVEL_BOMB}</spiffworkflow:preScript>"
+    return edits.replace_once(bpmn, _ESCALATION_PROPERTIES, _ESCALATION_PROPERTIES + script), forms
+
+
+def _complaintflow(args: list[str], tmp_path, limit: float = 120.0) -> tuple[int, float, str]:
+    """Run a real `complaintflow` process on the test's database; (exit status, seconds, stderr).
+
+    Waits by polling (never a timed thread wait: under faketime it would wait a year)."""
+    url = db.engine.url.render_as_string(hide_password=False)
+    db.session.remove()
+    db.engine.dispose()
+    env = {**os.environ, "DATABASE_URL": url, "COMPLAINTFLOW_INSTANCE_DIR": str(tmp_path),
+           "SCRIPT_WATCHDOG_SECONDS": str(WATCHDOG_SECONDS), "SCRIPT_WATCHDOG_DIR": str(tmp_path / "running"),
+           "SCHEDULER_IN_PROCESS": "0"}
+    env.pop("TEST_DATABASE_URL", None)
+    executable = os.path.join(os.path.dirname(sys.executable), "complaintflow")
+    errors = tmp_path / f"stderr-{time.monotonic_ns()}.txt"
+    with open(errors, "wb") as stderr:
+        process = subprocess.Popen([executable, *args], env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+                                   start_new_session=True)
+        started = time.monotonic()
+        while process.poll() is None and time.monotonic() - started < limit:
+            time.sleep(0.1)
+        elapsed = time.monotonic() - started
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            pytest.fail(f"complaintflow {' '.join(args)} was still running after {limit:g} s")
+    return process.returncode, elapsed, errors.read_text(encoding="utf-8", errors="replace")
+
+
+def _actions(complaint_id: int) -> list[str]:
+    return list(db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.complaint_id == complaint_id)
+                                   .order_by(AuditEvent.id)))
+
+
+def _complaint(complaint_id: int) -> Complaint:
+    db.session.expire_all()
+    return db.session.get(Complaint, complaint_id)
+
+
+@pytest.fixture
+def bomb_version(app):
+    bpmn, forms = with_bomb_in_ack_escalation(*edits.shipped())
+    return versions.deploy_version(bpmn, forms, author="analyst", comment="C-level bomb", at=ist(2026, 1, 1, 9, 0))
+
+
+def test_a_c_level_operation_in_the_sweep_ends_the_process_and_flags_only_that_complaint(app, bomb_version,
+                                                                                           tmp_path):
+    calm = register("faks", at=ist(2026, 11, 25, 10, 0))
+    hostile = register("faks", at=ist(2026, 11, 25, 10, 0))
+    assert hostile.registration_number.endswith("0002")
+    lock_before, instance_id = hostile.instance.lock_version, hostile.instance_id
+    hostile_id, calm_id = hostile.id, calm.id
+    actions_before = _actions(hostile_id)
+
+    status, seconds, stderr = _complaintflow(["timers", "fire", "--now", "2026-11-26T10:00:00+03:00"], tmp_path)
+    assert status == -signal.SIGALRM, (status, stderr)  # the kernel's timer, not the test, ended it
+    assert seconds < 60  # the comparison alone would take many minutes
+    markers = list((tmp_path / "running").glob("*.run"))
+    assert len(markers) == 1
+    action = json.loads(markers[0].read_bytes()[:2048].strip())
+    assert action["instance_id"] == instance_id and action["action"] == "timers"
+
+    hostile = _complaint(hostile_id)  # nothing of the killed step was written
+    assert hostile.instance.lock_version == lock_before and hostile.attention_reason is None
+    assert _actions(hostile_id) == actions_before and ready_names(hostile) == ["task_acknowledge"]
+
+    # The next sweep flags it (once, and suspended, so it does not run the bomb again) and fires the rest.
+    status, _, stderr = _complaintflow(["timers", "fire", "--now", "2026-11-26T10:00:00+03:00"], tmp_path)
+    assert status == 0, stderr
+    hostile = _complaint(hostile_id)
+    assert hostile.attention_reason.startswith("Geciken alındı bildirimini takip et (task_ack_escalation): "
+                                               f"the script did not finish in {WATCHDOG_SECONDS} s")
+    assert hostile.instance.status == "suspended" and hostile.instance.lock_version == lock_before + 1
+    assert _actions(hostile_id) == [*actions_before, "procedure_failed"]
+    assert ready_names(hostile) == ["task_acknowledge"]
+    assert list((tmp_path / "running").glob("*.run")) == []
+
+    calm = _complaint(calm_id)
+    assert ready_names(calm) == ["task_ack_escalation", "task_acknowledge"]
+    complete(calm, "task_ack_escalation", {"action_taken": "Müşteri arandı."}, ist(2026, 11, 26, 11, 0))
+    assert ready_names(_complaint(calm_id)) == ["task_acknowledge"]
+
+    status, _, stderr = _complaintflow(["timers", "fire", "--now", "2026-11-26T10:05:00+03:00"], tmp_path)
+    assert status == 0, stderr  # the suspended complaint is left alone
+    assert _actions(hostile_id) == [*actions_before, "procedure_failed"]
