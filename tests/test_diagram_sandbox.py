@@ -85,7 +85,8 @@ def test_a_runaway_script_is_reported_by_task_and_time(app):
 
 def test_the_gate_process_is_bounded_in_memory_and_time(app):
     """Past the in-process checks (a higher script limit), the gate's own process still stops it."""
-    app.config.update(SCRIPT_MEMORY_LIMIT_MB=100_000, GATE_MEMORY_LIMIT_MB=200)
+    # A script limit high enough that a slow machine does not stop the hog by time first.
+    app.config.update(SCRIPT_MEMORY_LIMIT_MB=100_000, GATE_MEMORY_LIMIT_MB=200, SCRIPT_TIME_LIMIT_SECONDS=30)
     hog = "hog = [list(range(1000000)) for i in range(200)]"
     assert "more than 200 MB" in _messages(_gate(_with_register_line(hog)))
 

@@ -108,24 +108,20 @@ class _DiagramScriptEngine(PythonScriptEngine):
     """Tells a sandbox stop which task it happened in (a BaseException passes SpiffWorkflow's wrapping)."""
 
     def evaluate(self, task, expression, external_context=None):
-        guard = watchdog.begin_run(task.task_spec)
+        watchdog.begin_run(task.task_spec)
         try:
             return super().evaluate(task, expression, external_context)
         except sandbox.DiagramCodeError as exc:
             exc.task_spec = task.task_spec
             raise
-        finally:
-            watchdog.end_run(guard)
 
     def execute(self, task, script, external_context=None):
-        guard = watchdog.begin_run(task.task_spec)
+        watchdog.begin_run(task.task_spec)
         try:
             return super().execute(task, script, external_context)
         except sandbox.DiagramCodeError as exc:
             exc.task_spec = task.task_spec
             raise
-        finally:
-            watchdog.end_run(guard)
 
 
 def collect_effects() -> tuple[list, object]:

@@ -2,18 +2,20 @@
 
 The sandbox's tracer stops Python-level loops, but one C-level operation on data the same run built
 (`b == c` over a million lists, `sorted`, `hash(tuple(...))`) runs to its end while holding the GIL,
-so nothing inside the process can interrupt it. Here every run of diagram code arms the process's
-real-time interval timer (`setitimer`, SIGALRM left at its default action: terminate) for the
-earliest deadline among the runs going on in the process; a run that is still going when it expires
-takes the process with it, and gunicorn or systemd start a fresh one. (faulthandler's
-`dump_traceback_later` would do the same from a C thread, but its timed wait never ends under a
-shifted clock such as faketime.)
+so nothing inside the process can interrupt it. Here every action that runs diagram code (start a
+procedure, complete a task, fire timers: `WorkflowRun._drive`) arms the process's real-time interval
+timer (`setitimer`; SIGALRM left at its default action, which terminates) for the earliest deadline
+among the actions going on in the process. An action still running when it expires takes the process
+with it, and gunicorn or systemd start a fresh one. (faulthandler's `dump_traceback_later` would do
+the same from a C thread, but its timed wait never ends under a shifted clock such as faketime.)
+Arming per action, not per script, keeps system calls off the path of each condition and script.
 
-So that a killed run is not forgotten, each action (start, complete a task, fire timers) writes a small
-marker first: the instance or registration number, the action, the process, and, per run, the element
-whose code is running. A marker file belongs to one process, which holds an exclusive `flock` on it
-for its whole life; the kernel drops the lock when the process dies, so whoever can lock a marker
-that still has content (`dead_markers`) knows its run was killed. The services flag that complaint.
+So that a killed action is not forgotten, it first writes a small marker: the instance (or the
+registration number it starts), the action and the process; each script or condition then writes
+its element into the marker, a plain memory write (the marker file is mapped). A marker file belongs
+to one process, which holds an exclusive `flock` on it for its whole life; the kernel drops the lock
+when the process dies, so whoever can lock a marker that still has content (`dead_markers`) knows
+its action was killed. The services flag that complaint (`services.stopped_runs`).
 """
 
 from __future__ import annotations
@@ -21,14 +23,15 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import mmap
 import os
 import signal
 import socket
 import threading
 import time
-from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import count
 from pathlib import Path
 
@@ -36,36 +39,49 @@ log = logging.getLogger(__name__)
 
 ACTION_BLOCK = 2048  # bytes of the marker holding the action; the running element follows
 ELEMENT_BLOCK = 1024
+MARKER_BYTES = ACTION_BLOCK + ELEMENT_BLOCK
 SUFFIX = ".run"
+_IDLE = b" " * MARKER_BYTES
 
 
 class _Slot:
-    """One marker file of this process, locked for the process's life and reused by its actions."""
+    """One marker file of this process, locked for the process's life and reused by its actions.
+
+    It is mapped into memory, so writing it costs no system call: the kernel keeps what was written
+    in the page cache, and in the file, after the process dies."""
 
     def __init__(self, directory: Path, number: int):
         name = f"{socket.gethostname()}-{os.getpid()}-{number}"
         draft = directory / f".{name}.tmp"
         self.fd = os.open(draft, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.ftruncate(self.fd, MARKER_BYTES)
+        self.map = mmap.mmap(self.fd, MARKER_BYTES)
+        self.map[:] = _IDLE
         self.path = directory / f"{name}{SUFFIX}"
         os.rename(draft, self.path)  # locked before a scanner can see it under its real name
-        self.info: dict = {}
 
     def write_action(self, info: dict) -> None:
-        self.info = info
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, _block(info, ACTION_BLOCK), 0)
+        self.map[:] = _block(info, ACTION_BLOCK) + _IDLE[:ELEMENT_BLOCK]
 
-    def write_element(self, element: str | None, name: str | None) -> None:
-        os.pwrite(self.fd, _block({"element": element, "name": name}, ELEMENT_BLOCK), ACTION_BLOCK)
+    def write_element(self, block: bytes) -> None:
+        self.map[ACTION_BLOCK:] = block
 
     def clear(self) -> None:
-        os.ftruncate(self.fd, 0)
+        self.map[:] = _IDLE
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 def _block(value: dict, size: int) -> bytes:
-    data = json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")[:size - 1]
+    data = _ENCODER.encode(value).encode("utf-8")[:size - 1]
     return data.ljust(size, b" ")
+
+
+@lru_cache(maxsize=4096)
+def _element_block(element: str | None, name: str | None) -> bytes:
+    return _block({"element": element, "name": name}, ELEMENT_BLOCK)
 
 
 class _Watchdog:
@@ -76,7 +92,7 @@ class _Watchdog:
         self.lock = threading.Lock()
         self.free: list[_Slot] = []
         self.numbers = count(1)
-        self.deadlines: dict[int, float] = {}  # run token -> monotonic deadline
+        self.deadlines: dict[int, float] = {}  # action token -> monotonic deadline
         self.armed_for: float | None = None
         self.tokens = count(1)
 
@@ -124,7 +140,7 @@ _slot: ContextVar[_Slot | None] = ContextVar("watchdog_slot", default=None)
 
 
 def install(directory: str | os.PathLike, seconds: float) -> bool:
-    """Bound every later run of diagram code in this process to `seconds`; False when it cannot be."""
+    """Bound every later action of this process that runs diagram code to `seconds`; False when it cannot be."""
     global _watchdog
     if seconds <= 0:
         return False
@@ -165,52 +181,37 @@ def installed() -> float | None:
 
 
 def start_action(info: dict) -> object:
-    """Write the marker of one action before it runs diagram code; returns a token for `end_action`."""
+    """Before an action (start, complete, fire timers) runs diagram code: write its marker and arm the
+    timer for the earliest deadline among the process's actions. Returns a token for `end_action`."""
     watchdog = _watchdog
     if watchdog is None:
         return None
     slot = watchdog.take_slot()
-    if slot is None:
-        return None
-    try:
+    context_token = None
+    if slot is not None:
         slot.write_action({**info, "pid": os.getpid(), "limit": watchdog.seconds, "started": time.time()})
-    except OSError as exc:
-        log.warning("the watchdog marker %s cannot be written: %s", slot.path, exc)
-        watchdog.give_back(slot)
-        return None
-    return slot, _slot.set(slot)
+        context_token = _slot.set(slot)
+    return watchdog, slot, context_token, watchdog.begin()
 
 
 def end_action(token) -> None:
     if token is None:
         return
-    slot, context_token = token
-    _slot.reset(context_token)
-    try:
+    watchdog, slot, context_token, run = token
+    watchdog.end(run)
+    if slot is not None:
+        _slot.reset(context_token)
         slot.clear()
-    except OSError as exc:
-        log.warning("the watchdog marker %s cannot be cleared: %s", slot.path, exc)
-    watchdog = _watchdog
-    if watchdog is not None and watchdog.pid == os.getpid():
-        watchdog.give_back(slot)
+        if watchdog.pid == os.getpid():
+            watchdog.give_back(slot)
 
 
-def begin_run(spec) -> int | None:
-    """Arm the timer for one run of diagram code (and name its element, a task spec, in the marker)."""
-    watchdog = _watchdog
-    if watchdog is None:
-        return None
+def begin_run(spec) -> None:
+    """Name the element whose code runs now (a task spec) in the action's marker: a memory write."""
     slot = _slot.get()
     if slot is not None:
-        with suppress(OSError):  # the bound still holds; only the flag would lack the element's name
-            slot.write_element(getattr(spec, "bpmn_id", None) or getattr(spec, "name", None),
-                               getattr(spec, "bpmn_name", None))
-    return watchdog.begin()
-
-
-def end_run(token: int | None) -> None:
-    if token is not None and _watchdog is not None:
-        _watchdog.end(token)
+        slot.write_element(_element_block(getattr(spec, "bpmn_id", None) or getattr(spec, "name", None),
+                                          getattr(spec, "bpmn_name", None)))
 
 
 @dataclass
@@ -226,7 +227,7 @@ class DeadRun:
     def discard(self) -> None:
         """The run was dealt with: empty the marker (a second scanner then sees nothing) and remove it."""
         try:
-            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, _IDLE, 0)
             self.path.unlink(missing_ok=True)
         finally:
             os.close(self.fd)
@@ -264,7 +265,7 @@ def dead_markers(directory: str | os.PathLike):
             same = os.fstat(fd).st_ino == os.stat(marker).st_ino
         except FileNotFoundError:
             same = False
-        data = os.pread(fd, ACTION_BLOCK + ELEMENT_BLOCK, 0) if same else b""
+        data = os.pread(fd, MARKER_BYTES, 0) if same else b""
         if not data.strip(b" \0"):
             if same:
                 marker.unlink(missing_ok=True)  # an idle marker of a process that ended
