@@ -295,9 +295,9 @@ class _Simulation:
         """A deadline beyond the horizon is a typo or a hostile diagram, never an ISO 10002 deadline."""
         latest = self.engine.calendar.add_business_days(self.at, self.horizon_days)
         if due > latest:
-            self.fail(f"timer is due {due.isoformat()}, more than {self.horizon_days} business days after the "
-                      f"step that armed it ({self.at.isoformat()}); the deadline horizon is {self.horizon_days} "
-                      "business days", element)
+            self.fail(Text("timer is due {due}, more than {days} business days after the step that armed it "
+                           "({armed}); the deadline horizon is {days} business days", due=due.isoformat(),
+                           days=self.horizon_days, armed=self.at.isoformat()), element)
 
     def _check_trace(self) -> None:
         stages = [(s, e) for s, e in self.trace if s is not None]
@@ -315,13 +315,13 @@ class _Simulation:
                       + (f" after stage {after} ({STAGE_NAMES[after]})" if after else "")
                       + (f"; {jumped} runs without it" if jumped else ""), jumped, missing)
         if self._rejections and not self.rejected_at:
-            self.fail("the customer cannot reject the solution: no task offers 'accepted' / 'rejected' "
-                      "before closure", None, 8)
+            self.fail(Text("the customer cannot reject the solution: no task offers 'accepted' / 'rejected' "
+                           "before closure"), None, 8)
         for index, element in self.rejected_at:
             following = [s for s, _ in self.trace[index:] if s not in (None, 4, 8)]
             if not following or following[0] != 5:
-                self.fail("rejecting the solution does not lead back to stage 5 (analysis): the reopen path is "
-                          "lost", element, 8)
+                self.fail(Text("rejecting the solution does not lead back to stage 5 (analysis): the reopen path "
+                               "is lost"), element, 8)
                 break
 
 
@@ -337,14 +337,16 @@ def _evaluate_timers(engine: Engine, bundle: ProcessBundle, sample: dict) -> lis
             try:
                 value = engine.script_engine.environment.evaluate(definition.expression, dict(sample))
             except (Exception, DiagramCodeError) as exc:  # noqa: BLE001
-                problems.append(problem(f"timer expression {definition.expression!r} fails on sample data: {exc}",
-                                        element))
+                problems.append(problem(Text("timer expression {expression!r} fails on sample data: {error}",
+                                             expression=definition.expression, error=_said(exc)), element))
                 continue
             if isinstance(definition, TimeDateEventDefinition) and not _has_offset(value):
-                problems.append(problem(f"timer expression {definition.expression!r} gives {value!r}, not an ISO "
-                                        "8601 date-time string with a UTC offset", element))
+                problems.append(problem(Text("timer expression {expression!r} gives {value!r}, not an ISO 8601 "
+                                             "date-time string with a UTC offset", expression=definition.expression,
+                                             value=value), element))
             elif isinstance(definition, DurationTimerEventDefinition) and not str(value).upper().startswith("P"):
-                problems.append(problem(f"timer expression gives {value!r}, not an ISO 8601 duration", element))
+                problems.append(problem(Text("timer expression gives {value!r}, not an ISO 8601 duration",
+                                             value=value), element))
     return problems
 
 

@@ -17,6 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from ..calendar import BusinessCalendar
 from . import clock, sandbox, scripting, watchdog
+from .messages import Text
 from .serialization import dump_state, load_state
 from .specs import ProcessBundle
 
@@ -41,8 +42,13 @@ class ProcedureFailure(Exception):
 
     def __init__(self, kind: str, element: str | None, name: str | None, detail: str):
         self.kind, self.element, self.name, self.detail = kind, element, name, detail
-        where = f"{name} ({element})" if name and name != element else (element or "the diagram")
-        super().__init__(f"{where}: {detail}")
+        if name and name != element:
+            text = Text("{name} ({element}): {detail}", name=name, element=element, detail=detail)
+        elif element:
+            text = Text("{element}: {detail}", element=element, detail=detail)
+        else:
+            text = Text("the diagram: {detail}", detail=detail)
+        super().__init__(text)
 
 
 def _failure_from(exc: Exception) -> ProcedureFailure:
@@ -53,12 +59,13 @@ def _failure_from(exc: Exception) -> ProcedureFailure:
         or getattr(cause, "task_spec", None)
     element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
     name = getattr(spec, "bpmn_name", None)
+    reason = cause.args[0] if cause is not None and cause.args else str(cause)
     if isinstance(cause, sandbox.ScriptTimeout):
-        return ProcedureFailure("timeout", element, name, f"the script {cause}")
+        return ProcedureFailure("timeout", element, name, Text("the script {reason}", reason=reason))
     if isinstance(cause, sandbox.ScriptTooLarge):
-        return ProcedureFailure("too_large", element, name, f"the script stopped: {cause}")
+        return ProcedureFailure("too_large", element, name, Text("the script stopped: {reason}", reason=reason))
     if isinstance(cause, sandbox.ScriptRefused):
-        return ProcedureFailure("refused", element, name, f"the script is not allowed: {cause}")
+        return ProcedureFailure("refused", element, name, Text("the script is not allowed: {reason}", reason=reason))
     original = getattr(exc, "exception", None)
     detail = f"{type(original).__name__}: {original}" if original is not None else str(exc)
     return ProcedureFailure("error", element, name, detail[:sandbox.MAX_DETAIL])
@@ -73,8 +80,8 @@ class _StepBudget:
         if self.left < 0:
             spec = task.task_spec
             raise ProcedureFailure("loop", spec.bpmn_id or spec.name, spec.bpmn_name,
-                                   f"the procedure ran {STEP_BUDGET} steps without waiting for anyone; "
-                                   "it loops without a user task or timer")
+                                   Text("the procedure ran {steps} steps without waiting for anyone; it loops "
+                                        "without a user task or timer", steps=STEP_BUDGET))
 
 
 @dataclass(frozen=True)

@@ -74,22 +74,23 @@ def check_forms(forms: dict) -> list[dict]:
 
 def _compile(expression: str | None, element: str | None, mode: str, what: str) -> list[dict]:
     """Python syntax first (the clearer message), then the sandbox's rules and its list of builtins."""
+    what = Text(what)
     if expression is None or not expression.strip():
-        return [problem(f"{what} is empty", element)]
+        return [problem(Text("{what} is empty", what=what), element)]
     source = expression.strip() if mode == "eval" else expression
     try:
         compile(source, f"<{element}>", mode)
     except SyntaxError as exc:
-        return [problem(f"{what} does not compile: {exc.msg} (line {exc.lineno}): {expression.strip()[:80]!r}",
-                        element)]
+        return [problem(Text("{what} does not compile: {error} (line {line}): {code!r}", what=what, error=exc.msg,
+                             line=exc.lineno or 0, code=expression.strip()[:80]), element)]
     try:
         compile_diagram_code(source, mode)
     except ScriptRefused as exc:
-        return [problem(f"{what} is not allowed in diagram code: {exc}", element)]
+        return [problem(Text("{what} is not allowed in diagram code: {reason}", what=what, reason=exc), element)]
     forbidden = disallowed_builtins(source, mode)
     if forbidden:
-        return [problem(f"{what} uses {', '.join(forbidden)}, which diagram code may not call (see the README's "
-                        "list of what scripts may use)", element)]
+        return [problem(Text("{what} uses {names}, which diagram code may not call (see the README's list of what "
+                             "scripts may use)", what=what, names=", ".join(forbidden)), element)]
     return []
 
 
@@ -107,8 +108,8 @@ def check_call_activities(tree) -> list[dict]:
                 cycle = " → ".join([*path[path.index(called):], called])
                 if activity not in reported:
                     reported.add(activity)
-                    problems.append(problem(f"call activity calls {called!r} again ({cycle}): a procedure may "
-                                            "not call itself", activity))
+                    problems.append(problem(Text("call activity calls {called!r} again ({cycle}): a procedure "
+                                                 "may not call itself", called=called, cycle=cycle), activity))
             elif called in calls:
                 walk(called, [*path, called])
 
