@@ -299,13 +299,24 @@ def test_a_long_error_message_from_a_script_is_cut_short(app):
     assert len(str(failed.value)) < 400
 
 
-def test_a_time_bomb_in_the_registration_script_is_a_clear_error_and_stores_nothing(app):
-    """It passes the gate (which simulates one November day) and fires for complaints from December on."""
-    from app.services import complaints
+def test_a_time_bomb_in_the_registration_script_is_refused_by_the_gate_naming_the_date(app):
+    """It passed a gate that simulated one November day, and fired for complaints from December on."""
+    from app.engine import ProcessDefinitionError
 
     bomb = _with_register_line("if received_at[:7] != '2026-11':\n    v = range(1)")
+    with pytest.raises(ProcessDefinitionError) as refused:
+        versions.deploy_version(*bomb(*edits.shipped()), author="analyst", comment="time bomb")
+    assert any(p["element"] == "script_register" and "registered 2026-12-31 23:59 (year end)" in p["path"]
+               and "cannot be saved" in p["message"] for p in refused.value.problems), refused.value.problems
+
+
+def test_a_registration_script_failing_at_run_time_is_a_clear_error_and_stores_nothing(app):
+    """A failure the gate cannot see (it registers SK-…-000001 only) is a clear error, and nothing is stored."""
+    from app.services import complaints
+
+    bomb = _with_register_line("if registration_number.endswith('0002'):\n    v = range(1)")
     bpmn, forms = bomb(*edits.shipped())
-    versions.deploy_version(bpmn, forms, author="analyst", comment="time bomb", at=ist(2026, 1, 1, 9, 0))
+    versions.deploy_version(bpmn, forms, author="analyst", comment="bomb", at=ist(2026, 1, 1, 9, 0))
     assert register("faks", at=ist(2026, 11, 30, 10, 0)).registration_number
     with pytest.raises(ProcedureFailed) as failed:
         complaints.register_complaint({"channel": "faks", "customer_name": "Ali Veli", "description": "Hat yok.",
