@@ -122,3 +122,90 @@ def test_a_c_level_operation_in_the_sweep_ends_the_process_and_flags_only_that_c
     status, _, stderr = _complaintflow(["timers", "fire", "--now", "2026-11-26T10:05:00+03:00"], tmp_path)
     assert status == 0, stderr  # the suspended complaint is left alone
     assert _actions(hostile_id) == [*actions_before, "procedure_failed"]
+
+
+def _with_bomb_after_analysis(bpmn: str, forms: dict) -> tuple[str, dict]:
+    """The analysis step's postScript runs the bomb when the findings say 'sonsuz' (no gate answer does)."""
+    script = ("<spiffworkflow:postScript>if 'sonsuz' in analysis_findings:\n    a = [1] * 1000000\n"
+              "    b = [a] * 1000000\n    c = [list(a)] * 1000000\n    same = b == c</spiffworkflow:postScript>")
+    properties = ('<spiffworkflow:property name="form" value="analysis" /><spiffworkflow:property name="due" '
+                  'value="solution_due" /></spiffworkflow:properties>')
+    return edits.replace_once(bpmn, properties, properties + script), forms
+
+
+def test_a_c_level_operation_in_a_web_request_ends_that_worker_and_its_successor_flags_the_complaint(app, tmp_path):
+    import requests
+
+    from app.services import api_tokens
+
+    from .helpers import ANALYSIS, task_named
+    from .test_crash import _free_port
+
+    versions.deploy_version(*_with_bomb_after_analysis(*edits.shipped()), author="analyst", comment="bomb",
+                            at=ist(2026, 1, 1, 9, 0))
+    complaint = register("telefon", at=ist(2026, 11, 25, 10, 0))
+    complete(complaint, "task_classify", {"priority": "normal", "category": "connection"}, ist(2026, 11, 25, 10, 5))
+    task_id, complaint_id = task_named(complaint, "task_analyse").id, complaint.id
+    _, token = api_tokens.create_token("watchdog", ["handler"])
+    url = db.engine.url.render_as_string(hide_password=False)
+    db.session.remove()
+    db.engine.dispose()
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "COMPLAINTFLOW_INSTANCE_DIR": str(tmp_path),
+           "SCRIPT_WATCHDOG_SECONDS": str(WATCHDOG_SECONDS), "SCRIPT_WATCHDOG_DIR": str(tmp_path / "running")}
+    env.pop("TEST_DATABASE_URL", None)
+    executable = os.path.join(os.path.dirname(sys.executable), "complaintflow")
+    server = subprocess.Popen([executable, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}
+
+    def wait_for(check, seconds: float = 90.0):
+        started = time.monotonic()
+        while time.monotonic() - started < seconds:
+            try:
+                if check():
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        pytest.fail(f"{check.__doc__} within {seconds:g} s")
+
+    def up() -> bool:
+        """the server answers"""
+        return requests.get(f"{base}/healthz", timeout=5).ok
+
+    def flagged() -> bool:
+        """the new worker flags the complaint"""
+        db.session.expire_all()
+        return db.session.get(Complaint, complaint_id).attention_reason is not None
+
+    try:
+        wait_for(up)
+        started = time.monotonic()
+        with pytest.raises(requests.ConnectionError):  # the worker is gone mid-request
+            requests.post(f"{base}/api/v1/tasks/{task_id}/complete", headers=headers, timeout=60,
+                          json={"data": {**ANALYSIS, "analysis_findings": "sonsuz döngü"}})
+        assert time.monotonic() - started < 30  # released at the watchdog's limit, not after minutes
+        wait_for(up)
+        wait_for(flagged)
+        reason = db.session.get(Complaint, complaint_id).attention_reason
+        assert "(task_analyse): " in reason
+        assert f"did not finish in {WATCHDOG_SECONDS} s" in reason
+        db.session.remove()
+        # The same task with other findings goes through on the new worker, and the flag is lifted.
+        done = requests.post(f"{base}/api/v1/tasks/{task_id}/complete", headers=headers, timeout=60,
+                             json={"data": ANALYSIS})
+        assert done.status_code == 200, done.text
+        db.session.expire_all()
+        complaint = db.session.get(Complaint, complaint_id)
+        assert complaint.attention_reason is None and complaint.instance.status == "running"
+        assert _actions(complaint_id).count("procedure_failed") == 1
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        for _ in range(100):
+            if server.poll() is not None:
+                break
+            time.sleep(0.1)
+        else:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
