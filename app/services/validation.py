@@ -205,11 +205,12 @@ def _gate(bpmn_xml, forms, lane_roles, conformance) -> tuple[ProcessBundle | Non
 
 def gate_instants() -> list[tuple[str, datetime]]:
     """The registration instants the scenarios simulate: the scenarios' fixed date, and for every
-    channel's happy path also today (the desk clock), the last minute of this year, the next half day
+    channel's happy path also today (the desk clock, to the hour), the last minute of this year, the next half day
     (a bayram eve, 30 minutes before it ends) and today three years ahead."""
     desk = context.runtime()
     tz = desk.calendar.tz
-    today = clock.now().astimezone(tz).replace(second=0, microsecond=0)
+    # To the hour: the gate's results are cached by these instants, and a deploy minutes after a check reuses them.
+    today = clock.now().astimezone(tz).replace(minute=0, second=0, microsecond=0)
     found = [("today", today), ("year end", datetime(today.year, 12, 31, 23, 59, tzinfo=tz))]
     half_days = sorted(d for year in (today.year, today.year + 1) for d in half_days_of(year) if d >= today.date())
     if half_days:
