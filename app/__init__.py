@@ -62,7 +62,10 @@ def _install_watchdog(app: Flask) -> None:
     if seconds <= float(app.config["SCRIPT_TIME_LIMIT_SECONDS"]):
         raise RuntimeError("SCRIPT_WATCHDOG_SECONDS must be larger than SCRIPT_TIME_LIMIT_SECONDS: the watchdog "
                            "ends the whole process, the time limit only the script")
-    watchdog.install(directory, seconds)
+    try:
+        watchdog.install(directory, seconds)
+    except OSError as exc:  # a read-only instance directory: the tracer's bound still holds
+        log.warning("the script watchdog is off: %s cannot be used (%s)", directory, exc)
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:

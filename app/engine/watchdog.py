@@ -20,6 +20,7 @@ its action was killed. The services flag that complaint (`services.stopped_runs`
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import json
 import logging
@@ -111,6 +112,14 @@ class _Watchdog:
         with self.lock:
             self.free.append(slot)
 
+    def remove_idle(self) -> None:
+        """At a normal exit: the markers no action is using are removed (an unfinished one is kept)."""
+        with self.lock:
+            idle, self.free = self.free, []
+        for slot in idle:
+            if self.pid == os.getpid():
+                slot.path.unlink(missing_ok=True)
+
     def begin(self) -> int:
         now = time.monotonic()
         with self.lock:
@@ -173,6 +182,12 @@ def _after_fork() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork)
+
+
+@atexit.register
+def _at_exit() -> None:
+    if _watchdog is not None:
+        _watchdog.remove_idle()
 
 
 def installed() -> float | None:
