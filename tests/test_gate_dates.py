@@ -60,3 +60,11 @@ def test_a_runaway_start_script_is_reported_once_not_once_per_scenario(app):
     _, problems = gate_within(app, bpmn, forms)
     assert len(problems) == 1, problems
     assert problems[0]["element"] == "script_register" and "did not finish in 1 s" in problems[0]["message"]
+
+
+def test_the_modeler_says_which_dates_the_scenarios_registered_on(as_user):
+    bpmn, forms = edits.shipped()
+    answer = as_user("analyst").post("/modeler/drafts", json={"bpmn": bpmn, "forms": forms, "comment": "x"}).json
+    assert answer["problems"] == []
+    assert [d["label"] for d in answer["simulated"]][:3] == ["the fixed date", "today", "year end"]
+    assert answer["simulated"][2]["registered_at"] == "2026-12-31T23:59:00+03:00"
