@@ -52,6 +52,22 @@ def _development_secret_key(instance: Path) -> str:
     return key
 
 
+def _install_watchdog(app: Flask) -> None:
+    """Every process of the desk (web worker, scheduler, CLI) bounds diagram code with the kernel's timer."""
+    from .engine import watchdog
+
+    seconds, directory = float(app.config["SCRIPT_WATCHDOG_SECONDS"]), app.config["SCRIPT_WATCHDOG_DIR"]
+    if seconds <= 0 or not directory:
+        return
+    if seconds <= float(app.config["SCRIPT_TIME_LIMIT_SECONDS"]):
+        raise RuntimeError("SCRIPT_WATCHDOG_SECONDS must be larger than SCRIPT_TIME_LIMIT_SECONDS: the watchdog "
+                           "ends the whole process, the time limit only the script")
+    try:
+        watchdog.install(directory, seconds)
+    except OSError as exc:  # a read-only instance directory: the tracer's bound still holds
+        log.warning("the script watchdog is off: %s cannot be used (%s)", directory, exc)
+
+
 def create_app(config: type[Config] | dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(Config)
@@ -83,6 +99,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .services.context import DeskRuntime
 
     app.extensions["complaintflow"] = DeskRuntime(app.config)
+    if not app.testing:
+        _install_watchdog(app)
 
     from .cli import register_commands
 

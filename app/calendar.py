@@ -40,6 +40,11 @@ def _turkish_days(year: int) -> tuple[frozenset[date], frozenset[date]]:
     return frozenset(public), frozenset(half)
 
 
+def half_days_of(year: int) -> frozenset[date]:
+    """The half working days (bayram eves, 28 October) of one year."""
+    return _turkish_days(year)[1]
+
+
 def _require_aware(value: datetime, name: str) -> datetime:
     """Naive datetimes are ambiguous about which instant they mean, so reject them."""
     if not isinstance(value, datetime):

@@ -108,6 +108,11 @@ class Config:
     # deploy gate's scenarios, which run in a separate process (app.engine.isolation).
     SCRIPT_TIME_LIMIT_SECONDS = float(setting("SCRIPT_TIME_LIMIT_SECONDS", "1"))
     SCRIPT_MEMORY_LIMIT_MB = int(setting("SCRIPT_MEMORY_LIMIT_MB", "256"))
+    # The hard bound of one run at run time, for what the tracer cannot interrupt (one long C-level
+    # operation): past it the kernel ends the whole process (app.engine.watchdog) and the complaint is
+    # flagged from the marker left in SCRIPT_WATCHDOG_DIR. 0 turns it off; it must exceed the limit above.
+    SCRIPT_WATCHDOG_SECONDS = float(setting("SCRIPT_WATCHDOG_SECONDS", "5"))
+    SCRIPT_WATCHDOG_DIR = setting("SCRIPT_WATCHDOG_DIR", str(INSTANCE_DIR / "running"))
     GATE_TIME_LIMIT_SECONDS = float(setting("GATE_TIME_LIMIT_SECONDS", "60"))
     GATE_MEMORY_LIMIT_MB = int(setting("GATE_MEMORY_LIMIT_MB", "512"))
     # A deadline further than this many business days from the step that arms it is refused by the gate.
@@ -211,3 +216,4 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = setting("TEST_DATABASE_URL", "sqlite://")
     SCHEDULER_IN_PROCESS = False
     WTF_CSRF_ENABLED = False
+    SCRIPT_WATCHDOG_DIR = ""  # the suite's own process is never killed; tests start real processes for it

@@ -85,7 +85,8 @@ def test_a_runaway_script_is_reported_by_task_and_time(app):
 
 def test_the_gate_process_is_bounded_in_memory_and_time(app):
     """Past the in-process checks (a higher script limit), the gate's own process still stops it."""
-    app.config.update(SCRIPT_MEMORY_LIMIT_MB=100_000, GATE_MEMORY_LIMIT_MB=200)
+    # A script limit high enough that a slow machine does not stop the hog by time first.
+    app.config.update(SCRIPT_MEMORY_LIMIT_MB=100_000, GATE_MEMORY_LIMIT_MB=200, SCRIPT_TIME_LIMIT_SECONDS=30)
     hog = "hog = [list(range(1000000)) for i in range(200)]"
     assert "more than 200 MB" in _messages(_gate(_with_register_line(hog)))
 
@@ -172,7 +173,8 @@ def test_the_handler_sees_a_clear_message_and_the_representative_sees_the_flag(a
     response = handler.post(f"/tasks/{task.id}", data={**ANALYSIS, "analysis_findings": "sonsuz"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "kaydedilmedi" in page and "did not finish" in page and "sonsuz" in page  # typed values kept
+    assert "kaydedilmedi" in page and "sonsuz" in page  # typed values kept
+    assert "betik 1 saniyede bitmedi" in page  # the reason in the reader's language (the stored flag stays as said)
     assert db.session.get(HumanTask, task.id).state == "ready"
     representative = as_user("representative").get("/inbox").get_data(as_text=True)
     assert 'id="attention"' in representative and complaint.registration_number in representative
@@ -308,13 +310,24 @@ def test_a_long_error_message_from_a_script_is_cut_short(app):
     assert len(str(failed.value)) < 400
 
 
-def test_a_time_bomb_in_the_registration_script_is_a_clear_error_and_stores_nothing(app):
-    """It passes the gate (which simulates one November day) and fires for complaints from December on."""
-    from app.services.complaints import registration as complaints
+def test_a_time_bomb_in_the_registration_script_is_refused_by_the_gate_naming_the_date(app):
+    """It passed a gate that simulated one November day, and fired for complaints from December on."""
+    from app.engine import ProcessDefinitionError
 
     bomb = _with_register_line("if received_at[:7] != '2026-11':\n    v = range(1)")
+    with pytest.raises(ProcessDefinitionError) as refused:
+        versions.deploy_version(*bomb(*edits.shipped()), author="analyst", comment="time bomb")
+    assert any(p["element"] == "script_register" and "registered 2026-12-31 23:59 (year end)" in p["path"]
+               and "cannot be saved" in p["message"] for p in refused.value.problems), refused.value.problems
+
+
+def test_a_registration_script_failing_at_run_time_is_a_clear_error_and_stores_nothing(app):
+    """A failure the gate cannot see (it registers SK-…-000001 only) is a clear error, and nothing is stored."""
+    from app.services.complaints import registration as complaints
+
+    bomb = _with_register_line("if registration_number.endswith('0002'):\n    v = range(1)")
     bpmn, forms = bomb(*edits.shipped())
-    versions.deploy_version(bpmn, forms, author="analyst", comment="time bomb", at=ist(2026, 1, 1, 9, 0))
+    versions.deploy_version(bpmn, forms, author="analyst", comment="bomb", at=ist(2026, 1, 1, 9, 0))
     assert register("faks", at=ist(2026, 11, 30, 10, 0)).registration_number
     with pytest.raises(ProcedureFailed) as failed:
         complaints.register_complaint({"channel": "faks", "customer_name": "Ali Veli", "description": "Hat yok.",

@@ -157,6 +157,15 @@ CORPUS_CASES = [
                    "<bpmn:outgoing>flow_ack_task_done</bpmn:outgoing>\n"
                    "      <bpmn:outgoing>flow_extra</bpmn:outgoing>"),
      [("task_acknowledge", "lists flow_extra as outgoing")]),
+    ("time bomb: the registration script fails after this month",
+     _shipped_with("reopen_limit = 3\n", "reopen_limit = 3\nif received_at[:7] != '2026-11':\n    1 / 0\n"),
+     [("script_register", "ZeroDivisionError")]),
+    ("time bomb: the registration script fails after this year",
+     _shipped_with("reopen_limit = 3\n", "reopen_limit = 3\nif now()[:4] > '2026':\n    1 / 0\n"),
+     [("script_register", "ZeroDivisionError")]),
+    ("runaway registration script, reported once",
+     _shipped_with("reopen_limit = 3\n", "reopen_limit = 3\nwhile True:\n    pass\n"),
+     [("script_register", "did not finish in 1 s")]),
     ("decoy process first, the pool's process is checked", _decoy_process_first, PASSES),
     ("the shipped procedure", lambda bpmn, forms: (bpmn, forms), PASSES),
 ]

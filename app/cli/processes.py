@@ -72,6 +72,8 @@ def processes_check(bpmn_file: Path, forms_dir: Path | None) -> None:
     for item in validation.language_warnings(read_diagram(bpmn_file), _forms(forms_dir)):
         click.secho(f"warning: {validation.format_problem(item)}", fg="yellow", err=True)
     click.echo(f"ok: {checked} passes the gate (parsing, structure, forms, lanes, expressions, ISO 10002 scenarios)")
+    click.echo("scenarios registered at: " + "; ".join(f"{at.strftime('%Y-%m-%d %H:%M %z')} ({label})"
+                                                      for label, at in validation.gate_instants()))
 
 
 @processes_group.command("export")

@@ -6,6 +6,7 @@ and the outbox claim their rows, so two schedulers never fire a timer or send a 
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -34,7 +35,24 @@ class _Gunicorn(BaseApplication):
     def load(self):
         from app import create_app
 
-        return create_app({"SCHEDULER_IN_PROCESS": False})
+        app = create_app({"SCHEDULER_IN_PROCESS": False})
+        _recover_stopped_runs(app)
+        return app
+
+
+def _recover_stopped_runs(app) -> None:
+    """A worker that replaces one the script watchdog ended flags that complaint before serving."""
+    from app.extensions import db
+    from app.services.workflow import stopped_runs
+
+    with app.app_context():
+        try:
+            stopped_runs.recover()
+        except Exception:  # noqa: BLE001 - the sweep tries again; a worker must start regardless
+            db.session.rollback()
+            logging.getLogger(__name__).exception("could not look for runs stopped by the script watchdog")
+        finally:
+            db.session.remove()
 
 
 def _metrics_dir() -> tuple[Path, bool]:

@@ -59,6 +59,11 @@ def _boolean_fields(forms: dict) -> list[tuple[str, str]]:
                   if isinstance(sub, dict) and sub.get("type") == "boolean")
 
 
+def happy_paths(channels=DEFAULT_CHANNELS) -> tuple[Scenario, ...]:
+    """Each intake channel, decision by e-mail, accepted: what every other registration instant runs."""
+    return tuple(Scenario(f"channel={c}, decision by eposta, accepted", "normal", channel=c) for c in channels)
+
+
 def scenarios(channels=DEFAULT_CHANNELS, forms: dict | None = None) -> tuple[Scenario, ...]:
     """Every intake channel with each way of telling the decision, with and without an e-mail address,
     each priority, a missed deadline, acceptance, rejection, rejections past the reopen limit, a
@@ -84,6 +89,12 @@ def scenarios(channels=DEFAULT_CHANNELS, forms: dict | None = None) -> tuple[Sce
                                   preferred_contact="telefon", has_email=has_email, no_to=(form, name)))
     return tuple(found)
 
+
+
+def _said(exc: BaseException):
+    """An error as a parameter of a sentence: a translatable `Text` when the engine made one."""
+    text = exc.args[0] if isinstance(exc, ProcedureFailure) and exc.args else None
+    return text if isinstance(text, Text) else exc
 
 
 def problem(message: str, element: str | None = None, stage: int | None = None, path: str | None = None) -> dict:
@@ -127,11 +138,15 @@ class _Simulation:
     forms: dict
     scenario: Scenario
     horizon_days: int = 30
+    at: datetime = START
+    path: str = ""
     problems: list = field(default_factory=list)
     trace: list = field(default_factory=list)  # (stage, element id) in the order elements ran
     rejected_at: list = field(default_factory=list)  # trace length after each rejection
-    at: datetime = START
     run: WorkflowRun | None = None
+    # A failure every further scenario would repeat (the start fails, or a script ran out of time):
+    # the gate stops there instead of paying the script's time limit once per scenario.
+    decisive: bool = False
     _seen: set = field(default_factory=set)
     _deadline_checked: set = field(default_factory=set)
     _priority_set: bool = False
@@ -140,16 +155,17 @@ class _Simulation:
     _rejections: int = 0
 
     def fail(self, message, element=None, stage=None):
-        self.problems.append(problem(message, element, stage, self.scenario.label))
+        self.problems.append(problem(message, element, stage, self.path or self.scenario.label))
 
     def execute(self) -> None:
-        seed = {"registration_number": "SK-2026-000001", "channel": self.scenario.channel,
+        seed = {"registration_number": f"SK-{self.at.year}-000001", "channel": self.scenario.channel,
                 "received_at": self.at.isoformat(), "preferred_contact": self.scenario.preferred_contact,
                 "customer_has_email": self.scenario.has_email}
         try:
             self.run = self.engine.start(self.bundle, seed, at=self.at)
         except Exception as exc:  # noqa: BLE001 - analysts' scripts can fail in any way
-            return self.fail(Text("the procedure fails at its start: {error}", error=exc), _element_of(exc))
+            self.decisive = True
+            return self.fail(Text("the procedure fails at its start: {error}", error=_said(exc)), _element_of(exc))
         self._rejections = self.scenario.rejections
         if self._rejections == PAST_THE_LIMIT:
             limit = self.run.data_snapshot().get("reopen_limit")
@@ -162,7 +178,8 @@ class _Simulation:
                 if not self._step():
                     return None
             except Exception as exc:  # noqa: BLE001
-                return self.fail(Text("the procedure fails: {error}", error=exc), _element_of(exc))
+                self.decisive = isinstance(exc, ProcedureFailure) and exc.kind in ("timeout", "too_large")
+                return self.fail(Text("the procedure fails: {error}", error=_said(exc)), _element_of(exc))
             self._record()
         return self.fail(Text("the complaint is not closed after {steps} steps", steps=MAX_STEPS))
 
@@ -278,9 +295,9 @@ class _Simulation:
         """A deadline beyond the horizon is a typo or a hostile diagram, never an ISO 10002 deadline."""
         latest = self.engine.calendar.add_business_days(self.at, self.horizon_days)
         if due > latest:
-            self.fail(f"timer is due {due.isoformat()}, more than {self.horizon_days} business days after the "
-                      f"step that armed it ({self.at.isoformat()}); the deadline horizon is {self.horizon_days} "
-                      "business days", element)
+            self.fail(Text("timer is due {due}, more than {days} business days after the step that armed it "
+                           "({armed}); the deadline horizon is {days} business days", due=due.isoformat(),
+                           days=self.horizon_days, armed=self.at.isoformat()), element)
 
     def _check_trace(self) -> None:
         stages = [(s, e) for s, e in self.trace if s is not None]
@@ -298,13 +315,13 @@ class _Simulation:
                       + (f" after stage {after} ({STAGE_NAMES[after]})" if after else "")
                       + (f"; {jumped} runs without it" if jumped else ""), jumped, missing)
         if self._rejections and not self.rejected_at:
-            self.fail("the customer cannot reject the solution: no task offers 'accepted' / 'rejected' "
-                      "before closure", None, 8)
+            self.fail(Text("the customer cannot reject the solution: no task offers 'accepted' / 'rejected' "
+                           "before closure"), None, 8)
         for index, element in self.rejected_at:
             following = [s for s, _ in self.trace[index:] if s not in (None, 4, 8)]
             if not following or following[0] != 5:
-                self.fail("rejecting the solution does not lead back to stage 5 (analysis): the reopen path is "
-                          "lost", element, 8)
+                self.fail(Text("rejecting the solution does not lead back to stage 5 (analysis): the reopen path "
+                               "is lost"), element, 8)
                 break
 
 
@@ -320,14 +337,16 @@ def _evaluate_timers(engine: Engine, bundle: ProcessBundle, sample: dict) -> lis
             try:
                 value = engine.script_engine.environment.evaluate(definition.expression, dict(sample))
             except (Exception, DiagramCodeError) as exc:  # noqa: BLE001
-                problems.append(problem(f"timer expression {definition.expression!r} fails on sample data: {exc}",
-                                        element))
+                problems.append(problem(Text("timer expression {expression!r} fails on sample data: {error}",
+                                             expression=definition.expression, error=_said(exc)), element))
                 continue
             if isinstance(definition, TimeDateEventDefinition) and not _has_offset(value):
-                problems.append(problem(f"timer expression {definition.expression!r} gives {value!r}, not an ISO "
-                                        "8601 date-time string with a UTC offset", element))
+                problems.append(problem(Text("timer expression {expression!r} gives {value!r}, not an ISO 8601 "
+                                             "date-time string with a UTC offset", expression=definition.expression,
+                                             value=value), element))
             elif isinstance(definition, DurationTimerEventDefinition) and not str(value).upper().startswith("P"):
-                problems.append(problem(f"timer expression gives {value!r}, not an ISO 8601 duration", element))
+                problems.append(problem(Text("timer expression gives {value!r}, not an ISO 8601 duration",
+                                             value=value), element))
     return problems
 
 
@@ -342,16 +361,39 @@ def _sample_data(run: WorkflowRun | None) -> dict:
     return merged
 
 
-def check_conformance(engine: Engine, bundle: ProcessBundle, forms: dict, *, channels=DEFAULT_CHANNELS,
-                      horizon_days: int = 30) -> list[dict]:
-    """Run every scenario; problems name the stage, the path and the element where possible."""
-    problems, sample = [], {}
+def _runs(channels, forms, instants):
+    """(scenario, registration instant, path label): every scenario at the fixed instant, then the happy
+    path of every channel at each other instant (today, a year end, a half day, years ahead ...)."""
     for scenario in scenarios(channels, forms):
-        simulation = _Simulation(engine, bundle, forms, scenario, horizon_days)
+        yield scenario, START, scenario.label
+    for label, at in instants:
+        if at == START:
+            continue
+        for scenario in happy_paths(channels):
+            yield scenario, at, f"registered {at.strftime('%Y-%m-%d %H:%M')} ({label}), {scenario.label}"
+
+
+def simulated_instants(instants=()) -> list[tuple[str, datetime]]:
+    """The registration instants the scenarios use, the fixed one first."""
+    return [("the fixed date", START), *((label, at) for label, at in instants if at != START)]
+
+
+def check_conformance(engine: Engine, bundle: ProcessBundle, forms: dict, *, channels=DEFAULT_CHANNELS,
+                      horizon_days: int = 30, instants=()) -> list[dict]:
+    """Run every scenario; problems name the stage, the path and the element where possible.
+
+    `instants`: (label, aware datetime) pairs at which every channel's happy path is registered too, so
+    code that fails only on another date (a time bomb) is found. The first decisive failure (the start
+    fails, or a script runs out of time or memory) ends the run: every later scenario would repeat it."""
+    problems, sample = [], {}
+    for scenario, at, path in _runs(channels, forms, instants):
+        simulation = _Simulation(engine, bundle, forms, scenario, horizon_days, at=at, path=path)
         simulation.execute()
         problems.extend(simulation.problems)
         if not sample:
             sample = _sample_data(simulation.run)
+        if simulation.decisive:
+            break
     if sample:
         problems.extend(_evaluate_timers(engine, bundle, sample))
     unique, seen = [], set()

@@ -21,6 +21,8 @@ def _cap_memory(memory_mb: int) -> None:
 
 
 def answer(request: dict) -> dict:
+    from datetime import datetime
+
     from ..calendar import BusinessCalendar
     from .conformance import check_conformance
     from .runner import Engine
@@ -31,8 +33,9 @@ def answer(request: dict) -> dict:
     calendar.set_extra_days_off([_day(d) for d in request.get("days_off", [])])
     engine = Engine(calendar, Limits(**request["script_limits"]))
     bundle = parse_bpmn(request["bpmn"])
+    instants = [(label, datetime.fromisoformat(at)) for label, at in request.get("instants", [])]
     problems = check_conformance(engine, bundle, request["forms"], channels=tuple(request["channels"]),
-                                 horizon_days=int(request["horizon_days"]))
+                                 horizon_days=int(request["horizon_days"]), instants=instants)
     return {"problems": problems}
 
 

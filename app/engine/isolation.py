@@ -18,6 +18,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from .messages import Text, message_fields
+
 
 @dataclass(frozen=True)
 class GateLimits:
@@ -73,7 +75,7 @@ _worker: _Worker | None = None
 
 
 def _problem(message: str) -> dict:
-    return {"element": None, "message": message, "stage": None, "path": None}
+    return {"element": None, **message_fields(message), "stage": None, "path": None}
 
 
 def check_in_worker(request: dict, limits: GateLimits) -> list[dict]:
@@ -91,14 +93,16 @@ def check_in_worker(request: dict, limits: GateLimits) -> list[dict]:
             line = ""
         if line is None:
             _worker = None
-            return [_problem(f"the conformance scenarios did not finish in {limits.seconds:g} s: the procedure "
-                             "loops or waits forever somewhere, or its code is too slow")]
+            return [_problem(Text("the conformance scenarios did not finish in {seconds:g} s: the procedure loops "
+                                  "or waits forever somewhere, or its code is too slow", seconds=limits.seconds))]
         if not line:
             returncode = worker.process.poll()
             _worker = None
-            return [_problem(f"the conformance scenarios stopped the checking process (exit {returncode}); "
-                             f"they may have used more than {limits.memory_mb} MB")]
+            return [_problem(Text("the conformance scenarios stopped the checking process (exit {code}); they may "
+                                  "have used more than {mb} MB", code=returncode, mb=limits.memory_mb))]
     answer = json.loads(line)
+    if answer.get("error") == "memory":
+        return [_problem(Text("the scenarios used more than {mb} MB", mb=limits.memory_mb))]
     if "error" in answer:
         return [_problem(answer["message"])]
     return answer["problems"]

@@ -117,41 +117,46 @@ def reference_findings(tree) -> list[Finding]:
         flow_id, source, target = flow.get("id"), flow.get("sourceRef"), flow.get("targetRef")
         if source not in model.node_ids:
             found.append(Finding("sequence-flow-reference", flow_id,
-                                 f"Sequence flow {flow_id} starts at {source}, which does not exist."))
+                                 Text("Sequence flow {flow} starts at {node}, which does not exist.", flow=flow_id,
+                                      node=source)))
         if target not in model.node_ids:
             found.append(Finding("sequence-flow-reference", flow_id,
-                                 f"Sequence flow {flow_id} points to {target}, which does not exist."))
+                                 Text("Sequence flow {flow} points to {node}, which does not exist.", flow=flow_id,
+                                      node=target)))
         elif source in model.node_ids and parent_of[source] is not parent_of[target]:
             found.append(Finding("sequence-flow-reference", flow_id,
-                                 f"Sequence flow {flow_id} connects {source} and {target}, which are not in the "
-                                 "same process or sub-process."))
+                                 Text("Sequence flow {flow} connects {source} and {target}, which are not in the "
+                                      "same process or sub-process.", flow=flow_id, source=source, target=target)))
     for node in model.nodes:
         default = node.get("default")
         if default and default not in {f.get("id") for f in model.outgoing[node.get("id")]}:
             found.append(Finding("default-flow-reference", node.get("id"),
-                                 f"{describe(node)} names {default} as its default flow, but no sequence flow "
-                                 f"{default} leaves it."))
+                                 Text("{element} names {flow} as its default flow, but no sequence flow {flow} "
+                                      "leaves it.", element=describe(node), flow=default)))
     for event in model.of_kind("boundaryEvent"):
         attached = event.get("attachedToRef")
         target = model.by_id.get(attached)
         if target is None or local(target) not in ACTIVITIES:
             found.append(Finding("boundary-attached", event.get("id"),
-                                 f"{describe(event)} is attached to {attached}, which is not a task or "
-                                 "sub-process in this diagram, so it would never fire."))
+                                 Text("{element} is attached to {target}, which is not a task or sub-process in "
+                                      "this diagram, so it would never fire.", element=describe(event),
+                                      target=attached)))
     for lane in tree.iter(f"{BPMN}lane"):
         for ref in lane.findall(f"{BPMN}flowNodeRef"):
             if (ref.text or "").strip() not in model.node_ids:
                 found.append(Finding("lane-reference", lane.get("id"),
-                                     f"{describe(lane)} lists {(ref.text or '').strip()}, which does not exist."))
-    for association, ref_tag, verb in (("dataInputAssociation", "sourceRef", "reads data from"),
-                                       ("dataOutputAssociation", "targetRef", "writes data to")):
+                                     Text("{lane} lists {node}, which does not exist.", lane=describe(lane),
+                                          node=(ref.text or "").strip())))
+    for association, ref_tag, sentence in (
+            ("dataInputAssociation", "sourceRef", "{element} reads data from {data}, which does not exist."),
+            ("dataOutputAssociation", "targetRef", "{element} writes data to {data}, which does not exist.")):
         for item in tree.iter(f"{BPMN}{association}"):
             owner = item.getparent()
             for ref in item.findall(f"{BPMN}{ref_tag}"):
                 name = (ref.text or "").strip()
                 if name not in model.by_id:
                     found.append(Finding("data-reference", owner.get("id"),
-                                         f"{describe(owner)} {verb} {name or '(nothing)'}, which does not exist."))
+                                         Text(sentence, element=describe(owner), data=name or "(nothing)")))
     return found
 
 
@@ -170,8 +175,9 @@ def _lane_findings(tree, model: _Model) -> list[Finding]:
         if len(leaves) > 1 and node_id in model.node_ids:
             names = " and ".join(describe(lane) for lane in leaves)
             found.append(Finding("single-lane", node_id,
-                                 f"{describe(model.by_id[node_id])} is listed in {names}; it must be in exactly "
-                                 "one lane, otherwise who may do it depends on which lane is read first."))
+                                 Text("{element} is listed in {lanes}; it must be in exactly one lane, otherwise "
+                                      "who may do it depends on which lane is read first.",
+                                      element=describe(model.by_id[node_id]), lanes=names)))
     return found
 
 
@@ -184,12 +190,12 @@ def _incoming_outgoing_findings(model: _Model) -> list[Finding]:
             real = {f.get("id") for f in actual[node_id]}
             for flow_id in sorted(listed - real):
                 found.append(Finding("incoming-outgoing", node_id,
-                                     f"{describe(node)} lists {flow_id} as {tag}, but no sequence flow {flow_id} "
-                                     f"{end} it."))
+                                     Text("{element} lists {flow} as " + tag + ", but no sequence flow {flow} " + end
+                                          + " it.", element=describe(node), flow=flow_id)))
             for flow_id in sorted(real - listed):
                 found.append(Finding("incoming-outgoing", node_id,
-                                     f"Sequence flow {flow_id} {end} {node_id}, but {describe(node)} does not list "
-                                     f"it as {tag}."))
+                                     Text("Sequence flow {flow} " + end + " {node}, but {element} does not list it as "
+                                          + tag + ".", flow=flow_id, node=node_id, element=describe(node))))
     return found
 
 
@@ -354,23 +360,24 @@ def _di_findings(tree, model: _Model) -> list[Finding]:
     diagrams = tree.findall(f"{BPMNDI}BPMNDiagram")
     owner = (model.processes[0].get("id") if model.processes else tree.get("id"))
     if not diagrams or not any(d.find(f"{BPMNDI}BPMNPlane") is not None for d in diagrams):
-        return [Finding("no-bpmndi", owner, "The file has no diagram layout (BPMN DI), so the modeler cannot "
-                                            "open it; save it from a BPMN modeler.")]
+        return [Finding("no-bpmndi", owner, Text("The file has no diagram layout (BPMN DI), so the modeler cannot "
+                                                 "open it; save it from a BPMN modeler."))]
     found, drawn = [], set()
     for item in tree.iter(f"{BPMNDI}BPMNPlane", f"{BPMNDI}BPMNShape", f"{BPMNDI}BPMNEdge"):
         ref = item.get("bpmnElement")
         drawn.add(ref)
         if ref not in model.by_id:
             found.append(Finding("di-reference", item.get("id"),
-                                 f"Diagram {local(item)[4:].lower()} {item.get('id')} draws {ref}, which does not "
-                                 "exist, so the modeler cannot open the diagram."))
+                                 Text("Diagram " + local(item)[4:].lower() + " {item} draws {element}, which does not "
+                                      "exist, so the modeler cannot open the diagram.", item=item.get("id"),
+                                      element=ref)))
     needed = list(model.nodes) + list(model.flows) + list(tree.iter(f"{BPMN}lane", f"{BPMN}participant"))
     for element in needed:
         if element.get("id") not in drawn:
             what = "edge" if local(element) == "sequenceFlow" else "shape"
             found.append(Finding("no-bpmndi", element.get("id"),
-                                 f"{describe(element)} has no {what} in the diagram layout, so it would run but "
-                                 "nobody could see or edit it in the modeler."))
+                                 Text("{element} has no " + what + " in the diagram layout, so it would run but "
+                                      "nobody could see or edit it in the modeler.", element=describe(element))))
     return found
 
 

@@ -16,7 +16,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from ..calendar import BusinessCalendar
-from . import clock, sandbox, scripting
+from . import clock, sandbox, scripting, watchdog
+from .messages import Text
 from .serialization import dump_state, load_state
 from .specs import ProcessBundle
 
@@ -41,8 +42,13 @@ class ProcedureFailure(Exception):
 
     def __init__(self, kind: str, element: str | None, name: str | None, detail: str):
         self.kind, self.element, self.name, self.detail = kind, element, name, detail
-        where = f"{name} ({element})" if name and name != element else (element or "the diagram")
-        super().__init__(f"{where}: {detail}")
+        if name and name != element:
+            text = Text("{name} ({element}): {detail}", name=name, element=element, detail=detail)
+        elif element:
+            text = Text("{element}: {detail}", element=element, detail=detail)
+        else:
+            text = Text("the diagram: {detail}", detail=detail)
+        super().__init__(text)
 
 
 def _failure_from(exc: Exception) -> ProcedureFailure:
@@ -53,12 +59,13 @@ def _failure_from(exc: Exception) -> ProcedureFailure:
         or getattr(cause, "task_spec", None)
     element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
     name = getattr(spec, "bpmn_name", None)
+    reason = cause.args[0] if cause is not None and cause.args else str(cause)
     if isinstance(cause, sandbox.ScriptTimeout):
-        return ProcedureFailure("timeout", element, name, f"the script {cause}")
+        return ProcedureFailure("timeout", element, name, Text("the script {reason}", reason=reason))
     if isinstance(cause, sandbox.ScriptTooLarge):
-        return ProcedureFailure("too_large", element, name, f"the script stopped: {cause}")
+        return ProcedureFailure("too_large", element, name, Text("the script stopped: {reason}", reason=reason))
     if isinstance(cause, sandbox.ScriptRefused):
-        return ProcedureFailure("refused", element, name, f"the script is not allowed: {cause}")
+        return ProcedureFailure("refused", element, name, Text("the script is not allowed: {reason}", reason=reason))
     original = getattr(exc, "exception", None)
     detail = f"{type(original).__name__}: {original}" if original is not None else str(exc)
     return ProcedureFailure("error", element, name, detail[:sandbox.MAX_DETAIL])
@@ -73,8 +80,8 @@ class _StepBudget:
         if self.left < 0:
             spec = task.task_spec
             raise ProcedureFailure("loop", spec.bpmn_id or spec.name, spec.bpmn_name,
-                                   f"the procedure ran {STEP_BUDGET} steps without waiting for anyone; "
-                                   "it loops without a user task or timer")
+                                   Text("the procedure ran {steps} steps without waiting for anyone; it loops "
+                                        "without a user task or timer", steps=STEP_BUDGET))
 
 
 @dataclass(frozen=True)
@@ -160,11 +167,16 @@ class WorkflowRun:
         self.bundle = bundle
         self.effects: list[dict] = []
         self._started = time.time()
+        # What the watchdog's marker says about this run (the instance, or the registration it starts).
+        self.watch: dict = {}
 
-    def _drive(self, at: datetime | None, action) -> None:
-        """Run `action` and every engine step it makes possible; diagram failures become ProcedureFailure."""
+    def _drive(self, at: datetime | None, action, kind: str) -> None:
+        """Run `action` and every engine step it makes possible; diagram failures become ProcedureFailure.
+
+        `kind` ('start', 'complete', 'timers') goes into the watchdog's marker with `watch`."""
         effects, token = scripting.collect_effects()
         budget = _StepBudget(STEP_BUDGET)
+        marker = watchdog.start_action({**self.watch, "action": kind})
         try:
             with clock.frozen(at):
                 action()
@@ -176,6 +188,7 @@ class WorkflowRun:
         except (SpiffWorkflowException, sandbox.DiagramCodeError) as exc:
             raise _failure_from(exc) from exc
         finally:
+            watchdog.end_action(marker)
             scripting.stop_collecting(token)
         self.effects.extend(effects)
 
@@ -193,10 +206,10 @@ class WorkflowRun:
             task.set_data(**data)
             task.run()
 
-        self._drive(at, run_task)
+        self._drive(at, run_task, "complete")
 
     def fire_due_timers(self, at: datetime | None = None) -> None:
-        self._drive(at, lambda: None)
+        self._drive(at, lambda: None, "timers")
 
     def survey(self) -> Survey:
         """One walk over the task tree, shared by the views, the data snapshot and compaction of one save."""
@@ -343,10 +356,17 @@ class Engine:
         start = workflow.get_tasks(state=TaskState.READY)[0]
         start.set_data(**data)
         run = WorkflowRun(workflow, bundle)
-        run._drive(at, lambda: None)
+        run.watch = {"registration_number": data.get("registration_number"), "channel": data.get("channel")}
+        run._drive(at, lambda: None, "start")
         return run
 
     def restore(self, bundle: ProcessBundle, state_json: str) -> WorkflowRun:
         workflow = load_state(state_json, bundle.spec, bundle.subprocess_specs)
         workflow.script_engine = self.script_engine
         return WorkflowRun(workflow, bundle)
+
+    def restore_instance(self, bundle: ProcessBundle, state_json: str, instance_id: int) -> WorkflowRun:
+        """`restore`, with the instance named for the watchdog's marker."""
+        run = self.restore(bundle, state_json)
+        run.watch = {"instance_id": instance_id}
+        return run

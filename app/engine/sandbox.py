@@ -32,6 +32,8 @@ from RestrictedPython.Guards import (
     safer_getattr,
 )
 
+from .messages import Text
+
 SCRIPT_FILENAME = "<diagram>"
 MAX_ITEMS = 1_000_000  # characters of a string, items of a list/tuple/set, elements of a range
 MAX_INT_BITS = 64  # diagram code counts days and attempts: big numbers only serve slow C-level arithmetic
@@ -436,10 +438,10 @@ class _Bound:
             self.steps += 1
             if self.steps % CLOCK_CHECK_EVERY == 0:
                 if time.monotonic() > self.deadline:
-                    raise ScriptTimeout(f"did not finish in {self.limits.seconds:g} s")
+                    raise ScriptTimeout(Text("did not finish in {seconds:g} s", seconds=self.limits.seconds))
                 if self.steps % MEMORY_CHECK_EVERY == 0 and \
                         _resident_mb() - self.rss_start > self.limits.memory_mb:
-                    raise ScriptTooLarge(f"used more than {self.limits.memory_mb} MB")
+                    raise ScriptTooLarge(Text("used more than {mb} MB", mb=self.limits.memory_mb))
         return self._local
 
 
@@ -477,9 +479,9 @@ def run_bounded(code, namespace: dict, limits: Limits, *, evaluate: bool):
     try:
         return _run(code, namespace, evaluate)
     except MemoryError:
-        raise ScriptTooLarge(f"used more than {limits.memory_mb} MB") from None
+        raise ScriptTooLarge(Text("used more than {mb} MB", mb=limits.memory_mb)) from None
     except RecursionError:
-        raise ScriptTooLarge("recursed too deeply") from None
+        raise ScriptTooLarge(Text("recursed too deeply")) from None
     except Exception as exc:
         # The script's own error, with its message cut short (it reaches pages and API answers).
         text = str(exc)

@@ -13,7 +13,7 @@ from datetime import datetime
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
 from ..calendar import BusinessCalendar
-from . import clock, sandbox
+from . import clock, sandbox, watchdog
 
 _running_context: ContextVar[dict | None] = ContextVar("script_context", default=None)
 _effects: ContextVar[list | None] = ContextVar("script_effects", default=None)
@@ -117,6 +117,7 @@ class _DiagramScriptEngine(PythonScriptEngine):
     """Tells a sandbox stop which task it happened in (a BaseException passes SpiffWorkflow's wrapping)."""
 
     def evaluate(self, task, expression, external_context=None):
+        watchdog.begin_run(task.task_spec)
         try:
             return super().evaluate(task, expression, external_context)
         except sandbox.DiagramCodeError as exc:
@@ -124,6 +125,7 @@ class _DiagramScriptEngine(PythonScriptEngine):
             raise
 
     def execute(self, task, script, external_context=None):
+        watchdog.begin_run(task.task_spec)
         try:
             return super().execute(task, script, external_context)
         except sandbox.DiagramCodeError as exc:

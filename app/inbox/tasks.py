@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from .. import labels
+from .. import labels, problem_text
 from ..access import TASK_WORKERS, roles_required
 from ..extensions import db
 from ..models import HumanTask
@@ -99,7 +99,8 @@ def complete(task_id: int):
         return _render(task, values=values, status=422, message=_(
             "Bu adım kaydedilmedi: süreç diyagramındaki “%(element)s” adımı hata verdi (%(detail)s). Girdiğiniz "
             "bilgiler aşağıda duruyor; şikâyet yönetim temsilcisine bildirildi.",
-            element=labels.task_name(exc.name, exc.element) or exc.element or "?", detail=exc.detail))
+            element=labels.task_name(exc.name, exc.element) or exc.element or "?",
+            detail=problem_text.reason(exc.detail)))
     except TaskClaimedByOther as exc:
         return _closed_page(task, 409, by=exc.by, at=exc.at, claimed=True)
     except inbox.NotAllowed:

@@ -91,7 +91,9 @@ def save_draft():
     except NotFound:
         abort(404)
     return jsonify(draft_id=draft.id, problems=problem_text.problems(problems), saved=True,
-                   deploy_url=url_for("modeler.deploy_draft", draft_id=draft.id))
+                   deploy_url=url_for("modeler.deploy_draft", draft_id=draft.id),
+                   simulated=[{"label": label, "registered_at": at.isoformat()}
+                              for label, at in validation.gate_instants()])
 
 
 @bp.post("/lint")

@@ -11,12 +11,15 @@ from __future__ import annotations
 import ast
 import json
 from collections import OrderedDict
+from datetime import datetime, timedelta
 
 from flask import current_app
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from app import clock
 from app.bilingual import form_gaps
+from app.calendar import half_days_of
 from app.engine import (
     ProcessBundle,
     ProcessDefinitionError,
@@ -28,6 +31,7 @@ from app.engine import (
     safe_tree,
     user_tasks,
 )
+from app.engine.conformance import simulated_instants
 from app.engine.isolation import GateLimits, check_in_worker
 from app.engine.messages import Text, message_fields
 from app.engine.sandbox import ScriptRefused, compile_diagram_code, disallowed_builtins
@@ -98,22 +102,23 @@ def language_warnings(bpmn_xml: str | bytes, forms: dict) -> list[dict]:
 
 def _compile(expression: str | None, element: str | None, mode: str, what: str) -> list[dict]:
     """Python syntax first (the clearer message), then the sandbox's rules and its list of builtins."""
+    what = Text(what)
     if expression is None or not expression.strip():
-        return [problem(f"{what} is empty", element)]
+        return [problem(Text("{what} is empty", what=what), element)]
     source = expression.strip() if mode == "eval" else expression
     try:
         compile(source, f"<{element}>", mode)
     except SyntaxError as exc:
-        return [problem(f"{what} does not compile: {exc.msg} (line {exc.lineno}): {expression.strip()[:80]!r}",
-                        element)]
+        return [problem(Text("{what} does not compile: {error} (line {line}): {code!r}", what=what, error=exc.msg,
+                             line=exc.lineno or 0, code=expression.strip()[:80]), element)]
     try:
         compile_diagram_code(source, mode)
     except ScriptRefused as exc:
-        return [problem(f"{what} is not allowed in diagram code: {exc}", element)]
+        return [problem(Text("{what} is not allowed in diagram code: {reason}", what=what, reason=exc), element)]
     forbidden = disallowed_builtins(source, mode)
     if forbidden:
-        return [problem(f"{what} uses {', '.join(forbidden)}, which diagram code may not call (see the README's "
-                        "list of what scripts may use)", element)]
+        return [problem(Text("{what} uses {names}, which diagram code may not call (see the README's list of what "
+                             "scripts may use)", what=what, names=", ".join(forbidden)), element)]
     return []
 
 
@@ -152,8 +157,8 @@ def check_call_activities(tree) -> list[dict]:
                 cycle = " → ".join([*path[path.index(called):], called])
                 if activity not in reported:
                     reported.add(activity)
-                    problems.append(problem(f"call activity calls {called!r} again ({cycle}): a procedure may "
-                                            "not call itself", activity))
+                    problems.append(problem(Text("call activity calls {called!r} again ({cycle}): a procedure "
+                                                 "may not call itself", called=called, cycle=cycle), activity))
             elif called in calls:
                 walk(called, [*path, called])
 
@@ -221,7 +226,8 @@ def run_gate(bpmn_xml: str | bytes, forms: dict, *, lane_roles: dict | None = No
     limits = [current_app.config[k] for k in ("SCRIPT_TIME_LIMIT_SECONDS", "SCRIPT_MEMORY_LIMIT_MB",
                                               "GATE_TIME_LIMIT_SECONDS", "GATE_MEMORY_LIMIT_MB",
                                               "DEADLINE_HORIZON_BUSINESS_DAYS")]
-    key = content_hash(text, forms) + json.dumps([lane_roles, limits], sort_keys=True) + str(conformance)
+    instants = [at.isoformat() for _, at in gate_instants()] if conformance else []
+    key = content_hash(text, forms) + json.dumps([lane_roles, limits, instants], sort_keys=True) + str(conformance)
     if key in _cache:
         _cache.move_to_end(key)
         return _cache[key]
@@ -248,6 +254,27 @@ def _gate(bpmn_xml, forms, lane_roles, conformance) -> tuple[ProcessBundle | Non
     return bundle, problems
 
 
+def gate_instants() -> list[tuple[str, datetime]]:
+    """The registration instants the scenarios simulate: the scenarios' fixed date, and for every
+    channel's happy path also today (the desk clock, to the hour), the last minute of this year, the next half day
+    (a bayram eve, 30 minutes before it ends) and today three years ahead."""
+    desk = context.runtime()
+    tz = desk.calendar.tz
+    # To the hour: the gate's results are cached by these instants, and a deploy minutes after a check reuses them.
+    today = clock.now().astimezone(tz).replace(minute=0, second=0, microsecond=0)
+    found = [("today", today), ("year end", datetime(today.year, 12, 31, 23, 59, tzinfo=tz))]
+    half_days = sorted(d for year in (today.year, today.year + 1) for d in half_days_of(year) if d >= today.date())
+    if half_days:
+        end = desk.calendar.half_day_end
+        found.append(("half day", datetime.combine(half_days[0], end, tzinfo=tz) - timedelta(minutes=30)))
+    try:
+        ahead = today.replace(year=today.year + 3)
+    except ValueError:  # 29 February
+        ahead = today.replace(year=today.year + 3, day=28)
+    found.append(("three years ahead", ahead))
+    return simulated_instants(found)
+
+
 def run_scenarios(bpmn_xml: str | bytes, forms: dict) -> list[dict]:
     """The conformance scenarios, in the bounded gate process, with this desk's calendar and limits."""
     from app.services.complaints.channels import CHANNELS
@@ -264,6 +291,7 @@ def run_scenarios(bpmn_xml: str | bytes, forms: dict) -> list[dict]:
                           "memory_mb": min(config["SCRIPT_MEMORY_LIMIT_MB"], config["GATE_MEMORY_LIMIT_MB"])},
         "channels": list(CHANNELS),
         "horizon_days": config["DEADLINE_HORIZON_BUSINESS_DAYS"],
+        "instants": [(label, at.isoformat()) for label, at in gate_instants()],
     }
     limits = GateLimits(seconds=config["GATE_TIME_LIMIT_SECONDS"], memory_mb=config["GATE_MEMORY_LIMIT_MB"])
     return check_in_worker(request, limits)

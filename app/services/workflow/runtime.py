@@ -38,7 +38,7 @@ MAX_INSTRUCTIONS = 10000
 
 def load(instance: ProcessInstance) -> WorkflowRun:
     bundle = versions.bundle_for(instance.version)
-    return context.runtime().engine.restore(bundle, instance.state_json)
+    return context.runtime().engine.restore_instance(bundle, instance.state_json, instance.id)
 
 
 def _instant(value) -> datetime | None:

@@ -21,7 +21,7 @@ from app.engine import ProcedureFailure
 from app.extensions import db
 from app.models import Complaint, ProcessInstance
 from app.services import context
-from app.services.workflow import runtime
+from app.services.workflow import runtime, stopped_runs
 
 log = logging.getLogger(__name__)
 TIMER_ACTOR = "system:timer"
@@ -134,6 +134,9 @@ def fire_due_timers(at: datetime | None = None, limit: int = 500, threads: int |
     each in its own transaction.
     """
     at = context.utc(at)
+    # First the complaints whose last run killed a process: flagged (and suspended) before the sweep
+    # could pick the same one again and die the same way.
+    stopped_runs.recover(at)
     threads = threads or _sweep_threads()
     fired, seen = 0, set()
     while True:
