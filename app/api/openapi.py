@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from ..services.api_queries import STATUSES
-from ..services.complaints import CHANNELS, CONTACT_CHANNELS
+from ..services.complaints import CHANNELS, CONTACT_CHANNELS, KINDS
 from ..services.idempotency import API_KEY_PATTERN
 
 PREFIX = "/api/v1"
@@ -59,6 +59,7 @@ def _list_of(item: str) -> dict:
 def _schemas() -> dict:
     summary_props = {
         "registration_number": {"type": "string"}, "status": {"type": "string"}, "stage": {"type": "integer"},
+        "kind": {"type": "string", "enum": list(KINDS)},
         "channel": {"type": "string"}, "priority": _TEXT, "category": _TEXT, "customer_name": {"type": "string"},
         "subject": _TEXT, "received_at": {"type": "string", "format": "date-time"}, "solution_due_at": _TS,
         "closed_at": _TS, "reopen_count": {"type": "integer"},
@@ -90,6 +91,8 @@ def _schemas() -> dict:
             "required": ["channel", "customer_name", "description"],
             "description": "customer_email or customer_phone is required (the preferred contact's one).",
             "properties": {
+                "kind": {"type": ["string", "null"], "enum": [*KINDS, None],
+                         "description": "complaint (default), request, opinion (or suggestion) or thanks"},
                 "channel": {"type": "string", "enum": list(CHANNELS)},
                 "customer_name": {"type": "string", "minLength": 1, "maxLength": 200},
                 "customer_phone": {"type": ["string", "null"], "pattern": r"^\+?[0-9 ()\-]{7,20}$"},
@@ -156,6 +159,8 @@ def _paths(maximum: int) -> dict:
                                     "schema": {"type": "string", "maxLength": 100}},
                                    {"name": "status", "in": "query", "schema": {"type": "string",
                                                                               "enum": list(STATUSES)}},
+                                   {"name": "kind", "in": "query", "schema": {"type": "string",
+                                                                            "enum": list(KINDS)}},
                                    *_paging(maximum)],
                     "responses": {"200": _json(_ref("ComplaintList"), "one page of complaints, newest first"),
                                   "422": _INPUT_ERRORS["422"], **_AUTH_ERRORS, **unavailable}},

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..engine import ProcedureFailure
 from ..extensions import db
-from ..models import Complaint, ProcessInstance, RegistrationCounter
+from ..models import KINDS, Complaint, ProcessInstance, RegistrationCounter
 from . import context, runtime, versions
 from .errors import NotFound, ProcedureFailed, ValidationFailed
 from .idempotency import KeyReused
@@ -21,6 +21,7 @@ from .text_rules import normalise_newlines, text_errors
 # Channels of the seed procedure, plus the public web form.
 CHANNELS = ("telefon", "faks", "eposta", "posta_kargo", "yuz_yuze", "anket", "web")
 IMMEDIATE_CHANNELS = ("telefon", "yuz_yuze")
+DEFAULT_KIND = "complaint"
 CONTACT_CHANNELS = ("eposta", "telefon")
 # Channels whose complaint may arrive before it is keyed in: the deadlines count from receipt.
 RECEIVED_EARLIER_CHANNELS = ("faks", "posta_kargo")
@@ -29,7 +30,7 @@ MAX_RECEIPT_AGE = timedelta(days=30)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
 
-SINGLE_LINE_FIELDS = ("channel", "customer_name", "customer_phone", "customer_email", "preferred_contact",
+SINGLE_LINE_FIELDS = ("kind", "channel", "customer_name", "customer_phone", "customer_email", "preferred_contact",
                       "subscription_number", "subject")
 MULTI_LINE_FIELDS = ("description",)
 _LIMITS = {"customer_name": 200, "customer_phone": 40, "customer_email": 254, "subscription_number": 50,
@@ -38,7 +39,7 @@ _LIMITS = {"customer_name": 200, "customer_phone": 40, "customer_email": 254, "s
 
 def _clean(fields: dict) -> dict:
     cleaned = {}
-    for key in ("channel", "customer_name", "customer_phone", "customer_email", "preferred_contact",
+    for key in ("kind", "channel", "customer_name", "customer_phone", "customer_email", "preferred_contact",
                 "subscription_number", "subject", "description"):
         value = fields.get(key)
         cleaned[key] = value.strip() if isinstance(value, str) and value.strip() else None
@@ -75,6 +76,9 @@ def validate_intake(fields: dict, at: datetime | None = None) -> dict:
     data["received_at"] = _check_received_at(fields.get("received_at"), data["channel"], context.utc(at), errors)
     if data["channel"] not in CHANNELS:
         errors["channel"] = "Geçerli bir başvuru kanalı seçin."
+    data["kind"] = data["kind"] or DEFAULT_KIND
+    if data["kind"] not in KINDS:
+        errors["kind"] = "Geçerli bir başvuru türü seçin (şikâyet, istek, görüş/öneri veya teşekkür)."
     if not data["customer_name"]:
         errors["customer_name"] = "Müşteri adı zorunludur."
     if not data["description"]:
@@ -184,6 +188,7 @@ def register(fields: dict, *, actor: str, at: datetime | None = None, idempotenc
         seed = {
             "registration_number": number,
             "channel": data["channel"],
+            "kind": data["kind"],
             "received_at": received_local.isoformat(),
             "preferred_contact": data["preferred_contact"],
             "customer_has_email": bool(data["customer_email"]),
@@ -192,7 +197,7 @@ def register(fields: dict, *, actor: str, at: datetime | None = None, idempotenc
         instance = ProcessInstance(version=version, status="running", created_at=at, updated_at=at)
         complaint.instance = instance
         runtime.save_run(complaint, instance, run, at=at, actor=actor, new=True, opening=(
-            "registered", {"channel": data["channel"], "process_version": version.number,
+            "registered", {"channel": data["channel"], "kind": data["kind"], "process_version": version.number,
                            **({"received_at": received_local.isoformat()} if received != at else {})}))
         if before_commit is not None:
             before_commit(complaint)

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from ..extensions import db
 from ..models import Complaint, MailMessage
-from . import audit, casefile, complaints, context, customer, links, mail_auth
+from . import audit, casefile, complaints, context, customer, kinds, links, mail_auth
 from .errors import ServiceError, ValidationFailed
 from .mail_parse import InboundMail, MailPart, Unreadable, answer_in, parse, reply_text
 
@@ -150,6 +150,7 @@ def _open_complaint(mail: InboundMail, raw: bytes, *, source: str, at: datetime)
         text = text[: MAX_DESCRIPTION - 20].rstrip() + "\n… (kısaltıldı)"
     fields = {
         "channel": "eposta",
+        "kind": kinds.kind_from_subject(mail.subject),
         "customer_name": (mail.from_name or mail.from_address.split("@")[0])[:200],
         "customer_email": mail.from_address,
         "preferred_contact": "eposta",
