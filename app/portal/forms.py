@@ -17,10 +17,10 @@ PHONE_PATTERN = r"^\+?[0-9 ()\-]{7,20}$"
 
 
 class ComplaintForm(FlaskForm):
-    # The choice is checked in validate(), with a message in the reader's language (not WTForms' own).
+    # The choice is checked in validate(), with a message in the reader's language (not WTForms' own);
+    # a post without it (an older page, a script) is a complaint, as before kinds existed.
     kind = RadioField(_l("Bize ne iletmek istiyorsunuz?"), default="complaint", validate_choice=False,
-                      choices=options(labels.KIND_LABELS.items()),
-                      validators=[InputRequired(_l("Başvurunuzun türünü seçin."))])
+                      choices=options(labels.KIND_LABELS.items()))
     customer_name = StringField(_l("Adınız soyadınız"), validators=[DataRequired(REQUIRED), Length(max=200)],
                                 render_kw={"autocomplete": "name"})
     customer_email = EmailField(_l("E-posta adresiniz"), validators=[
