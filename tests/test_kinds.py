@@ -198,7 +198,8 @@ def test_a_request_is_escalated_at_its_own_deadline_and_closes_like_a_complaint(
 
 
 def test_thanks_are_acknowledged_thanked_and_closed_without_a_solution(client):
-    complaint, _ = file_over_http(client, kind="thanks")
+    complaint, page = file_over_http(client, kind="thanks")
+    assert "Başvurunuz alındı: Teşekkür" in page and "1 iş günü" not in page
     complaint = refreshed(complaint)
     assert (complaint.status, complaint.closure_outcome, complaint.stage) == ("closed", "thanked", 8)
     assert ready_names(complaint) == [] and outbox_kinds(complaint) == ["acknowledgement", "acknowledgement"]
