@@ -270,3 +270,44 @@ def test_inbox_search_and_review_filter_by_kind(as_user):
     csv_text = manager.get("/review/export.csv?kind=request").get_data().decode("utf-8-sig")
     assert request_.registration_number in csv_text and complaint.registration_number not in csv_text
     assert csv_text.splitlines()[0].endswith("Tür (kod);Tür") and csv_text.splitlines()[1].endswith("request;İstek")
+
+
+# --- analysts change the kinds' deadlines in the diagram, and the gate covers every kind -------------
+
+def test_an_analyst_changes_the_request_deadline_in_the_diagram_only():
+    from app.services import versions
+
+    from . import procedure_edits as edits
+
+    bpmn, forms = edits.shipped()
+    versions.deploy_version(edits.replace_once(bpmn, "request_days = 5", "request_days = 2"), forms,
+                            author="analyst", comment="İstekler 2 iş gününde yanıtlanır")
+    complaint = register("telefon", at=AT, kind="request")
+    classify(complaint, "low", ist(2026, 11, 25, 10, 30))
+    assert refreshed(complaint).solution_due_at == ist(2026, 11, 27, 10, 0)
+
+
+def test_the_gate_walks_every_kind_and_names_the_one_a_broken_diagram_fails():
+    from app.engine import conformance
+    from app.services import validation
+
+    from . import procedure_edits as edits
+
+    assert {s.kind for s in conformance.scenarios()} == {"complaint", "request", "opinion", "thanks"}
+    bpmn, forms = edits.shipped()
+    _, problems = validation.run_gate(bpmn, forms)
+    assert problems == []
+    without_opinion = edits.replace_once(bpmn, "\nopinion_days = 10", "")
+    _, problems = validation.run_gate(without_opinion, forms)
+    # Complaints never read opinion_days: only a scenario of another kind can find the broken deadline.
+    assert [(p["element"], (p["path"] or "").split(",")[0]) for p in problems] == \
+        [("script_solution_deadline", "kind=request")], problems
+
+
+def test_kinds_read_in_english_too(as_user):
+    complaint = register("telefon", at=AT, kind="opinion")
+    handler = as_user("handler")
+    handler.post("/language", data={"lang": "en", "next": "/inbox"})
+    page = handler.get(f"/complaints/{complaint.registration_number}").get_data(as_text=True)
+    assert "Opinion/suggestion" in page and "Registered (kind: Opinion/suggestion, channel: Phone)." in page
+    assert "Correct the kind" in page and ">opinion<" not in page
