@@ -18,6 +18,8 @@ TASK_WORKERS = ("intake", "handler", "representative")
 INTAKE_ROLES = ("intake", "representative")
 CASE_READERS = ("intake", "handler", "representative", "quality_manager", "admin")
 CASE_WRITERS = ("intake", "handler", "representative")
+# Who may correct the kind of a registration (complaint, request, opinion, thanks) on the complaint page.
+KIND_CORRECTORS = ("handler", "representative")
 
 
 def roles_required(*roles: str):

@@ -28,12 +28,20 @@ CHANNEL_LABELS = {
     "anket": _l("Anket"),
     "web": _l("Web"),
 }
+# What the customer brought (Complaint.kind; the seed's "istek, görüş ve şikâyetler").
+KIND_LABELS = {
+    "complaint": _l("Şikâyet"),
+    "request": _l("İstek"),
+    "opinion": _l("Görüş/öneri"),
+    "thanks": _l("Teşekkür"),
+}
 STAFF_CHANNELS = ("telefon", "faks", "eposta", "posta_kargo", "yuz_yuze", "anket")
 CONTACT_LABELS = {"eposta": _l("E-posta"), "telefon": _l("Telefon")}
 PRIORITY_LABELS = {"high": _l("Yüksek"), "normal": _l("Normal"), "low": _l("Düşük")}
 STATUS_LABELS = {"open": _l("Açık"), "closed": _l("Kapandı")}
 # How a closed complaint ended (the diagram's closure_outcome).
-OUTCOME_LABELS = {"accepted": _l("Çözüm kabul edildi"), "no_answer": _l("Yanıt alınmadan kapatıldı")}
+OUTCOME_LABELS = {"accepted": _l("Çözüm kabul edildi"), "no_answer": _l("Yanıt alınmadan kapatıldı"),
+                  "thanked": _l("Teşekkür yanıtlandı")}
 TASK_STATE_LABELS = {"ready": _l("bekliyor"), "completed": _l("tamamlandı"), "cancelled": _l("iptal edildi"),
                      "closed": _l("kapandı")}
 ESCALATION_LABELS = {"acknowledgement": _l("Alındı bildirimi süresi aşıldı"),
@@ -42,6 +50,7 @@ ESCALATION_LABELS = {"acknowledgement": _l("Alındı bildirimi süresi aşıldı
 YES_NO = {True: _l("Evet"), False: _l("Hayır")}
 ACTION_LABELS = {
     "registered": _l("Şikâyet kaydedildi"),
+    "kind_corrected": _l("Başvuru türü düzeltildi"),
     "task_completed": _l("Görev tamamlandı"),
     "task_claimed": _l("Görev üstlenildi"),
     "task_unclaimed": _l("Görev bırakıldı"),
@@ -59,6 +68,7 @@ ACTION_LABELS = {
     "survey": _l("Memnuniyet anketi"),
     "answer_reminder": _l("Yanıt hatırlatması"),
     "closed_without_answer": _l("Yanıtsız kapanış bildirimi"),
+    "thanks": _l("Teşekkür yanıtı"),
 }
 STAGE_LABELS = {
     1: _l("Şikâyetin alınması"),
@@ -81,14 +91,14 @@ def role_text(user) -> str:
 
 
 def code_label(kind: str, code) -> str:
-    """A stored value by its kind (channel, priority, category, root_cause, status, yes_no), in words."""
+    """A stored value by its kind (kind, channel, priority, category, root_cause, status, yes_no), in words."""
     if kind == "yes_no":
         return str(YES_NO[bool(code)])
     if kind in ("category", "root_cause"):
         return choice_label("category" if kind == "category" else "root_cause_category", code)
     from .review.labels import STATUS_LABELS as REVIEW_STATUS
 
-    table = {"channel": CHANNEL_LABELS, "priority": PRIORITY_LABELS, "status": REVIEW_STATUS}[kind]
+    table = {"kind": KIND_LABELS, "channel": CHANNEL_LABELS, "priority": PRIORITY_LABELS, "status": REVIEW_STATUS}[kind]
     return label(table, code)
 
 

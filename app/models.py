@@ -18,6 +18,9 @@ from sqlalchemy.types import TypeDecorator
 from . import clock
 from .extensions import db
 
+# What a customer brings (the seed: "istek, görüş ve şikâyetler", and thanks); the diagram's `kind`.
+KINDS = ("complaint", "request", "opinion", "thanks")
+
 
 def utcnow() -> datetime:
     return clock.now()
@@ -129,6 +132,10 @@ class Complaint(db.Model):
     idempotency_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
     instance_id: Mapped[int | None] = mapped_column(sa.ForeignKey("process_instance.id"), unique=True)
     channel: Mapped[str] = mapped_column(sa.String(20), index=True)
+    # What the customer brought (the seed's "istek, görüş ve şikâyetler"): 'complaint', 'request',
+    # 'opinion' or 'thanks'. The diagram reads it as `kind`; the ISO 10002 figures count complaints only.
+    kind: Mapped[str] = mapped_column(sa.String(20), default="complaint", server_default="complaint",
+                                      index=True)
     customer_name: Mapped[str] = mapped_column(sa.String(200))
     customer_phone: Mapped[str | None] = mapped_column(sa.String(40))
     customer_email: Mapped[str | None] = mapped_column(sa.String(254))

@@ -7,6 +7,7 @@ from flask import current_app
 from ..services.complaints.api_queries import STATUSES
 from ..services.complaints.channels import CHANNELS, CONTACT_CHANNELS
 from ..services.complaints.idempotency import API_KEY_PATTERN
+from ..services.complaints.registration import KINDS
 
 PREFIX = "/api/v1"
 _TS = {"type": ["string", "null"], "format": "date-time"}
@@ -59,6 +60,7 @@ def _list_of(item: str) -> dict:
 def _schemas() -> dict:
     summary_props = {
         "registration_number": {"type": "string"}, "status": {"type": "string"}, "stage": {"type": "integer"},
+        "kind": {"type": "string", "enum": list(KINDS)},
         "channel": {"type": "string"}, "priority": _TEXT, "category": _TEXT, "customer_name": {"type": "string"},
         "subject": _TEXT, "received_at": {"type": "string", "format": "date-time"}, "solution_due_at": _TS,
         "closed_at": _TS, "reopen_count": {"type": "integer"},
@@ -90,6 +92,8 @@ def _schemas() -> dict:
             "required": ["channel", "customer_name", "description"],
             "description": "customer_email or customer_phone is required (the preferred contact's one).",
             "properties": {
+                "kind": {"type": ["string", "null"], "enum": [*KINDS, None],
+                         "description": "complaint (default), request, opinion (or suggestion) or thanks"},
                 "channel": {"type": "string", "enum": list(CHANNELS)},
                 "customer_name": {"type": "string", "minLength": 1, "maxLength": 200},
                 "customer_phone": {"type": ["string", "null"], "pattern": r"^\+?[0-9 ()\-]{7,20}$"},
@@ -156,6 +160,8 @@ def _paths(maximum: int) -> dict:
                                     "schema": {"type": "string", "maxLength": 100}},
                                    {"name": "status", "in": "query", "schema": {"type": "string",
                                                                               "enum": list(STATUSES)}},
+                                   {"name": "kind", "in": "query", "schema": {"type": "string",
+                                                                            "enum": list(KINDS)}},
                                    *_paging(maximum)],
                     "responses": {"200": _json(_ref("ComplaintList"), "one page of complaints, newest first"),
                                   "422": _INPUT_ERRORS["422"], **_AUTH_ERRORS, **unavailable}},

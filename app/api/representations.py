@@ -27,7 +27,7 @@ def _plain(value):
 def complaint_summary(c: Complaint) -> dict:
     return {
         "registration_number": c.registration_number, "status": c.status, "stage": c.stage,
-        "channel": c.channel, "priority": c.priority, "category": c.category,
+        "kind": c.kind, "channel": c.channel, "priority": c.priority, "category": c.category,
         "customer_name": c.customer_name, "subject": c.subject,
         "received_at": _iso(c.received_at), "solution_due_at": _iso(c.solution_due_at),
         "closed_at": _iso(c.closed_at), "reopen_count": c.reopen_count,

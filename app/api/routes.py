@@ -20,7 +20,7 @@ from .representations import complaint_detail, complaint_summary, note_json, tas
 csrf.exempt(bp)  # bearer tokens, no cookies: there is no session to forge requests with
 
 _MAX_ID = 2**31 - 1
-INTAKE_FIELDS = {key: (str,) for key in ("channel", "customer_name", "customer_phone", "customer_email",
+INTAKE_FIELDS = {key: (str,) for key in ("kind", "channel", "customer_name", "customer_phone", "customer_email",
                                           "preferred_contact", "subscription_number", "subject", "description")}
 
 
@@ -79,12 +79,13 @@ def get_complaint(number: str):
 
 
 @bp.get("/complaints")
-@token_required(*CASE_READERS, query=("q", "status", "limit", "offset"))
+@token_required(*CASE_READERS, query=("q", "status", "kind", "limit", "offset"))
 def search_complaints():
     q = query_text("q", max_length=100)
     status = query_text("status", max_length=20, choices=api_queries.STATUSES)
+    kind = query_text("kind", max_length=20, choices=complaints.KINDS)
     limit, offset = _limit()
-    found = api_queries.search_complaints(q, status, limit=limit, offset=offset)
+    found = api_queries.search_complaints(q, status, limit=limit, offset=offset, kind=kind)
     token = current_token()
     record_search_views(token.user, found.items, "api:search_complaints", ip=request.remote_addr,
                         actor=token.user.username)

@@ -3,8 +3,9 @@
 A diagram that parses can still be wrong for customers: skip the acknowledgement, lose the reopen
 loop, forget a deadline. So before a version goes live it is run, with a simulated clock and
 generated form data, through each priority, a missed deadline, acceptance, rejection and repeated
-reopens. Stages are read from the `iso10002_stage` property of every element executed (user tasks,
-scripts, events), in the order they ran.
+reopens, and through every kind a customer brings (complaint, request, opinion, thanks). Stages are
+read from the `iso10002_stage` property of every element executed (user tasks, scripts, events), in
+the order they ran.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from .sandbox import DiagramCodeError
 from .specs import ProcessBundle
 
 REQUIRED_STAGES = (2, 3, 5, 6, 7, 8)
+# A thank-you is acknowledged and closed: it has no solution to analyse, answer or notify.
+REQUIRED_STAGES_BY_KIND = {"thanks": (2, 8)}
+KINDS = ("complaint", "request", "opinion", "thanks")
 STAGE_NAMES = {1: "receipt", 2: "acknowledgement", 3: "classification", 4: "tracking", 5: "analysis",
                6: "response", 7: "decision notification", 8: "closure"}
 START = datetime(2026, 11, 25, 10, 0, tzinfo=timezone(timedelta(hours=3)))  # a Wednesday, business hours
@@ -45,6 +49,11 @@ class Scenario:
     has_email: bool = True
     no_to: tuple[str, str] | None = None  # (form, boolean field) answered False every time
     silent: bool = False  # the customer never answers: the answer task is left to its timers
+    kind: str = "complaint"
+
+    @property
+    def required_stages(self) -> tuple[int, ...]:
+        return REQUIRED_STAGES_BY_KIND.get(self.kind, REQUIRED_STAGES)
 
 
 # Rejections "past the reopen limit": the limit the diagram sets at registration, plus one.
@@ -67,7 +76,8 @@ def happy_paths(channels=DEFAULT_CHANNELS) -> tuple[Scenario, ...]:
 def scenarios(channels=DEFAULT_CHANNELS, forms: dict | None = None) -> tuple[Scenario, ...]:
     """Every intake channel with each way of telling the decision, with and without an e-mail address,
     each priority, a missed deadline, acceptance, rejection, rejections past the reopen limit, a
-    customer who never answers, and every yes/no question of every form answered "no" each time it is
+    customer who never answers, each kind (request, opinion, thanks), and every yes/no question of every
+    form answered "no" each time it is
     asked: a branch no scenario takes is a branch the gate cannot vouch for."""
     found = [Scenario(f"channel={c}, decision by {contact}, accepted", "normal", channel=c, preferred_contact=contact)
              for c in channels for contact in CONTACTS]
@@ -81,6 +91,14 @@ def scenarios(channels=DEFAULT_CHANNELS, forms: dict | None = None) -> tuple[Sce
         Scenario("channel=telefon, decision by telefon, no e-mail address, accepted", "normal", channel="telefon",
                  preferred_contact="telefon", has_email=False),
         Scenario("priority=normal, the customer never answers", "normal", silent=True),
+        Scenario("kind=request, deadline missed, rejected once", "normal", kind="request", miss_deadline=True,
+                 rejections=1),
+        Scenario("kind=request, channel=telefon, decision by telefon, accepted", "normal", kind="request",
+                 channel="telefon", preferred_contact="telefon"),
+        Scenario("kind=opinion, accepted", "low", kind="opinion"),
+        Scenario("kind=opinion, the customer never answers", "normal", kind="opinion", silent=True),
+        *(Scenario(f"kind=thanks, channel={c}", "normal", kind="thanks", channel=c)
+          for c in ("faks", "telefon", "web")),
     ]
     for form, name in _boolean_fields(forms or {}):
         for has_email in (True, False):
@@ -160,7 +178,7 @@ class _Simulation:
     def execute(self) -> None:
         seed = {"registration_number": f"SK-{self.at.year}-000001", "channel": self.scenario.channel,
                 "received_at": self.at.isoformat(), "preferred_contact": self.scenario.preferred_contact,
-                "customer_has_email": self.scenario.has_email}
+                "customer_has_email": self.scenario.has_email, "kind": self.scenario.kind}
         try:
             self.run = self.engine.start(self.bundle, seed, at=self.at)
         except Exception as exc:  # noqa: BLE001 - analysts' scripts can fail in any way
@@ -301,14 +319,15 @@ class _Simulation:
 
     def _check_trace(self) -> None:
         stages = [(s, e) for s, e in self.trace if s is not None]
+        required = self.scenario.required_stages
         position = 0
         for stage, _ in stages:
-            if position < len(REQUIRED_STAGES) and stage == REQUIRED_STAGES[position]:
+            if position < len(required) and stage == required[position]:
                 position += 1
-        if position < len(REQUIRED_STAGES):
-            missing = REQUIRED_STAGES[position]
+        if position < len(required):
+            missing = required[position]
             seen = {s for s, _ in stages}
-            after = REQUIRED_STAGES[position - 1] if position else None
+            after = required[position - 1] if position else None
             how = "never passes" if missing not in seen else "passes out of order"
             jumped = next((e for s, e in stages if s > missing), None)
             self.fail(f"the complaint is closed but {how} stage {missing} ({STAGE_NAMES[missing]})"

@@ -208,6 +208,20 @@ class WorkflowRun:
 
         self._drive(at, run_task, "complete")
 
+    def set_variable(self, name: str, value) -> int:
+        """Give a process variable a new value in every open task (ready, waiting, started), so the
+        steps still to come read it; finished steps keep what they saw. Returns how many tasks took it.
+
+        Staff correcting a fact the diagram branches on (the kind of a registration) use this: a gateway
+        or script not yet reached decides by the corrected value.
+        """
+        if name.startswith("_") or name == "typename":
+            raise ValueError(f"{name!r} cannot be a process variable")
+        open_tasks = self.survey().open
+        for task in open_tasks:
+            task.data[name] = value
+        return len(open_tasks)
+
     def fire_due_timers(self, at: datetime | None = None) -> None:
         self._drive(at, lambda: None, "timers")
 

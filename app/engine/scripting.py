@@ -19,7 +19,7 @@ _running_context: ContextVar[dict | None] = ContextVar("script_context", default
 _effects: ContextVar[list | None] = ContextVar("script_effects", default=None)
 
 # The e-mails a diagram may send; each has its own Turkish and English templates in app/templates/mail/.
-MESSAGE_KINDS = ("acknowledgement", "decision", "answer_reminder", "survey", "closed_without_answer")
+MESSAGE_KINDS = ("acknowledgement", "decision", "answer_reminder", "survey", "closed_without_answer", "thanks")
 MAX_BUSINESS_DAYS = 1000  # the calendar counts day by day: a bound keeps a hostile count from holding a worker
 MAX_BUSINESS_HOURS = MAX_BUSINESS_DAYS * 9  # the same bound, in hours of a nine-hour day
 

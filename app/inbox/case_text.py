@@ -33,6 +33,7 @@ MESSAGE_NAMES = {
     "survey": _l("memnuniyet anketi"),
     "answer_reminder": _l("yanıt hatırlatması"),
     "closed_without_answer": _l("yanıtsız kapanış bildirimi"),
+    "thanks": _l("teşekkür yanıtı"),
 }
 MESSAGE_STATES = {
     "pending": _l("gönderilmeyi bekliyor"), "sending": _l("gönderiliyor"), "sent": _l("gönderildi"),
@@ -103,8 +104,15 @@ def _sentence(action: str, data: dict, names: dict[str, str]) -> str:  # noqa: C
     task = labels.task_name(data.get("task") or "", data.get("spec"))
     message = message_name(data.get("kind"))
     if action == "registered":
-        return _("Şikâyet kaydedildi (kanal: %(channel)s).",
-                 channel=labels.CHANNEL_LABELS.get(data.get("channel"), data.get("channel") or "–"))
+        channel = labels.CHANNEL_LABELS.get(data.get("channel"), data.get("channel") or "–")
+        if data.get("kind") and data["kind"] != "complaint":
+            return _("Başvuru kaydedildi (tür: %(kind)s, kanal: %(channel)s).",
+                     kind=labels.label(labels.KIND_LABELS, data["kind"]), channel=channel)
+        return _("Şikâyet kaydedildi (kanal: %(channel)s).", channel=channel)
+    if action == "kind_corrected":
+        return _("Başvuru türü “%(old)s” iken “%(new)s” olarak düzeltildi.",
+                 old=labels.label(labels.KIND_LABELS, data.get("from")),
+                 new=labels.label(labels.KIND_LABELS, data.get("to")))
     if action == "task_completed":
         return _("“%(task)s” adımı tamamlandı.", task=task)
     if action == "task_claimed":
@@ -173,7 +181,8 @@ def _details(action: str, data: dict, forms: dict) -> list[Line]:
     if action == "survey_answered":
         return [Line(_("Puan"), f"{data.get('score')}/5"),
                 Line(_("Sorun çözüldü mü?"), _("Evet") if data.get("solved") else _("Hayır"))]
-    if action in ("admin_suspended", "admin_resumed", "admin_cancelled", "admin_reassigned") and data.get("reason"):
+    if action in ("admin_suspended", "admin_resumed", "admin_cancelled", "admin_reassigned",
+                  "kind_corrected") and data.get("reason"):
         return [Line(_("Gerekçe"), data["reason"], True)]
     if action == "procedure_failed" and data.get("detail"):
         return [Line(_("Hata"), data["detail"])]

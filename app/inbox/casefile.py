@@ -7,15 +7,15 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from ..access import CASE_READERS, CASE_WRITERS, get_complaint_or_404, roles_required, safe_next
+from ..access import CASE_READERS, CASE_WRITERS, KIND_CORRECTORS, get_complaint_or_404, roles_required, safe_next
 from ..models import Complaint
-from ..services.complaints import casefile, lookup
-from ..services.errors import NotFound, ValidationFailed
+from ..services.complaints import casefile, kinds, lookup
+from ..services.errors import ConcurrentUpdate, NotFound, ProcedureFailed, ValidationFailed
 from ..services.privacy.personal_data_log import record_personal_data_view, record_search_views
 from ..services.workflow import tasks
 from . import bp
 from .case_text import case_context
-from .forms import AttachmentForm, ClaimForm, NoteForm, SearchForm
+from .forms import AttachmentForm, ClaimForm, KindForm, NoteForm, SearchForm
 
 # Complaints the search page shows before anything is asked.
 RECENT = 15
@@ -32,7 +32,7 @@ def complaints():
         result = lookup.search_complaints(page_size=RECENT)
     elif form.validate():
         result = lookup.search_complaints(form.q.data or "", form.status.data or "", form.date_from.data,
-                                          form.date_to.data, page=form.page.data or 1)
+                                          form.date_to.data, page=form.page.data or 1, kind=form.kind.data or "")
     if result is not None:
         record_search_views(current_user, result.complaints, "complaint_search", ip=request.remote_addr)
     args = {k: v for k, v in request.args.items() if k != "page"}
@@ -47,7 +47,8 @@ def complaint(number: str):
     return render_template(
         "inbox/complaint.html", complaint=complaint, attachments=casefile.attachments_of(complaint.id),
         open_tasks=tasks.ready_tasks_for(complaint), note_form=NoteForm(), attachment_form=AttachmentForm(),
-        claim_form=ClaimForm(), mail_messages=casefile.mail_messages_of(complaint.id), **case_context(complaint))
+        claim_form=ClaimForm(), kind_form=KindForm(kind=complaint.kind),
+        mail_messages=casefile.mail_messages_of(complaint.id), **case_context(complaint))
 
 
 def _back(complaint: Complaint) -> str:
@@ -67,6 +68,27 @@ def add_note(number: str):
             flash(next(iter(exc.errors.values())), "error")
     else:
         flash(_("Not boş olamaz."), "error")
+    return redirect(_back(complaint))
+
+
+@bp.post("/complaints/<number>/kind")
+@roles_required(*KIND_CORRECTORS)
+def correct_kind(number: str):
+    """A handler or the representative corrects the kind (with a reason); the history says so."""
+    complaint = get_complaint_or_404(number)
+    form = KindForm()
+    if not form.validate_on_submit():
+        flash(_("Form geçersiz veya eskimiş. Lütfen yeniden deneyin."), "error")
+        return redirect(_back(complaint))
+    try:
+        kinds.correct_kind(complaint.id, form.kind.data, form.reason.data or "", actor=current_user.username)
+    except ValidationFailed as exc:
+        for message in exc.errors.values():
+            flash(_(message), "error")
+    except (ConcurrentUpdate, ProcedureFailed) as exc:
+        flash(_("Başvuru türü düzeltilemedi: %(error)s", error=str(exc)), "error")
+    else:
+        flash(_("Başvuru türü düzeltildi."), "success")
     return redirect(_back(complaint))
 
 

@@ -23,6 +23,8 @@ class InboxFilterForm(FlaskForm):
     priority = SelectField(_l("Öncelik"), default="",
                            choices=options([("", _l("Tümü")), *labels.PRIORITY_LABELS.items()]))
     channel = SelectField(_l("Kanal"), default="", choices=options([("", _l("Tümü")), *labels.CHANNEL_LABELS.items()]))
+    kind = SelectField(_l("Başvuru türü"), default="",
+                       choices=options([("", _l("Tümü")), *labels.KIND_LABELS.items()]))
     q = StringField(_l("Kayıt no veya müşteri adı"), validators=[Optional(), Length(max=100), single_line])
     sort = SelectField(_l("Sıralama"), default="due", choices=options([
         ("due", _l("Bitiş zamanına göre")), ("age", _l("En eski önce"))]))
@@ -66,10 +68,20 @@ class SearchForm(FlaskForm):
                     validators=[Optional(), Length(max=100), single_line])
     status = SelectField(_l("Durum"), default="",
                          choices=options([("", _l("Tümü")), *labels.STATUS_LABELS.items()]))
+    kind = SelectField(_l("Başvuru türü"), default="",
+                       choices=options([("", _l("Tümü")), *labels.KIND_LABELS.items()]))
     date_from = DateField(_l("Başlangıç tarihi"), validators=[Optional(), _plausible_date], id="from")
     date_to = DateField(_l("Bitiş tarihi"), validators=[Optional(), _plausible_date], id="to")
     page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
     submit = SubmitField(_l("Ara"))
+
+
+class KindForm(FlaskForm):
+    """Correct the kind of a registration; the service checks the kind and requires a reason."""
+
+    kind = SelectField(_l("Doğru başvuru türü"), validate_choice=False, choices=options(labels.KIND_LABELS.items()))
+    reason = TextAreaField(_l("Düzeltmenin nedeni"), validators=[Length(max=1000)], render_kw={"rows": 2})
+    submit = SubmitField(_l("Türü düzelt"))
 
 
 class ClaimForm(FlaskForm):

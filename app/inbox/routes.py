@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import labels
 from ..access import TASK_WORKERS, roles_required, safe_next
 from ..formkit import options
 from ..services.accounts import users
@@ -23,6 +24,7 @@ def index():
     form.validate()
     query = inbox.InboxQuery(scope=form.scope.data or "visible", due=form.due.data or "",
                              priority=form.priority.data or "", channel=form.channel.data or "",
+                             kind=form.kind.data if form.kind.data in labels.KIND_LABELS else "",
                              q="" if form.q.errors else form.q.data or "", sort=form.sort.data or "due",
                              page=form.page.data or 1)
     if not inbox.can_see_all(current_user):

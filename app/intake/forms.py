@@ -28,6 +28,9 @@ REQUIRED = _l("Bu alan zorunludur.")
 
 
 class IntakeForm(FlaskForm):
+    # validate_choice off: the service's message names the kinds, in the reader's language.
+    kind = SelectField(_l("Başvuru türü"), default="complaint", validate_choice=False,
+                       choices=options(labels.KIND_LABELS.items()))
     channel = SelectField(_l("Başvuru kanalı"), validators=[DataRequired(REQUIRED)],
                           choices=options([("", _l("Seçin")),
                                            *((c, labels.CHANNEL_LABELS[c]) for c in labels.STAFF_CHANNELS)]))
@@ -46,7 +49,7 @@ class IntakeForm(FlaskForm):
     idempotency_key = HiddenField(default=lambda: str(uuid4()))
     submit = SubmitField(_l("Şikâyeti kaydet"))
 
-    FIELDS = ("channel", "customer_name", "customer_phone", "customer_email", "preferred_contact",
+    FIELDS = ("kind", "channel", "customer_name", "customer_phone", "customer_email", "preferred_contact",
               "subscription_number", "subject", "description")
 
     def validate(self, extra_validators=None) -> bool:

@@ -17,6 +17,10 @@ PHONE_PATTERN = r"^\+?[0-9 ()\-]{7,20}$"
 
 
 class ComplaintForm(FlaskForm):
+    # The choice is checked in validate(), with a message in the reader's language (not WTForms' own);
+    # a post without it (an older page, a script) is a complaint, as before kinds existed.
+    kind = RadioField(_l("Bize ne iletmek istiyorsunuz?"), default="complaint", validate_choice=False,
+                      choices=options(labels.KIND_LABELS.items()))
     customer_name = StringField(_l("Adınız soyadınız"), validators=[DataRequired(REQUIRED), Length(max=200)],
                                 render_kw={"autocomplete": "name"})
     customer_email = EmailField(_l("E-posta adresiniz"), validators=[
@@ -39,12 +43,15 @@ class ComplaintForm(FlaskForm):
     idempotency_key = HiddenField(default=lambda: str(uuid4()))
     submit = SubmitField(_l("Şikâyetimi gönder"))
 
-    FIELDS = ("customer_name", "customer_phone", "customer_email", "preferred_contact", "subscription_number",
+    FIELDS = ("kind", "customer_name", "customer_phone", "customer_email", "preferred_contact", "subscription_number",
               "subject", "description")
 
     def validate(self, extra_validators=None) -> bool:
         """The contact rules span two fields (and Optional() stops a field's own chain when it is empty)."""
         valid = super().validate(extra_validators)
+        if self.kind.data and self.kind.data not in labels.KIND_LABELS:
+            self.kind.errors = [*self.kind.errors, _l("Listedeki başvuru türlerinden birini seçin.")]
+            valid = False
         email, phone, preferred = self.customer_email, self.customer_phone, self.preferred_contact.data
         if not email.data and not phone.data:
             email.errors = [*email.errors, _l("E-posta adresi veya telefon numarasından en az birini yazın.")]

@@ -24,7 +24,8 @@ def _day(value: str | None) -> date | None:
 
 
 def scope_from_request() -> Scope:
-    """?from=&to= (to exclusive), default: the current month in the business time zone."""
+    """?from=&to= (to exclusive), default: the current month in the business time zone; ?kind= (default
+    complaint, 'all' for every kind)."""
     today = clock.now().astimezone(current_app.extensions["complaintflow"].calendar.tz).date()
     start = _day(request.args.get("from")) or today.replace(day=1)
     end = _day(request.args.get("to")) or (start.replace(day=28) + timedelta(days=4)).replace(day=1)
@@ -32,8 +33,10 @@ def scope_from_request() -> Scope:
         end = start + timedelta(days=1)
     priority = request.args.get("priority", "")
     channel = request.args.get("channel", "")
+    kind = request.args.get("kind", "complaint")
     return Scope(start=start, end=end, priority=priority if priority in figures.PRIORITIES else "",
-                 channel=channel if channel.isidentifier() else "")
+                 channel=channel if channel.isidentifier() else "",
+                 kind="" if kind == "all" else kind if kind in labels.KIND_LABELS else "complaint")
 
 
 def chart_data(f: figures.Figures) -> dict:

@@ -25,7 +25,7 @@ CSV_HEADERS = (_l("Kayıt No"), _l("Alınma"), _l("Kanal (kod)"), _l("Kanal"), _
                _l("Kategori (kod)"), _l("Kategori"), _l("Kök neden (kod)"), _l("Kök neden"), _l("Aşama"),
                _l("Durum (kod)"), _l("Durum"), _l("Süreç sürümü"), _l("Alındı bildirimi son"),
                _l("Alındı bildirildi"), _l("Çözüm son (ilk)"), _l("Karar bildirildi (ilk)"), _l("Kapanış"),
-               _l("Yeniden açılma"), _l("Süre aşıldı mı"), _l("Şu an gecikmede"))
+               _l("Yeniden açılma"), _l("Süre aşıldı mı"), _l("Şu an gecikmede"), _l("Tür (kod)"), _l("Tür"))
 SORT_LABELS = {"-received": _l("En yeni önce"), "received": _l("En eski önce"), "number": _l("Kayıt no"),
                "-due": _l("Çözüm süresi (geç önce)"), "due": _l("Çözüm süresi (yakın önce)"),
                "-reopens": _l("En çok yeniden açılan"), "stage": _l("Aşama")}

@@ -32,9 +32,9 @@ def _page(stmt, order, limit: int, offset: int) -> Slice:
     return Slice(list(items), total, limit, offset)
 
 
-def search_complaints(q: str, status: str, *, limit: int, offset: int) -> Slice:
+def search_complaints(q: str, status: str, *, limit: int, offset: int, kind: str = "") -> Slice:
     """By registration number, customer name, e-mail, subscription number or phone digits; newest first."""
-    stmt = lookup.matching_complaints(q, status)
+    stmt = lookup.matching_complaints(q, status, kind or "")
     return _page(stmt, (Complaint.received_at.desc(), Complaint.id.desc()), limit, offset)
 
 

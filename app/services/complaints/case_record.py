@@ -20,7 +20,8 @@ from app.models import AuditEvent, Complaint, HumanTask, OutboxMessage, ProcessV
 from app.services.procedure import versions
 
 # Where messages to the customer belong in the procedure.
-MESSAGE_STAGES = {"acknowledgement": 2, "decision": 7, "answer_reminder": 8, "survey": 8, "closed_without_answer": 8}
+MESSAGE_STAGES = {"acknowledgement": 2, "decision": 7, "answer_reminder": 8, "survey": 8, "closed_without_answer": 8,
+                  "thanks": 8}
 # A later step starts from what an earlier one wrote: field of the step's form ← field of earlier data.
 PREFILL_FROM = {"solution": "proposed_solution"}
 

@@ -50,6 +50,7 @@ class CaseStatus:
     awaiting_answer: bool
     reopen_count: int
     closure_outcome: str | None = None
+    kind: str = "complaint"
 
 
 def normalise_number(value: str | None) -> str:
@@ -150,4 +151,5 @@ def status_of(complaint: Complaint) -> CaseStatus:
         awaiting_answer=not closed and links.ready_answer_task(complaint) is not None,
         reopen_count=complaint.reopen_count,
         closure_outcome=complaint.closure_outcome if closed else None,
+        kind=complaint.kind,
     )

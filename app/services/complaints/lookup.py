@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditEvent, Complaint, ComplaintNote, OutboxMessage
+from app.models import KINDS, AuditEvent, Complaint, ComplaintNote, OutboxMessage
 from app.services import context
 
 STATUSES = ("open", "closed")  # offered in the staff search form
@@ -27,8 +27,8 @@ class SearchResult:
     pages: int
 
 
-def matching_complaints(q: str = "", status: str = "") -> sa.Select:
-    """Complaints matching a free-text query (number, name, e-mail, subscription, phone digits) and status."""
+def matching_complaints(q: str = "", status: str = "", kind: str = "") -> sa.Select:
+    """Complaints matching a free-text query (number, name, e-mail, subscription, phone digits), status, kind."""
     stmt = sa.select(Complaint)
     q = (q or "").strip()[:100]
     if q:
@@ -46,13 +46,15 @@ def matching_complaints(q: str = "", status: str = "") -> sa.Select:
         stmt = stmt.where(sa.or_(*conditions))
     if status in COMPLAINT_STATUSES:
         stmt = stmt.where(Complaint.status == status)
+    if kind in KINDS:
+        stmt = stmt.where(Complaint.kind == kind)
     return stmt
 
 
 def search_complaints(q: str = "", status: str = "", date_from: date | None = None, date_to: date | None = None,
-                      page: int = 1, page_size: int = 25) -> SearchResult:
-    """By registration number, customer name, phone, e-mail; status; received date (business time zone)."""
-    stmt = matching_complaints(q, status)
+                      page: int = 1, page_size: int = 25, kind: str = "") -> SearchResult:
+    """By registration number, customer name, phone, e-mail; status; kind; received date (business time zone)."""
+    stmt = matching_complaints(q, status, kind)
     tz = context.runtime().calendar.tz
     if date_from:
         stmt = stmt.where(Complaint.received_at >= datetime.combine(date_from, time(), tz))

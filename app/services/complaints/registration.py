@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.engine import ProcedureFailure
 from app.extensions import db
-from app.models import Complaint, ProcessInstance, RegistrationCounter
+from app.models import KINDS, Complaint, ProcessInstance, RegistrationCounter
 from app.services import context
 from app.services.complaints.channels import (
     CHANNELS,
@@ -25,13 +25,13 @@ from app.services.procedure import versions
 from app.services.text_rules import normalise_newlines, text_errors
 from app.services.workflow import runtime
 
-# Channels of the seed procedure, plus the public web form.
+DEFAULT_KIND = "complaint"
 MAX_RECEIPT_AGE = timedelta(days=30)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
 
-SINGLE_LINE_FIELDS = ("channel", "customer_name", "customer_phone", "customer_email", "preferred_contact",
+SINGLE_LINE_FIELDS = ("kind", "channel", "customer_name", "customer_phone", "customer_email", "preferred_contact",
                       "subscription_number", "subject")
 MULTI_LINE_FIELDS = ("description",)
 _LIMITS = {"customer_name": 200, "customer_phone": 40, "customer_email": 254, "subscription_number": 50,
@@ -40,7 +40,7 @@ _LIMITS = {"customer_name": 200, "customer_phone": 40, "customer_email": 254, "s
 
 def _clean(fields: dict) -> dict:
     cleaned = {}
-    for key in ("channel", "customer_name", "customer_phone", "customer_email", "preferred_contact",
+    for key in ("kind", "channel", "customer_name", "customer_phone", "customer_email", "preferred_contact",
                 "subscription_number", "subject", "description"):
         value = fields.get(key)
         cleaned[key] = value.strip() if isinstance(value, str) and value.strip() else None
@@ -77,6 +77,9 @@ def validate_intake(fields: dict, at: datetime | None = None) -> dict:
     data["received_at"] = _check_received_at(fields.get("received_at"), data["channel"], context.utc(at), errors)
     if data["channel"] not in CHANNELS:
         errors["channel"] = "Geçerli bir başvuru kanalı seçin."
+    data["kind"] = data["kind"] or DEFAULT_KIND
+    if data["kind"] not in KINDS:
+        errors["kind"] = "Geçerli bir başvuru türü seçin (şikâyet, istek, görüş/öneri veya teşekkür)."
     if not data["customer_name"]:
         errors["customer_name"] = "Müşteri adı zorunludur."
     if not data["description"]:
@@ -186,6 +189,7 @@ def register(fields: dict, *, actor: str, at: datetime | None = None, idempotenc
         seed = {
             "registration_number": number,
             "channel": data["channel"],
+            "kind": data["kind"],
             "received_at": received_local.isoformat(),
             "preferred_contact": data["preferred_contact"],
             "customer_has_email": bool(data["customer_email"]),
@@ -194,7 +198,7 @@ def register(fields: dict, *, actor: str, at: datetime | None = None, idempotenc
         instance = ProcessInstance(version=version, status="running", created_at=at, updated_at=at)
         complaint.instance = instance
         runtime.save_run(complaint, instance, run, at=at, actor=actor, new=True, opening=(
-            "registered", {"channel": data["channel"], "process_version": version.number,
+            "registered", {"channel": data["channel"], "kind": data["kind"], "process_version": version.number,
                            **({"received_at": received_local.isoformat()} if received != at else {})}))
         if before_commit is not None:
             before_commit(complaint)

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from app.extensions import db
 from app.models import Complaint, MailMessage
 from app.services import audit, context
-from app.services.complaints import casefile, customer, links
+from app.services.complaints import casefile, customer, kinds, links
 from app.services.complaints import registration as complaints
 from app.services.errors import ServiceError, ValidationFailed
 from app.services.mail import sender_check as mail_auth
@@ -153,6 +153,7 @@ def _open_complaint(mail: InboundMail, raw: bytes, *, source: str, at: datetime)
         text = text[: MAX_DESCRIPTION - 20].rstrip() + "\n… (kısaltıldı)"
     fields = {
         "channel": "eposta",
+        "kind": kinds.kind_from_subject(mail.subject),
         "customer_name": (mail.from_name or mail.from_address.split("@")[0])[:200],
         "customer_email": mail.from_address,
         "preferred_contact": "eposta",

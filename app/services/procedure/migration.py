@@ -82,6 +82,7 @@ def _migrate_one(complaint_id: int, instance_id: int, target, *, actor: str, at:
             return check
         old_number = instance.version.number
         run = migrate(runtime.load(instance), versions.bundle_for(target))
+        run.set_variable("kind", complaint.kind)  # instances started before kinds existed lack it
         run.fire_due_timers(at=at)
         instance.version = target
         audit.record(complaint.id, "migrated", actor=actor, at=at,

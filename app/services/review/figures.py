@@ -4,6 +4,11 @@ Counts are SQL aggregates over indexed columns; medians (business hours, from th
 are taken in Python over the few columns they need. The period is [start, end) by `received_at`,
 in the business time zone. Cancelled complaints are counted but left out of every rate.
 
+The figures are about complaints (the seed's "olumsuz geri bildirim"): requests, opinions and thanks run
+through the same procedure but with their own deadlines, so by default every figure counts complaints
+only (`Scope.kind` 'complaint'); another kind, or all kinds (''), can be chosen. `by_kind` counts every
+kind of the period side by side.
+
 Definitions (what a quality manager reads on the dashboard):
 - acknowledged in time: of complaints whose acknowledgement is done or overdue, those acknowledged by
   `acknowledgement_due_at`; phone and face-to-face count as in time (number given on the spot).
@@ -27,7 +32,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Complaint, HumanTask, OutboxMessage, SurveyResponse
+from app.models import KINDS, Complaint, HumanTask, OutboxMessage, SurveyResponse
 from app.services import context
 from app.services.complaints.channels import IMMEDIATE_CHANNELS
 from app.services.mail import compose as mail_compose
@@ -44,6 +49,7 @@ class Scope:
     end: date
     priority: str = ""
     channel: str = ""
+    kind: str = "complaint"  # '' = every kind
 
     def bounds(self) -> tuple[datetime, datetime]:
         tz = context.runtime().calendar.tz
@@ -58,6 +64,8 @@ class Scope:
             conds.append(Complaint.priority == self.priority)
         if self.channel:
             conds.append(Complaint.channel == self.channel)
+        if self.kind:
+            conds.append(Complaint.kind == self.kind)
         return conds
 
 
@@ -90,6 +98,7 @@ class Figures:
     accepted_first: Rate = field(default_factory=Rate)
     satisfaction: dict = field(default_factory=dict)
     by_channel: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, int] = field(default_factory=dict)  # every kind of the period, whatever `kind` says
     by_week: dict[str, int] = field(default_factory=dict)
     root_causes: list[dict] = field(default_factory=list)
     heatmap: dict[str, dict] = field(default_factory=dict)
@@ -116,6 +125,10 @@ def compute(scope: Scope, *, now: datetime | None = None) -> Figures:
     figures.by_channel = dict(db.session.execute(
         sa.select(Complaint.channel, sa.func.count()).where(*base).group_by(Complaint.channel)
         .order_by(sa.func.count().desc(), Complaint.channel)).all())
+    every_kind = Scope(scope.start, scope.end, scope.priority, scope.channel, kind="")
+    figures.by_kind = dict.fromkeys(KINDS, 0) | dict(db.session.execute(
+        sa.select(Complaint.kind, sa.func.count()).where(*every_kind.conditions(), Complaint.status != "cancelled")
+        .group_by(Complaint.kind)).all())
     figures.by_week = by_week(scope, base)
     figures.root_causes = root_cause_pareto(base)
     figures.heatmap = activity_heatmap(base, now)
@@ -127,7 +140,8 @@ def _counts(figures: Figures, scope: Scope, base: list, now: datetime) -> None:
     ack_done = sa.or_(c.acknowledged_at.is_not(None), c.acknowledgement_due_at < now)
     ack_ok = sa.or_(c.channel.in_(IMMEDIATE_CHANNELS), c.acknowledged_at <= c.acknowledgement_due_at)
     unanswered = sa.and_(c.status == "closed", sa.func.coalesce(c.closure_outcome, "") == "no_answer")
-    accepted = sa.and_(c.status == "closed", sa.not_(unanswered))
+    thanked = sa.func.coalesce(c.closure_outcome, "") == "thanked"  # a thank-you has no solution to accept
+    accepted = sa.and_(c.status == "closed", sa.not_(unanswered), sa.not_(thanked))
     answered = sa.or_(c.reopen_count > 0, accepted)
     row = db.session.execute(sa.select(
         sa.func.count(), _count(ack_done), _count(sa.and_(ack_done, ack_ok)),

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Complaint, HumanTask, ProcessInstance, ProcessVersion, User
+from app.models import KINDS, Complaint, HumanTask, ProcessInstance, ProcessVersion, User
 from app.services import context
 from app.services.text_rules import single_line_problem
 
@@ -38,6 +38,7 @@ class ReviewQuery:
     stage: int | None = None
     priority: str = ""
     channel: str = ""
+    kind: str = ""
     deadline: str = ""
     reopened: bool | None = None
     version: int | None = None
@@ -52,6 +53,7 @@ class ReviewQuery:
 
     def __post_init__(self):
         self.status = self.status if self.status in STATUSES else ""
+        self.kind = self.kind if self.kind in KINDS else ""
         self.deadline = self.deadline if self.deadline in DEADLINE_FILTERS else ""
         self.sort = self.sort if self.sort.lstrip("-") in SORTS else "-received"
         self.q = (self.q or "").strip()[:100]
@@ -76,7 +78,8 @@ class ReviewQuery:
 
         reopened = {"1": True, "0": False}.get(args.get("reopened", ""))
         return cls(status=args.get("status", ""), stage=number("stage"), priority=args.get("priority", ""),
-                   channel=args.get("channel", ""), deadline=args.get("deadline", ""), reopened=reopened,
+                   channel=args.get("channel", ""), kind=args.get("kind", ""), deadline=args.get("deadline", ""),
+                   reopened=reopened,
                    version=number("version"), received_from=day("from"), received_to=day("to"),
                    representative=(args.get("representative") or "").strip(), root_cause=args.get("root_cause", ""),
                    q=args.get("q", ""), sort=args.get("sort", "-received"), page=number("page") or 1,
@@ -120,6 +123,7 @@ def _statement(query: ReviewQuery, now: datetime):
     if query.stage is not None:
         stmt = stmt.where(Complaint.stage == query.stage)
     for value, column in ((query.priority, Complaint.priority), (query.channel, Complaint.channel),
+                          (query.kind, Complaint.kind),
                           (query.root_cause, Complaint.root_cause_category)):
         if value:
             stmt = stmt.where(column == value)
@@ -162,8 +166,8 @@ def review_page(query: ReviewQuery, *, now: datetime | None = None) -> ReviewPag
 CSV_HEADERS = ("Kayıt No", "Alınma", "Kanal (kod)", "Kanal", "Öncelik (kod)", "Öncelik", "Kategori (kod)",
                "Kategori", "Kök neden (kod)", "Kök neden", "Aşama", "Durum (kod)", "Durum", "Süreç sürümü",
                "Alındı bildirimi son", "Alındı bildirildi", "Çözüm son (ilk)", "Karar bildirildi (ilk)", "Kapanış",
-               "Yeniden açılma", "Süre aşıldı mı", "Şu an gecikmede")
-# What a code is: the web layer labels each kind (channel, priority, category, root_cause, status, yes_no).
+               "Yeniden açılma", "Süre aşıldı mı", "Şu an gecikmede", "Tür (kod)", "Tür")
+# What a code is: the web layer labels each kind (kind, channel, priority, category, root_cause, status, yes_no).
 Labeller = Callable[[str, object], str]
 
 
@@ -188,7 +192,8 @@ def _csv_row(row: ReviewRow, tz, label: Labeller) -> list[str]:
             *coded("root_cause", c.root_cause_category), str(c.stage), *coded("status", status),
             str(row.version_number or ""), when(c.acknowledgement_due_at), when(c.acknowledged_at),
             when(c.first_solution_due_at), when(c.first_decision_notified_at), when(c.closed_at),
-            str(c.reopen_count), label("yes_no", c.deadline_breached), label("yes_no", row.overdue)]
+            str(c.reopen_count), label("yes_no", c.deadline_breached), label("yes_no", row.overdue),
+            *coded("kind", c.kind)]
 
 
 def export_csv(query: ReviewQuery, *, now: datetime | None = None, batch: int = 500,

@@ -80,6 +80,7 @@ class InboxQuery:
     due: str = ""
     priority: str = ""
     channel: str = ""
+    kind: str = ""
     q: str = ""
     sort: str = "due"
     page: int = 1
@@ -144,6 +145,8 @@ def _filtered(user: User, query: InboxQuery, now: datetime):
         stmt = stmt.where(Complaint.priority == query.priority)
     if query.channel:
         stmt = stmt.where(Complaint.channel == query.channel)
+    if query.kind:
+        stmt = stmt.where(Complaint.kind == query.kind)
     if query.q:
         pattern = f"%{query.q.lower()}%"
         stmt = stmt.where(sa.or_(sa.func.lower(Complaint.registration_number) == query.q.lower(),

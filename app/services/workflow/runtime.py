@@ -29,8 +29,10 @@ _TIME_FIELDS = {"ack_due": "acknowledgement_due_at", "acknowledged_at": "acknowl
                 "closed_at": "closed_at"}
 # Escalations that mean a deadline was missed (the reopen-limit one is not a deadline).
 _BREACH_ESCALATIONS = ("acknowledgement", "solution_deadline")
-# Task data a queued message carries to its template (the reminder names the closing date).
-_PAYLOAD_KEYS = ("solution", "root_cause_category", "reopen_count", "solution_due", "priority", "answer_close_due")
+# Task data a queued message carries to its template (the reminder names the closing date;
+# `request_days` / `opinion_days` let the acknowledgement of a request or an opinion name its answer time).
+_PAYLOAD_KEYS = ("solution", "root_cause_category", "reopen_count", "solution_due", "priority", "answer_close_due",
+                 "request_days", "opinion_days")
 # Instructions are written by analysts: rendered in Jinja's sandbox, as plain text (escaped on output).
 _INSTRUCTIONS = SandboxedEnvironment(autoescape=False)
 MAX_INSTRUCTIONS = 10000
