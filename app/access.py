@@ -17,6 +17,8 @@ TASK_WORKERS = ("intake", "handler", "representative")
 INTAKE_ROLES = ("intake", "representative")
 CASE_READERS = ("intake", "handler", "representative", "quality_manager", "admin")
 CASE_WRITERS = ("intake", "handler", "representative")
+# Who opens, links and resolves incidents (outages): the handler and the complaints representative.
+INCIDENT_ROLES = ("handler", "representative")
 
 
 def roles_required(*roles: str):

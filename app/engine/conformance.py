@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
@@ -45,6 +46,7 @@ class Scenario:
     has_email: bool = True
     no_to: tuple[str, str] | None = None  # (form, boolean field) answered False every time
     silent: bool = False  # the customer never answers: the answer task is left to its timers
+    incident: bool = False  # an incident resolution reaches the complaint while it waits in analysis
 
 
 # Rejections "past the reopen limit": the limit the diagram sets at registration, plus one.
@@ -57,6 +59,19 @@ def _boolean_fields(forms: dict) -> list[tuple[str, str]]:
     return sorted((form, name) for form, schema in forms.items() if isinstance(schema, dict)
                   for name, sub in (schema.get("properties") or {}).items()
                   if isinstance(sub, dict) and sub.get("type") == "boolean")
+
+
+# The message an incident (outage) resolution sends to every linked complaint waiting in analysis.
+INCIDENT_RESOLVED_MESSAGE = "Arıza çözüldü"
+INCIDENT_SAMPLE = {"incident_id": 1, "root_cause_category": "network_infrastructure",
+                   "root_cause": "Fiber kablo kesildi.", "solution": "Kablo onarıldı; hizmet yeniden verildi."}
+
+
+def catches_incident_resolution(bundle: ProcessBundle) -> bool:
+    """True when some element of the diagram waits for the incident resolution message."""
+    return any(isinstance(getattr(t, "event_definition", None), MessageEventDefinition)
+               and t.event_definition.name == INCIDENT_RESOLVED_MESSAGE
+               for spec in (bundle.spec, *bundle.subprocess_specs.values()) for t in spec.task_specs.values())
 
 
 def scenarios(channels=DEFAULT_CHANNELS, forms: dict | None = None) -> tuple[Scenario, ...]:
@@ -138,6 +153,7 @@ class _Simulation:
     _missed: bool = False
     _timers_checked: set = field(default_factory=set)
     _rejections: int = 0
+    _incident_sent: bool = False
 
     def fail(self, message, element=None, stage=None):
         self.problems.append(problem(message, element, stage, self.scenario.label))
@@ -175,6 +191,9 @@ class _Simulation:
                     return False
                 if self.scenario.miss_deadline and not self._missed:
                     return self._miss_deadline(views)
+            if (view.iso_stage == 5 and not view.escalation and self.scenario.incident and not self._incident_sent
+                    and self.run.waits_for_message(INCIDENT_RESOLVED_MESSAGE)):
+                return self._resolve_incident(view)
         if self.scenario.silent:
             views = [v for v in views if not self._is_answer(v)]
         if not views:
@@ -188,6 +207,20 @@ class _Simulation:
             self.run.fire_due_timers(at=self.at)
             return True
         return self._complete(views[0])
+
+    def _resolve_incident(self, view: HumanTaskView) -> bool:
+        """The incident is resolved while the complaint waits in analysis: its decision must become the
+        complaint's solution and reach the customer."""
+        self._incident_sent = True
+        self.at += STEP
+        if not self.run.deliver_message(INCIDENT_RESOLVED_MESSAGE, INCIDENT_SAMPLE, at=self.at):
+            self.fail(Text("the incident resolution message is not taken in analysis ({task})", task=view.spec_name),
+                      view.spec_name, 5)
+            return False
+        if self.run.data_snapshot().get("solution") != INCIDENT_SAMPLE["solution"]:
+            self.fail(Text("an incident resolution does not carry its solution into the response"), view.spec_name, 6)
+            return False
+        return True
 
     def _is_answer(self, view: HumanTaskView) -> bool:
         """The task that records the customer's accept / reject."""
@@ -346,7 +379,13 @@ def check_conformance(engine: Engine, bundle: ProcessBundle, forms: dict, *, cha
                       horizon_days: int = 30) -> list[dict]:
     """Run every scenario; problems name the stage, the path and the element where possible."""
     problems, sample = [], {}
-    for scenario in scenarios(channels, forms):
+    found = scenarios(channels, forms)
+    if catches_incident_resolution(bundle):
+        found += (Scenario("incident resolved while in analysis, decision by e-mail, accepted", "normal",
+                           incident=True),
+                  Scenario("incident resolved while in analysis, decision by phone, rejected once", "normal",
+                           channel="telefon", preferred_contact="telefon", rejections=1, incident=True))
+    for scenario in found:
         simulation = _Simulation(engine, bundle, forms, scenario, horizon_days)
         simulation.execute()
         problems.extend(simulation.problems)
