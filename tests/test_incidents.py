@@ -150,6 +150,26 @@ def test_figures_count_complaints_per_incident(desk_clock):
     assert (row.incident.id, row.complaints, row.decided, row.on_time) == (incident.id, 3, 3, 3)
 
 
+def test_the_dashboard_and_report_show_incident_complaints_apart(as_user, staff, desk_clock):
+    from app.services import figures
+
+    incident = outage()
+    linked = affected(2)
+    alone = affected(1)[0]
+    incidents.link(incident.id, numbers(linked), how="bulk", actor="uzman")
+    incidents.resolve(incident.id, DECISION, actor="temsilci", at=ist(2026, 11, 25, 13, 0))
+    desk_clock.pin(ist(2026, 12, 10, 10, 0))  # the individual complaint's 3-day deadline has passed unanswered
+    f = figures.compute(figures.Scope(start=ist(2026, 11, 1, 0, 0).date(), end=ist(2026, 12, 1, 0, 0).date()))
+    assert (f.solution_in_time_by_origin["incident"].numerator, f.solution_in_time_by_origin["incident"].denominator) \
+        == (2, 2)
+    assert (f.solution_in_time_by_origin["individual"].numerator,
+            f.solution_in_time_by_origin["individual"].denominator) == (0, 1)
+    assert [(row["title"], row["complaints"]) for row in f.per_incident] == [("Moda fiber kesintisi", 2)]
+    assert alone.registration_number not in numbers(c for c, _ in incidents.linked_complaints(incident.id))
+    page = as_user("quality_manager").get("/review/report?from=2026-11-01&to=2026-12-01").get_data(as_text=True)
+    assert "Arıza başına şikâyet" in page and "Moda fiber kesintisi" in page and "Arızaya bağlı" in page
+
+
 # --- pages -------------------------------------------------------------------------------------------------
 
 
@@ -247,3 +267,38 @@ def test_hostile_text_is_refused_and_shown_escaped(as_user, staff, desk_clock):
     incident = outage(title="<script>alert(1)</script>")
     page = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+# --- the diagram ---------------------------------------------------------------------------------------------
+
+
+def test_the_gate_runs_an_incident_resolved_path_and_refuses_one_that_drops_the_solution(app):
+    from app.services import validation
+
+    from . import procedure_edits as edits
+
+    bpmn, forms = edits.shipped()
+    assert validation.run_gate(bpmn, forms)[1] == []
+    broken = edits.replace_once(bpmn, "\nsolution = incident_resolution['solution']",
+                                "\nsolution = 'Arıza giderildi.'")
+    _, problems = validation.run_gate(broken, forms)
+    (problem,) = [p for p in problems if "does not carry its solution" in p["message"]]
+    assert problem["element"] == "task_analyse" and "incident resolved" in problem["path"]
+
+
+def test_an_analyst_may_take_the_incident_path_out(desk_clock):
+    """A diagram whose analysis waits for no incident message passes the gate without an incident scenario;
+    a resolution then reaches none of its complaints (each stays in analysis for the handler) and fails none."""
+    from app.services import versions
+
+    from . import procedure_edits as edits
+
+    bpmn, forms = edits.shipped()
+    renamed = edits.replace_once(bpmn, 'name="Arıza çözüldü" />', 'name="Başka bir mesaj" />')
+    versions.deploy_version(renamed, forms, author="analyst", comment="arıza yolu yok", at=ist(2026, 11, 1, 9, 0))
+    incident = outage()
+    (complaint,) = affected(1)
+    incidents.link(incident.id, [complaint.registration_number], how="bulk", actor="uzman")
+    outcome = incidents.resolve(incident.id, DECISION, actor="temsilci", at=ist(2026, 11, 25, 13, 0))
+    assert outcome.applied == [] and outcome.waiting == [complaint.registration_number] and not outcome.failed
+    assert ready_names(complaint) == ["task_analyse"] and refreshed(complaint).attention_reason is None
