@@ -302,3 +302,14 @@ def test_an_analyst_may_take_the_incident_path_out(desk_clock):
     outcome = incidents.resolve(incident.id, DECISION, actor="temsilci", at=ist(2026, 11, 25, 13, 0))
     assert outcome.applied == [] and outcome.waiting == [complaint.registration_number] and not outcome.failed
     assert ready_names(complaint) == ["task_analyse"] and refreshed(complaint).attention_reason is None
+
+
+def test_the_incident_pages_speak_english_after_the_switch(as_user, staff, desk_clock):
+    incident = outage()
+    affected(1)
+    client = as_user("handler")
+    client.post("/language", data={"lang": "en", "next": "/incidents"})
+    listing = client.get("/incidents").get_data(as_text=True)
+    assert "Incidents" in listing and "Arıza kayıtları" not in listing
+    page = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "Suggested complaints (1)" in page and "Resolve the incident" in page and "Bağlı şikâyetler" not in page

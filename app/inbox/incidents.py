@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -51,7 +52,7 @@ def incident_new():
                 started, form.description.data), actor=current_user.username)
         except ValidationFailed as exc:
             for name, message in exc.errors.items():
-                getattr(form, name, form.title).errors = [_(_MESSAGES.get(message, message))]
+                getattr(form, name, form.title).errors = [str(_MESSAGES.get(message, _(message)))]
         else:
             flash(_("Arıza kaydı açıldı."), "success")
             return redirect(url_for("inbox.incident_page", incident_id=incident.id))
@@ -59,10 +60,10 @@ def incident_new():
 
 
 _MESSAGES = {
-    "required": "Bu alan zorunludur.",
-    "the start lies in the future": "Başlangıç zamanı ileride olamaz.",
+    "required": _l("Bu alan zorunludur."),
+    "the start lies in the future": _l("Başlangıç zamanı ileride olamaz."),
     "a region (districts / neighbourhoods) or service numbers are required":
-        "Bir bölge (ilçe / mahalle) veya hizmet numaraları girin.",
+        _l("Bir bölge (ilçe / mahalle) veya hizmet numaraları girin."),
 }
 
 
