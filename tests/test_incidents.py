@@ -313,3 +313,17 @@ def test_the_incident_pages_speak_english_after_the_switch(as_user, staff, desk_
     assert "Incidents" in listing and "Arıza kayıtları" not in listing
     page = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
     assert "Suggested complaints (1)" in page and "Resolve the incident" in page and "Bağlı şikâyetler" not in page
+
+
+def test_the_gate_refuses_a_hostile_correlation_expression(app):
+    """The correlation expression is diagram code like any other: run in the sandbox, bounded."""
+    from app.services import validation
+
+    from . import procedure_edits as edits
+
+    bpmn, forms = edits.shipped()
+    hostile = edits.replace_once(bpmn, "<bpmn:formalExpression>incident_id</bpmn:formalExpression>",
+                                 "<bpmn:formalExpression>'x' * 10**9</bpmn:formalExpression>")
+    bundle, problems = validation.run_gate(hostile, forms)
+    assert bundle is None or problems
+    assert any("incident resolved" in (p.get("path") or "") for p in problems), problems

@@ -222,7 +222,7 @@ class WorkflowRun:
             with clock.frozen(at):
                 correlations = definition.calculate_correlations(
                     self.workflow.script_engine, definition.correlation_properties, dict(payload))
-        except (SpiffWorkflowException, sandbox.DiagramCodeError, Exception) as exc:  # noqa: BLE001
+        except (Exception, sandbox.DiagramCodeError) as exc:  # noqa: BLE001 - correlation expressions are diagram code
             raise _failure_from(exc) from exc
         event = BpmnEvent(definition, payload=dict(payload), correlations=correlations)
         if not definition.catches(catcher, event):

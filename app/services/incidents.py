@@ -15,12 +15,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..engine import ProcedureFailure
 from ..engine.conformance import INCIDENT_RESOLVED_MESSAGE as RESOLVED_MESSAGE
 from ..extensions import db
-from ..models import Complaint, HumanTask, Incident, IncidentLink
+from ..models import Complaint, HumanTask, Incident, IncidentLink, ProcessInstance
 from . import audit, context, runtime, text_rules
 from .errors import ConcurrentUpdate, NotFound, ValidationFailed
 
@@ -266,19 +267,17 @@ def resolve(incident_id: int, decision: Resolution | None, *, actor: str, at: da
 
 def _apply(link_id: int, complaint_id: int, incident: Incident, payload: dict, *, actor: str, at: datetime) -> bool:
     """One complaint, one transaction: deliver the message if its analysis waits for it."""
-    waiting = db.session.scalar(sa.select(HumanTask.id).where(
-        HumanTask.complaint_id == complaint_id, HumanTask.state == "ready", HumanTask.spec_name == ANALYSIS_TASK))
-    if waiting is None:
+    complaint = db.session.scalar(
+        sa.select(Complaint).join(HumanTask, HumanTask.complaint_id == Complaint.id)
+        .options(joinedload(Complaint.instance, innerjoin=True).joinedload(ProcessInstance.version, innerjoin=True))
+        .where(Complaint.id == complaint_id, HumanTask.state == "ready", HumanTask.spec_name == ANALYSIS_TASK))
+    if complaint is None or complaint.instance.status != "running":
         return False
-    complaint = db.session.get(Complaint, complaint_id)
     instance = complaint.instance
-    if instance is None or instance.status != "running":
-        return False
     run = runtime.load(instance)
     if not run.deliver_message(RESOLVED_MESSAGE, payload, at=at):
         return False
-    link_row = db.session.get(IncidentLink, link_id)
-    link_row.resolution_applied_at = at
+    db.session.execute(sa.update(IncidentLink).where(IncidentLink.id == link_id).values(resolution_applied_at=at))
     audit.record(complaint.id, "incident_resolution_applied", actor=actor, at=at,
                  data={"incident": incident.id, "title": incident.title, "solution": incident.solution})
     runtime.save_run(complaint, instance, run, at=at, actor=actor)
