@@ -20,6 +20,8 @@ CASE_READERS = ("intake", "handler", "representative", "quality_manager", "admin
 CASE_WRITERS = ("intake", "handler", "representative")
 # Who may correct the kind of a registration (complaint, request, opinion, thanks) on the complaint page.
 KIND_CORRECTORS = ("handler", "representative")
+# Who opens, links and resolves incidents (outages): the handler and the complaints representative.
+INCIDENT_ROLES = ("handler", "representative")
 
 
 def roles_required(*roles: str):

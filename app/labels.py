@@ -62,6 +62,8 @@ ACTION_LABELS = {
     "message_skipped": _l("Müşteriye mesaj gönderilemedi (e-posta yok)"),
     "attachment_added": _l("Ek eklendi"),
     "consent_given": _l("KVKK aydınlatma metni onaylandı (web formu)"),
+    "incident_linked": _l("Arıza kaydına bağlandı"),
+    "incident_resolution_applied": _l("Arıza kararı uygulandı"),
     "note": _l("İç not"),
     "acknowledgement": _l("Alındı bildirimi"),
     "decision": _l("Karar bildirimi"),

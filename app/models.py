@@ -499,3 +499,46 @@ class DeadlineForecast(db.Model):
     flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(sa.String(10))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Incident(db.Model):
+    """An outage (arıza kaydı): many complaints, one cause; its resolution is decided once for all of them.
+
+    The region is a list of districts / neighbourhoods and / or of service (subscription) numbers, one
+    per line; `service` is the complaint category the outage concerns (empty: any).
+    """
+
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    service: Mapped[str | None] = mapped_column(sa.String(40))
+    districts: Mapped[str] = mapped_column(sa.Text, default="")
+    service_numbers: Mapped[str] = mapped_column(sa.Text, default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    description: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(20), default="open", index=True)
+    root_cause_category: Mapped[str | None] = mapped_column(sa.String(40))
+    root_cause: Mapped[str | None] = mapped_column(sa.Text)
+    solution: Mapped[str | None] = mapped_column(sa.Text)
+    opened_by: Mapped[str] = mapped_column(sa.String(100))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(sa.String(100))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IncidentLink(db.Model):
+    """A complaint linked to an incident (at most one); `resolution_applied_at` marks the complaint the
+    incident's decision has reached, so running the resolution again skips it."""
+
+    __tablename__ = "incident_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(sa.ForeignKey("incident.id"), index=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), unique=True)
+    how: Mapped[str] = mapped_column(sa.String(20))
+    linked_by: Mapped[str] = mapped_column(sa.String(100))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolution_applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    complaint: Mapped[Complaint] = relationship()

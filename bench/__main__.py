@@ -337,6 +337,7 @@ class Bench:
             if key == "sqlite":
                 self.sweeps(backend)
                 self.outbox(backend)
+                self.incident(backend)
                 self.storage(numbers[20:40])
                 self.add("sqlite.rss", "peak RSS of the web worker", self.rss, "MB",
                          target=lambda v: at_most(v, 300, "MB"), population=f"{size}+")
@@ -367,6 +368,15 @@ class Bench:
                  population=f"{result['queued']} queued",
                  note=f"{result['received']} received, {result['distinct']} distinct Message-IDs, "
                       f"{result['connections']} SMTP connection(s)")
+
+    def incident(self, backend: Backend) -> None:
+        count = 100 if self.quick else 1000
+        result = scale.incident_resolution(count, START + timedelta(days=2))
+        self.add("sqlite.incident_resolve", f"incident resolved once for {result['linked']} linked complaints",
+                 result["seconds"], "s", target=lambda v: at_most(v, 10, "s"),
+                 population=f"{result['linked']} linked",
+                 note=f"{result['applied']} applied, {result['failed']} failed, "
+                      f"{result['seconds'] / max(result['applied'], 1) * 1000:.1f} ms each (own transaction + audit)")
 
     def storage(self, numbers: list[str]) -> None:
         from app.extensions import db

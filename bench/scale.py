@@ -150,3 +150,33 @@ def long_weekend(start: datetime) -> tuple[datetime, datetime]:
     friday = start + timedelta(days=(4 - start.weekday()) % 7)
     due_at = friday.replace(hour=18, minute=0, second=0, microsecond=0)
     return due_at, due_at + timedelta(days=3, hours=15)
+
+
+def incident_resolution(count: int, at: datetime) -> dict:
+    """An outage: `count` complaints waiting in analysis, linked to one incident, resolved once (timed)."""
+    from app.extensions import db
+    from app.models import HumanTask
+    from app.services.complaints import incidents
+    from app.services.complaints import registration as complaints
+    from app.services.workflow import tasks
+
+    numbers = []
+    for i in range(count):
+        complaint = complaints.register_complaint(
+            {"channel": "telefon", "customer_name": f"Arıza {i}", "customer_phone": "+90 312 555 0101",
+             "customer_email": f"ariza{i}@example.com.tr", "preferred_contact": "telefon" if i % 4 == 0 else "eposta",
+             "description": "Moda'da fiber internet kesintisi var."}, actor="bench", at=at)
+        task_id = db.session.scalar(sa.select(HumanTask.id).where(
+            HumanTask.complaint_id == complaint.id, HumanTask.state == "ready", HumanTask.spec_name == "task_classify"))
+        numbers.append(complaint.registration_number)
+        tasks.complete_task(task_id, {"priority": "normal", "category": "connection"}, actor="bench", at=at)
+        db.session.expunge_all()
+    incident = incidents.open_incident(incidents.IncidentForm(
+        "Moda fiber kesintisi", "connection", "Moda", "", at, "Moda fiber kesintisi"), actor="bench", at=at)
+    linked = incidents.link(incident.id, numbers, how="bulk", actor="bench", at=at)
+    started = time.perf_counter()
+    outcome = incidents.resolve(incident.id, incidents.Resolution("network_infrastructure", "Kablo kesildi.",
+                                                                  "Kablo onarıldı."), actor="bench", at=at)
+    elapsed = time.perf_counter() - started
+    return {"linked": len(linked.linked), "applied": len(outcome.applied), "failed": len(outcome.failed),
+            "seconds": elapsed}

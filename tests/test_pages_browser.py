@@ -94,7 +94,7 @@ def test_no_page_shows_a_stored_code(live_server, english):
     walks = {
         "kabul": ["/intake", "/inbox", f"/tasks/{tasks['task_acknowledge']}", f"/complaints/{numbers[2]}"],
         "uzman": ["/inbox", "/complaints", f"/complaints?q={numbers[0]}", f"/complaints/{numbers[0]}",
-                  f"/tasks/{tasks['task_analyse']}", f"/complaints/{numbers[1]}"],
+                  f"/tasks/{tasks['task_analyse']}", f"/complaints/{numbers[1]}", "/incidents", "/incidents/new"],
         "kalite": ["/review/", f"/review/complaints/{numbers[0]}", f"/review/complaints/{numbers[1]}",
                    "/review/dashboard?from=2026-11-01&to=2026-12-01", "/review/report?from=2026-11-01&to=2026-12-01"],
         "temsilci": ["/inbox", f"/tasks/{tasks['task_ack_escalation']}"],

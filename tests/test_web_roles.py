@@ -43,6 +43,15 @@ def _cases():
     return fax, phone, late
 
 
+def _incident():
+    """An open incident, so the case file, the search and the incident pages show their incident buttons."""
+    from app.services.complaints import incidents
+
+    return incidents.open_incident(incidents.IncidentForm(
+        "Kesinti", None, "Çankaya", "", ist(2026, 11, 25, 9, 0), "fiber internet kesintisi"), actor="uzman",
+        at=ist(2026, 11, 25, 9, 30))
+
+
 def test_representative_opens_assigns_and_completes_from_the_all_scope(as_user, staff):
     fax, phone, late = _cases()
     client = as_user("representative")
@@ -114,8 +123,10 @@ def test_no_link_or_button_on_inbox_task_and_complaint_pages_answers_403(as_user
     as_user("handler").post(f"/tasks/{task_named(phone, 'task_analyse').id}/claim")  # a task someone holds
     tasks = [task_named(fax, "task_acknowledge"), task_named(phone, "task_analyse"),
              task_named(late, "task_ack_escalation"), task_named(late, "task_acknowledge")]
+    incident = _incident()
     pages = ["/inbox", "/inbox?scope=all", *(f"/complaints/{c.registration_number}" for c in (fax, phone, late)),
-             *(f"/tasks/{t.id}" for t in tasks)]
+             *(f"/tasks/{t.id}" for t in tasks), "/complaints?status=open", "/incidents", "/incidents/new",
+             f"/incidents/{incident.id}"]
     client = as_user(role)
     checked: set[str] = set()
     for page in pages:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
@@ -54,6 +55,7 @@ class Scenario:
     @property
     def required_stages(self) -> tuple[int, ...]:
         return REQUIRED_STAGES_BY_KIND.get(self.kind, REQUIRED_STAGES)
+    incident: bool = False  # an incident resolution reaches the complaint while it waits in analysis
 
 
 # Rejections "past the reopen limit": the limit the diagram sets at registration, plus one.
@@ -71,6 +73,19 @@ def _boolean_fields(forms: dict) -> list[tuple[str, str]]:
 def happy_paths(channels=DEFAULT_CHANNELS) -> tuple[Scenario, ...]:
     """Each intake channel, decision by e-mail, accepted: what every other registration instant runs."""
     return tuple(Scenario(f"channel={c}, decision by eposta, accepted", "normal", channel=c) for c in channels)
+
+
+# The message an incident (outage) resolution sends to every linked complaint waiting in analysis.
+INCIDENT_RESOLVED_MESSAGE = "Arıza çözüldü"
+INCIDENT_SAMPLE = {"incident_id": 1, "root_cause_category": "network_infrastructure",
+                   "root_cause": "Fiber kablo kesildi.", "solution": "Kablo onarıldı; hizmet yeniden verildi."}
+
+
+def catches_incident_resolution(bundle: ProcessBundle) -> bool:
+    """True when some element of the diagram waits for the incident resolution message."""
+    return any(isinstance(getattr(t, "event_definition", None), MessageEventDefinition)
+               and t.event_definition.name == INCIDENT_RESOLVED_MESSAGE
+               for spec in (bundle.spec, *bundle.subprocess_specs.values()) for t in spec.task_specs.values())
 
 
 def scenarios(channels=DEFAULT_CHANNELS, forms: dict | None = None) -> tuple[Scenario, ...]:
@@ -171,6 +186,7 @@ class _Simulation:
     _missed: bool = False
     _timers_checked: set = field(default_factory=set)
     _rejections: int = 0
+    _incident_sent: bool = False
 
     def fail(self, message, element=None, stage=None):
         self.problems.append(problem(message, element, stage, self.path or self.scenario.label))
@@ -210,6 +226,9 @@ class _Simulation:
                     return False
                 if self.scenario.miss_deadline and not self._missed:
                     return self._miss_deadline(views)
+            if (view.iso_stage == 5 and not view.escalation and self.scenario.incident and not self._incident_sent
+                    and self.run.waits_for_message(INCIDENT_RESOLVED_MESSAGE)):
+                return self._resolve_incident(view)
         if self.scenario.silent:
             views = [v for v in views if not self._is_answer(v)]
         if not views:
@@ -223,6 +242,20 @@ class _Simulation:
             self.run.fire_due_timers(at=self.at)
             return True
         return self._complete(views[0])
+
+    def _resolve_incident(self, view: HumanTaskView) -> bool:
+        """The incident is resolved while the complaint waits in analysis: its decision must become the
+        complaint's solution and reach the customer."""
+        self._incident_sent = True
+        self.at += STEP
+        if not self.run.deliver_message(INCIDENT_RESOLVED_MESSAGE, INCIDENT_SAMPLE, at=self.at):
+            self.fail(Text("the incident resolution message is not taken in analysis ({task})", task=view.spec_name),
+                      view.spec_name, 5)
+            return False
+        if self.run.data_snapshot().get("solution") != INCIDENT_SAMPLE["solution"]:
+            self.fail(Text("an incident resolution does not carry its solution into the response"), view.spec_name, 6)
+            return False
+        return True
 
     def _is_answer(self, view: HumanTaskView) -> bool:
         """The task that records the customer's accept / reject."""
@@ -380,10 +413,10 @@ def _sample_data(run: WorkflowRun | None) -> dict:
     return merged
 
 
-def _runs(channels, forms, instants):
+def _runs(channels, forms, instants, extra=()):
     """(scenario, registration instant, path label): every scenario at the fixed instant, then the happy
     path of every channel at each other instant (today, a year end, a half day, years ahead ...)."""
-    for scenario in scenarios(channels, forms):
+    for scenario in (*scenarios(channels, forms), *extra):
         yield scenario, START, scenario.label
     for label, at in instants:
         if at == START:
@@ -405,7 +438,13 @@ def check_conformance(engine: Engine, bundle: ProcessBundle, forms: dict, *, cha
     code that fails only on another date (a time bomb) is found. The first decisive failure (the start
     fails, or a script runs out of time or memory) ends the run: every later scenario would repeat it."""
     problems, sample = [], {}
-    for scenario, at, path in _runs(channels, forms, instants):
+    extra = ()
+    if catches_incident_resolution(bundle):
+        extra = (Scenario("incident resolved while in analysis, decision by e-mail, accepted", "normal",
+                          incident=True),
+                 Scenario("incident resolved while in analysis, decision by phone, rejected once", "normal",
+                          channel="telefon", preferred_contact="telefon", rejections=1, incident=True))
+    for scenario, at, path in _runs(channels, forms, instants, extra):
         simulation = _Simulation(engine, bundle, forms, scenario, horizon_days, at=at, path=path)
         simulation.execute()
         problems.extend(simulation.problems)

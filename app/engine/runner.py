@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -173,7 +175,7 @@ class WorkflowRun:
     def _drive(self, at: datetime | None, action, kind: str) -> None:
         """Run `action` and every engine step it makes possible; diagram failures become ProcedureFailure.
 
-        `kind` ('start', 'complete', 'timers') goes into the watchdog's marker with `watch`."""
+        `kind` ('start', 'complete', 'timers', 'message') goes into the watchdog's marker with `watch`."""
         effects, token = scripting.collect_effects()
         budget = _StepBudget(STEP_BUDGET)
         marker = watchdog.start_action({**self.watch, "action": kind})
@@ -224,6 +226,36 @@ class WorkflowRun:
 
     def fire_due_timers(self, at: datetime | None = None) -> None:
         self._drive(at, lambda: None, "timers")
+
+    def _message_catcher(self, name: str):
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if isinstance(definition, MessageEventDefinition) and definition.name == name:
+                return task
+        return None
+
+    def waits_for_message(self, name: str) -> bool:
+        """True while an event of the diagram is waiting for the message called `name`."""
+        return self._message_catcher(name) is not None
+
+    def deliver_message(self, name: str, payload: dict, at: datetime | None = None) -> bool:
+        """Hand the message `name` to the event waiting for it and run on; False if none waits or the
+        diagram's correlation (its correlation properties read from `payload`) belongs to another one."""
+        catcher = self._message_catcher(name)
+        if catcher is None:
+            return False
+        definition = catcher.task_spec.event_definition
+        try:
+            with clock.frozen(at):
+                correlations = definition.calculate_correlations(
+                    self.workflow.script_engine, definition.correlation_properties, dict(payload))
+        except (Exception, sandbox.DiagramCodeError) as exc:  # noqa: BLE001 - correlation expressions are diagram code
+            raise _failure_from(exc) from exc
+        event = BpmnEvent(definition, payload=dict(payload), correlations=correlations)
+        if not definition.catches(catcher, event):
+            return False
+        self._drive(at, lambda: self.workflow.send_event(event), "message")
+        return True
 
     def survey(self) -> Survey:
         """One walk over the task tree, shared by the views, the data snapshot and compaction of one save."""

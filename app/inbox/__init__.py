@@ -21,4 +21,4 @@ def _task_permissions():
 
     return {"can_open_task": can_open, "can_work_task": can_work}
 
-from . import casefile, routes, tasks  # noqa: E402,F401
+from . import casefile, incidents, routes, tasks  # noqa: E402,F401

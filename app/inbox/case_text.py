@@ -165,6 +165,11 @@ def _sentence(action: str, data: dict, names: dict[str, str]) -> str:  # noqa: C
         return _("Kişisel veriler anonimleştirildi (KVKK).")
     if action == "procedure_failed":
         return _("Süreç “%(element)s” adımında durdu; adım kaydedilmedi.", element=data.get("element") or "–")
+    if action == "incident_linked":
+        return _("Şikâyet “%(title)s” arıza kaydına bağlandı; kendi süreci sürüyor.", title=data.get("title") or "–")
+    if action == "incident_resolution_applied":
+        return _("“%(title)s” arızasının kararı bu şikâyetin analiz sonucu olarak uygulandı.",
+                 title=data.get("title") or "–")
     if action == "task_released":
         return _("“%(task)s” görevi %(to)s adlı kişiden alınıp ekibine geri verildi.", task=task,
                  to=names.get(data.get("from") or "", data.get("from") or "–"))

@@ -7,15 +7,25 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from ..access import CASE_READERS, CASE_WRITERS, KIND_CORRECTORS, get_complaint_or_404, roles_required, safe_next
+from ..access import (
+    CASE_READERS,
+    CASE_WRITERS,
+    INCIDENT_ROLES,
+    KIND_CORRECTORS,
+    get_complaint_or_404,
+    has_role,
+    roles_required,
+    safe_next,
+)
+from ..formkit import options
 from ..models import Complaint
-from ..services.complaints import casefile, kinds, lookup
+from ..services.complaints import casefile, incidents, kinds, lookup
 from ..services.errors import ConcurrentUpdate, NotFound, ProcedureFailed, ValidationFailed
 from ..services.privacy.personal_data_log import record_personal_data_view, record_search_views
 from ..services.workflow import tasks
 from . import bp
 from .case_text import case_context
-from .forms import AttachmentForm, ClaimForm, KindForm, NoteForm, SearchForm
+from .forms import AttachmentForm, ClaimForm, IncidentLinkForm, KindForm, NoteForm, SearchForm
 
 # Complaints the search page shows before anything is asked.
 RECENT = 15
@@ -36,7 +46,9 @@ def complaints():
     if result is not None:
         record_search_views(current_user, result.complaints, "complaint_search", ip=request.remote_addr)
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("inbox/complaints.html", form=form, result=result, page_args=args, recent=recent)
+    open_ones = incidents.open_incidents() if result is not None and has_role(*INCIDENT_ROLES) else []
+    return render_template("inbox/complaints.html", form=form, result=result, page_args=args, recent=recent,
+                           open_incidents=open_ones, token_form=ClaimForm())
 
 
 @bp.get("/complaints/<number>")
@@ -48,7 +60,20 @@ def complaint(number: str):
         "inbox/complaint.html", complaint=complaint, attachments=casefile.attachments_of(complaint.id),
         open_tasks=tasks.ready_tasks_for(complaint), note_form=NoteForm(), attachment_form=AttachmentForm(),
         claim_form=ClaimForm(), kind_form=KindForm(kind=complaint.kind),
-        mail_messages=casefile.mail_messages_of(complaint.id), **case_context(complaint))
+        mail_messages=casefile.mail_messages_of(complaint.id), **case_context(complaint),
+        **_incident_context(complaint))
+
+
+def _incident_context(complaint: Complaint) -> dict:
+    """The incident the complaint is linked to, or (for those who link) the form to link it to an open one."""
+    link = incidents.link_of(complaint.id)
+    form = None
+    if link is None and has_role(*INCIDENT_ROLES):
+        open_ones = incidents.open_incidents()
+        if open_ones:
+            form = IncidentLinkForm()
+            form.incident.choices = options((str(i.id), i.title) for i in open_ones)
+    return {"incident_link": link, "incident_form": form}
 
 
 def _back(complaint: Complaint) -> str:

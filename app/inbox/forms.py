@@ -3,7 +3,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import labels
@@ -89,3 +98,29 @@ class ClaimForm(FlaskForm):
 
     submit = SubmitField()
 
+
+
+class IncidentOpenForm(FlaskForm):
+    title = StringField(_l("Başlık"), validators=[DataRequired(), Length(max=200), single_line])
+    service = SelectField(_l("Hizmet / kategori"), default="", choices=[])
+    districts = TextAreaField(_l("Bölge: ilçe / mahalle (her satıra bir tane)"), validators=[Length(max=5000)])
+    service_numbers = TextAreaField(_l("veya hizmet (abone) numaraları (her satıra bir tane)"),
+                                    validators=[Length(max=20000)])
+    started_at = DateTimeLocalField(_l("Başlangıç zamanı"), format="%Y-%m-%dT%H:%M",
+                                    validators=[DataRequired()])
+    description = TextAreaField(_l("Açıklama"), validators=[DataRequired(), Length(max=10000)])
+    submit = SubmitField(_l("Arıza kaydını aç"))
+
+
+class IncidentResolveForm(FlaskForm):
+    root_cause_category = SelectField(_l("Kök neden"), choices=[], validators=[DataRequired()])
+    root_cause = TextAreaField(_l("Kök neden analizi"), validators=[DataRequired(), Length(max=5000)])
+    solution = TextAreaField(_l("Müşteriye iletilecek çözüm / karar"), validators=[DataRequired(), Length(max=5000)])
+    submit = SubmitField(_l("Arızayı çözüldü olarak kapat ve kararı uygula"))
+
+
+class IncidentLinkForm(FlaskForm):
+    """Link one complaint from its case file to an open incident."""
+
+    incident = SelectField(_l("Arıza kaydı"), choices=[], validators=[DataRequired()])
+    submit = SubmitField(_l("Arızaya bağla"))

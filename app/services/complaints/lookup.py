@@ -51,15 +51,20 @@ def matching_complaints(q: str = "", status: str = "", kind: str = "") -> sa.Sel
     return stmt
 
 
-def search_complaints(q: str = "", status: str = "", date_from: date | None = None, date_to: date | None = None,
-                      page: int = 1, page_size: int = 25, kind: str = "") -> SearchResult:
-    """By registration number, customer name, phone, e-mail; status; kind; received date (business time zone)."""
-    stmt = matching_complaints(q, status, kind)
+def within_dates(stmt: sa.Select, date_from: date | None, date_to: date | None) -> sa.Select:
+    """Complaints received between the two dates (inclusive, in business time)."""
     tz = context.runtime().calendar.tz
     if date_from:
         stmt = stmt.where(Complaint.received_at >= datetime.combine(date_from, time(), tz))
     if date_to:
         stmt = stmt.where(Complaint.received_at < datetime.combine(date_to + timedelta(days=1), time(), tz))
+    return stmt
+
+
+def search_complaints(q: str = "", status: str = "", date_from: date | None = None, date_to: date | None = None,
+                      page: int = 1, page_size: int = 25, kind: str = "") -> SearchResult:
+    """By registration number, customer name, phone, e-mail; status; kind; received date (business time zone)."""
+    stmt = within_dates(matching_complaints(q, status, kind), date_from, date_to)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)

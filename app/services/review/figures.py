@@ -18,6 +18,8 @@ Definitions (what a quality manager reads on the dashboard):
   closed without ever missing one (`deadline_breached`).
 - reopen rate: complaints reopened at least once, of those that got a proposal; accepted at first
   proposal: closed without a reopen, of those the customer answered (accepted or reopened).
+- incident complaints: complaints linked to an incident (outage) are counted per incident, and the
+  1/3/5-day and all-deadlines rates are also given apart for incident and individual complaints.
 - closed without an answer: closed by the diagram's timer because the customer never answered the
   proposal (`closure_outcome` 'no_answer'); counted apart from accepted closures and never as an answer.
 """
@@ -32,7 +34,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import KINDS, Complaint, HumanTask, OutboxMessage, SurveyResponse
+from app.models import KINDS, Complaint, HumanTask, Incident, IncidentLink, OutboxMessage, SurveyResponse
 from app.services import context
 from app.services.complaints.channels import IMMEDIATE_CHANNELS
 from app.services.mail import compose as mail_compose
@@ -102,6 +104,10 @@ class Figures:
     by_week: dict[str, int] = field(default_factory=dict)
     root_causes: list[dict] = field(default_factory=list)
     heatmap: dict[str, dict] = field(default_factory=dict)
+    # 'incident' / 'individual' → rate: complaints linked to an incident and the others, apart.
+    solution_in_time_by_origin: dict[str, Rate] = field(default_factory=dict)
+    on_time_by_origin: dict[str, Rate] = field(default_factory=dict)
+    per_incident: list[dict] = field(default_factory=list)
 
 
 def _count(cond) -> sa.ColumnElement:
@@ -132,7 +138,34 @@ def compute(scope: Scope, *, now: datetime | None = None) -> Figures:
     figures.by_week = by_week(scope, base)
     figures.root_causes = root_cause_pareto(base)
     figures.heatmap = activity_heatmap(base, now)
+    _by_origin(figures, base, now)
     return figures
+
+
+def _by_origin(figures: Figures, base: list, now: datetime) -> None:
+    """The deadline rates for incident complaints and individual ones apart, and complaints per incident."""
+    c = Complaint
+    settled = sa.and_(c.first_solution_due_at.is_not(None),
+                      sa.or_(c.first_decision_notified_at.is_not(None), c.first_solution_due_at < now))
+    in_time = sa.and_(settled, c.first_decision_notified_at <= c.first_solution_due_at)
+    finished = sa.and_(c.priority.is_not(None), sa.or_(c.status == "closed", c.deadline_breached))
+    clean = sa.and_(finished, c.status == "closed", sa.not_(c.deadline_breached))
+    linked = IncidentLink.id.is_not(None)
+    rows = db.session.execute(
+        sa.select(linked, _count(settled), _count(in_time), _count(finished), _count(clean))
+        .select_from(c).outerjoin(IncidentLink, IncidentLink.complaint_id == c.id).where(*base).group_by(linked)).all()
+    found = {bool(row[0]): row for row in rows}
+    for origin, key in (("incident", True), ("individual", False)):
+        row = found.get(key, (key, 0, 0, 0, 0))
+        figures.solution_in_time_by_origin[origin] = Rate(row[2], row[1])
+        figures.on_time_by_origin[origin] = Rate(row[4], row[3])
+    per = db.session.execute(
+        sa.select(Incident.id, Incident.title, Incident.status, sa.func.count(), _count(settled), _count(in_time))
+        .select_from(c).join(IncidentLink, IncidentLink.complaint_id == c.id)
+        .join(Incident, Incident.id == IncidentLink.incident_id).where(*base)
+        .group_by(Incident.id, Incident.title, Incident.status).order_by(sa.func.count().desc(), Incident.id)).all()
+    figures.per_incident = [{"id": i, "title": title, "status": status, "complaints": n,
+                             "solution_in_time": Rate(ok, due)} for i, title, status, n, due, ok in per]
 
 
 def _counts(figures: Figures, scope: Scope, base: list, now: datetime) -> None:

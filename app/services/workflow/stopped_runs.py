@@ -67,7 +67,7 @@ def _flag(run: watchdog.DeadRun, at: datetime) -> None:
         log.error("%s (instance %s, which no longer exists)", failure, instance_id)
         return
     complaint, instance = row
-    suspended = action == "timers" and instance.status == "running"
+    suspended = action in ("timers", "message") and instance.status == "running"
     if suspended:
         instance.status, instance.updated_at = "suspended", at
     complaint.attention_reason, complaint.attention_at = str(failure)[:500], at

@@ -1,0 +1,310 @@
+"""Incidents (arıza kayıtları): one outage, many complaints; linked one by one, in bulk or by suggestion,
+and resolved once — the decision reaches each linked complaint through the diagram's message event.
+
+Each complaint keeps its own procedure (number, deadline, contact, closure on its own answer). Bulk
+work runs complaint by complaint, each in its own transaction with its own audit event, so an
+interruption leaves every complaint done or untouched and running it again finishes the rest once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.engine import ProcedureFailure
+from app.engine.conformance import INCIDENT_RESOLVED_MESSAGE as RESOLVED_MESSAGE
+from app.extensions import db
+from app.models import Complaint, HumanTask, Incident, IncidentLink, ProcessInstance
+from app.services import audit, context, text_rules
+from app.services.errors import ConcurrentUpdate, NotFound, ValidationFailed
+from app.services.workflow import runtime
+
+# The user task a resolution may end (the complaint is "waiting in analysis").
+ANALYSIS_TASK = "task_analyse"
+LINK_WAYS = ("case_file", "bulk", "suggestion")
+MAX_BULK = 5000
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Words too common in complaints to say two texts are about the same outage.
+_STOPWORDS = {"internet", "bağlantı", "hizmet", "şikayet", "şikâyet", "sorun", "problem", "var", "yok", "bir",
+              "için", "ama", "daha", "çok", "gibi", "kadar", "olarak", "olan", "bu", "şu", "ve", "ile", "de",
+              "da", "mi", "ne", "hiç", "beri", "hala", "hâlâ", "artık", "the", "and", "not", "since", "with"}
+
+
+def _fold(text: str) -> str:
+    """Lower-case the Turkish way and drop accents, so 'KADIKÖY' and 'kadıköy' meet."""
+    text = (text or "").replace("I", "ı").replace("İ", "i").lower()
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def words(text: str) -> set[str]:
+    return {w for w in (_fold(m) for m in _WORD.findall(text or "")) if len(w) >= 4 and w not in _STOPWORDS}
+
+
+def _lines(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[\n,;]", text or "") if part.strip()]
+
+
+@dataclass
+class IncidentForm:
+    title: str
+    service: str | None
+    districts: str
+    service_numbers: str
+    started_at: datetime
+    description: str
+
+
+def open_incident(form: IncidentForm, *, actor: str, at: datetime | None = None) -> Incident:
+    at = context.utc(at)
+    errors = {}
+    if not form.title.strip():
+        errors["title"] = "required"
+    if not form.description.strip():
+        errors["description"] = "required"
+    if not _lines(form.districts) and not _lines(form.service_numbers):
+        errors["districts"] = "a region (districts / neighbourhoods) or service numbers are required"
+    errors.update(text_rules.text_errors(vars(form), single=("title",),
+                                         multi=("description", "districts", "service_numbers")))
+    if form.started_at > at:
+        errors["started_at"] = "the start lies in the future"
+    if errors:
+        raise ValidationFailed(errors)
+    incident = Incident(title=form.title.strip(), service=form.service or None,
+                        districts="\n".join(_lines(form.districts)),
+                        service_numbers="\n".join(_lines(form.service_numbers)),
+                        started_at=context.utc(form.started_at), description=form.description.strip(),
+                        status="open", opened_by=actor, opened_at=at)
+    db.session.add(incident)
+    db.session.commit()
+    return incident
+
+
+def get_incident(incident_id: int) -> Incident:
+    incident = db.session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(f"no incident {incident_id}")
+    return incident
+
+
+@dataclass
+class IncidentRow:
+    incident: Incident
+    linked: int
+    open_linked: int
+
+
+def list_incidents() -> list[IncidentRow]:
+    counts = dict(db.session.execute(sa.select(IncidentLink.incident_id, sa.func.count())
+                                     .group_by(IncidentLink.incident_id)).all())
+    open_counts = dict(db.session.execute(
+        sa.select(IncidentLink.incident_id, sa.func.count()).join(Complaint, Complaint.id == IncidentLink.complaint_id)
+        .where(Complaint.status == "open").group_by(IncidentLink.incident_id)).all())
+    incidents = db.session.scalars(sa.select(Incident).order_by(Incident.status.desc(), Incident.started_at.desc()))
+    return [IncidentRow(i, counts.get(i.id, 0), open_counts.get(i.id, 0)) for i in incidents]
+
+
+def open_incidents() -> list[Incident]:
+    return list(db.session.scalars(sa.select(Incident).where(Incident.status == "open")
+                                   .order_by(Incident.started_at.desc())))
+
+
+def linked_complaints(incident_id: int) -> list[tuple[Complaint, IncidentLink]]:
+    return [(c, link) for c, link in db.session.execute(
+        sa.select(Complaint, IncidentLink).join(IncidentLink, IncidentLink.complaint_id == Complaint.id)
+        .where(IncidentLink.incident_id == incident_id).order_by(Complaint.received_at, Complaint.id))]
+
+
+def link_of(complaint_id: int) -> tuple[IncidentLink, Incident] | None:
+    row = db.session.execute(sa.select(IncidentLink, Incident).join(Incident, Incident.id == IncidentLink.incident_id)
+                             .where(IncidentLink.complaint_id == complaint_id)).first()
+    return (row[0], row[1]) if row else None
+
+
+@dataclass
+class Suggestion:
+    complaint: Complaint
+    matched_words: list[str]
+    by_service_number: bool
+
+
+def suggestions(incident: Incident, limit: int = 1000) -> list[Suggestion]:
+    """Open, unlinked complaints received since the incident started, of its service (or not yet classified),
+    in its region (a district / neighbourhood named in the text, or a listed service number), sharing words
+    with its description. Only offered: nothing is linked here."""
+    linked = sa.select(IncidentLink.complaint_id)
+    stmt = (sa.select(Complaint).where(Complaint.status == "open", Complaint.received_at >= incident.started_at,
+                                       Complaint.id.not_in(linked))
+            .order_by(Complaint.received_at, Complaint.id))
+    if incident.service:
+        stmt = stmt.where(sa.or_(Complaint.category.is_(None), Complaint.category == incident.service))
+    numbers = {n.replace(" ", "") for n in _lines(incident.service_numbers)}
+    places = [_fold(p) for p in _lines(incident.districts)]
+    # The place names already decided the region: the words must say the same thing happened.
+    topic = (words(incident.description) | words(incident.title)) - words(incident.districts)
+    found = []
+    for complaint in db.session.scalars(stmt):
+        text = f"{complaint.subject or ''} {complaint.description or ''}"
+        folded = _fold(text)
+        by_number = (complaint.subscription_number or "").replace(" ", "") in numbers
+        in_region = by_number or any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", folded) for p in places)
+        if not in_region:
+            continue
+        shared = sorted(topic & words(text))
+        if not shared:
+            continue
+        found.append(Suggestion(complaint, shared, by_number))
+        if len(found) >= limit:
+            break
+    return found
+
+
+@dataclass
+class LinkOutcome:
+    linked: list[str]
+    skipped: dict[str, str]  # registration number → why
+
+
+def link(incident_id: int, numbers: list[str], *, how: str, actor: str, at: datetime | None = None) -> LinkOutcome:
+    """Link complaints by registration number, each in its own transaction with its own audit event."""
+    at = context.utc(at)
+    incident = get_incident(incident_id)
+    if incident.status != "open":
+        raise ValidationFailed({"incident": "the incident is resolved; open a new one"})
+    if how not in LINK_WAYS:
+        raise ValidationFailed({"how": "unknown way of linking"})
+    outcome = LinkOutcome([], {})
+    for number in dict.fromkeys(n.strip().upper() for n in numbers[:MAX_BULK] if n and n.strip()):
+        complaint = db.session.scalar(sa.select(Complaint).where(Complaint.registration_number == number))
+        if complaint is None:
+            outcome.skipped[number] = "not_found"
+            continue
+        if complaint.status != "open":
+            outcome.skipped[number] = "not_open"
+            continue
+        try:
+            db.session.add(IncidentLink(incident_id=incident.id, complaint_id=complaint.id, how=how, linked_by=actor,
+                                        linked_at=at))
+            audit.record(complaint.id, "incident_linked", actor=actor, at=at,
+                         data={"incident": incident.id, "title": incident.title, "how": how})
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            outcome.skipped[number] = "already_linked"
+            continue
+        outcome.linked.append(number)
+    return outcome
+
+
+def matching_numbers(stmt: sa.Select) -> list[str]:
+    """The registration numbers of every complaint a search matches ("select all matching")."""
+    return list(db.session.scalars(stmt.with_only_columns(Complaint.registration_number).limit(MAX_BULK)))
+
+
+@dataclass
+class Resolution:
+    root_cause_category: str
+    root_cause: str
+    solution: str
+
+
+@dataclass
+class ResolveOutcome:
+    applied: list[str]
+    waiting: list[str]  # linked and open but not in analysis (yet, or any more): the decision is on record
+    failed: dict[str, str]
+
+
+def resolve(incident_id: int, decision: Resolution | None, *, actor: str, at: datetime | None = None,
+            stop_after: int | None = None) -> ResolveOutcome:
+    """Record the decision once (the first time) and apply it to every linked complaint waiting in analysis.
+
+    Running it again (after an interruption, or once more complaints reached analysis) applies the same
+    recorded decision to the complaints it has not reached; `stop_after` simulates an interruption.
+    """
+    at = context.utc(at)
+    incident = get_incident(incident_id)
+    if incident.status == "open":
+        if decision is None:
+            raise ValidationFailed({"solution": "the decision is required"})
+        errors = {k: "required" for k in ("root_cause_category", "root_cause", "solution")
+                  if not str(getattr(decision, k) or "").strip()}
+        errors.update(text_rules.text_errors(vars(decision), single=("root_cause_category",),
+                                             multi=("root_cause", "solution")))
+        if errors:
+            raise ValidationFailed(errors)
+        incident.root_cause_category = decision.root_cause_category
+        incident.root_cause, incident.solution = decision.root_cause.strip(), decision.solution.strip()
+        incident.status, incident.resolved_by, incident.resolved_at = "resolved", actor, at
+        db.session.commit()
+    payload = {"incident_id": incident.id, "root_cause_category": incident.root_cause_category,
+               "root_cause": incident.root_cause, "solution": incident.solution}
+    outcome = ResolveOutcome([], [], {})
+    pending = db.session.execute(
+        sa.select(IncidentLink.id, Complaint.id, Complaint.registration_number)
+        .join(Complaint, Complaint.id == IncidentLink.complaint_id)
+        .where(IncidentLink.incident_id == incident.id, IncidentLink.resolution_applied_at.is_(None),
+               Complaint.status == "open").order_by(Complaint.id)).all()
+    for link_id, complaint_id, number in pending:
+        if stop_after is not None and len(outcome.applied) >= stop_after:
+            break
+        try:
+            done = _apply(link_id, complaint_id, incident, payload, actor=actor, at=at)
+        except (ProcedureFailure, StaleDataError, IntegrityError, OperationalError, ConcurrentUpdate) as exc:
+            db.session.rollback()
+            if isinstance(exc, ProcedureFailure):
+                runtime.flag_failure(complaint_id, exc, at=at, actor=actor)
+            outcome.failed[number] = str(exc)[:200]
+            continue
+        (outcome.applied if done else outcome.waiting).append(number)
+    return outcome
+
+
+def _apply(link_id: int, complaint_id: int, incident: Incident, payload: dict, *, actor: str, at: datetime) -> bool:
+    """One complaint, one transaction: deliver the message if its analysis waits for it."""
+    complaint = db.session.scalar(
+        sa.select(Complaint).join(HumanTask, HumanTask.complaint_id == Complaint.id)
+        .options(joinedload(Complaint.instance, innerjoin=True).joinedload(ProcessInstance.version, innerjoin=True))
+        .where(Complaint.id == complaint_id, HumanTask.state == "ready", HumanTask.spec_name == ANALYSIS_TASK))
+    if complaint is None or complaint.instance.status != "running":
+        return False
+    instance = complaint.instance
+    run = runtime.load(instance)
+    if not run.deliver_message(RESOLVED_MESSAGE, payload, at=at):
+        return False
+    db.session.execute(sa.update(IncidentLink).where(IncidentLink.id == link_id).values(resolution_applied_at=at))
+    audit.record(complaint.id, "incident_resolution_applied", actor=actor, at=at,
+                 data={"incident": incident.id, "title": incident.title, "solution": incident.solution})
+    runtime.save_run(complaint, instance, run, at=at, actor=actor)
+    db.session.commit()
+    return True
+
+
+@dataclass
+class IncidentFigure:
+    incident: Incident
+    complaints: int
+    on_time: int
+    decided: int
+
+
+def per_incident(start: datetime | None = None, end: datetime | None = None) -> list[IncidentFigure]:
+    """Complaints per incident (received in the period), with how many got their first decision on time."""
+    notified, due = Complaint.first_decision_notified_at, Complaint.first_solution_due_at
+    stmt = (sa.select(Incident, sa.func.count(Complaint.id),
+                      sa.func.sum(sa.case((sa.and_(notified.is_not(None), notified <= due), 1), else_=0)),
+                      sa.func.sum(sa.case((notified.is_not(None), 1), else_=0)))
+            .join(IncidentLink, IncidentLink.incident_id == Incident.id)
+            .join(Complaint, Complaint.id == IncidentLink.complaint_id)
+            .group_by(Incident.id).order_by(sa.func.count(Complaint.id).desc(), Incident.id))
+    if start is not None:
+        stmt = stmt.where(Complaint.received_at >= start)
+    if end is not None:
+        stmt = stmt.where(Complaint.received_at < end)
+    return [IncidentFigure(i, n, int(on or 0), int(dec or 0)) for i, n, on, dec in db.session.execute(stmt)]
