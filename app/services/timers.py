@@ -126,14 +126,66 @@ def _fire_all(ids: list[int], at: datetime, threads: int) -> int:
         return sum(pool.map(lambda share: contextvars.copy_context().run(fire_share, share), shares))
 
 
+def _next_due_id(at: datetime, skip: set[int]) -> int | None:
+    """PostgreSQL: lock the earliest due instance no other sweeper holds, in a new transaction."""
+    stmt = (sa.select(ProcessInstance.id)
+            .where(ProcessInstance.next_timer_at < at, ProcessInstance.status == "running")
+            .order_by(ProcessInstance.next_timer_at).limit(1).with_for_update(skip_locked=True))
+    if skip:
+        stmt = stmt.where(ProcessInstance.id.not_in(skip))
+    return db.session.scalar(stmt)
+
+
+def _fire_claimed(at: datetime) -> int:
+    """PostgreSQL: claim the next due instance and fire it, until none is left that nobody holds.
+
+    Every sweeper (thread or process) takes a different row, so two schedulers share the work instead
+    of walking the same list and skipping each other's rows one by one. An instance is fired at most
+    once per sweep here; one that stays due after firing (a lost race) is skipped for the rest of it.
+    """
+    fired, seen, skip = 0, set(), set()
+    while True:
+        instance_id = _next_due_id(at, skip)
+        if instance_id is None:
+            db.session.rollback()
+            return fired
+        if instance_id in seen:
+            db.session.rollback()
+            skip.add(instance_id)
+            continue
+        seen.add(instance_id)
+        fired += fire_instance(instance_id, at)  # same transaction: the row stays locked until its commit
+
+
+def _fire_claimed_in_threads(at: datetime, threads: int) -> int:
+    if threads <= 1:
+        return _fire_claimed(at)
+    app = current_app._get_current_object()
+
+    def sweeper() -> int:
+        with app.app_context():  # a session of its own per thread
+            try:
+                return _fire_claimed(at)
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(threads) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, sweeper) for _ in range(threads)]
+        return sum(f.result() for f in futures)
+
+
 def fire_due_timers(at: datetime | None = None, limit: int = 500, threads: int | None = None) -> int:
     """Fire every timer due at `at` (default now); returns how many instances advanced.
 
     `threads` (default TIMER_SWEEP_THREADS on PostgreSQL, 1 on SQLite) instances are fired at once,
-    each in its own transaction.
+    each in its own transaction. On PostgreSQL each sweeper claims the next due row with SKIP LOCKED;
+    on SQLite (one writer) due ids are read `limit` at a time.
     """
     at = context.utc(at)
     threads = threads or _sweep_threads()
+    if db.engine.dialect.name == "postgresql":
+        db.session.rollback()
+        return _fire_claimed_in_threads(at, threads)
     fired, seen = 0, set()
     while True:
         ids = [i for i in due_instance_ids(at, limit) if i not in seen]
