@@ -26,9 +26,14 @@ from .errors import (
 
 def get_task(task_id: int, *, with_complaint: bool = False) -> HumanTask:
     """The task; `with_complaint` loads its complaint, instance and version in the same query."""
-    options = [joinedload(HumanTask.complaint, innerjoin=True).joinedload(Complaint.instance)
-               .joinedload(ProcessInstance.version)] if with_complaint else []
-    task = db.session.get(HumanTask, task_id, options=options)
+    if with_complaint:
+        # A query, not session.get: a task already in the session (the route loaded it to check the
+        # caller's lane) would come back as it is and each of the three would be a lazy load of its own.
+        task = db.session.scalar(sa.select(HumanTask).where(HumanTask.id == task_id).options(
+            joinedload(HumanTask.complaint, innerjoin=True).joinedload(Complaint.instance)
+            .joinedload(ProcessInstance.version)))
+    else:
+        task = db.session.get(HumanTask, task_id)
     if task is None:
         raise NotFound(f"no task {task_id}")
     return task
