@@ -38,25 +38,36 @@ def due_instance_ids(at: datetime, limit: int) -> list[int]:
     )
 
 
-def _claim(instance_id: int, at: datetime) -> tuple[ProcessInstance, Complaint | None] | None:
-    """The due instance, locked on PostgreSQL, with its complaint and version in the same query."""
+def _claim(instance_id: int | None, at: datetime, skip: set[int] | None = None
+           ) -> tuple[ProcessInstance, Complaint | None] | None:
+    """The due instance, locked on PostgreSQL, with its complaint and version in the same query.
+
+    `instance_id` None: the earliest due instance that no other sweeper holds (PostgreSQL), except `skip`.
+    """
     query = (
         sa.select(ProcessInstance, Complaint)
         .outerjoin(Complaint, Complaint.instance_id == ProcessInstance.id)
         .options(joinedload(ProcessInstance.version, innerjoin=True))
-        .where(ProcessInstance.id == instance_id, ProcessInstance.next_timer_at < at,
-               ProcessInstance.status == "running")
+        .where(ProcessInstance.next_timer_at < at, ProcessInstance.status == "running")
     )
+    if instance_id is not None:
+        query = query.where(ProcessInstance.id == instance_id)
+    else:
+        query = query.order_by(ProcessInstance.next_timer_at).limit(1)
+        if skip:
+            query = query.where(ProcessInstance.id.not_in(skip))
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=ProcessInstance)
     row = db.session.execute(query.execution_options(populate_existing=True)).first()
     return (row[0], row[1]) if row is not None else None
 
 
-def fire_instance(instance_id: int, at: datetime) -> bool:
-    """Fire what is due on one instance, in its own transaction; False if someone else did."""
+def fire_instance(instance_id: int, at: datetime, claimed: tuple | None = None) -> bool:
+    """Fire what is due on one instance, in its own transaction; False if someone else did.
+
+    `claimed`: the instance and complaint already locked in this transaction by the caller."""
     try:
-        claimed = _claim(instance_id, at)
+        claimed = claimed or _claim(instance_id, at)
         if claimed is None:
             db.session.rollback()
             return False
@@ -126,16 +137,6 @@ def _fire_all(ids: list[int], at: datetime, threads: int) -> int:
         return sum(pool.map(lambda share: contextvars.copy_context().run(fire_share, share), shares))
 
 
-def _next_due_id(at: datetime, skip: set[int]) -> int | None:
-    """PostgreSQL: lock the earliest due instance no other sweeper holds, in a new transaction."""
-    stmt = (sa.select(ProcessInstance.id)
-            .where(ProcessInstance.next_timer_at < at, ProcessInstance.status == "running")
-            .order_by(ProcessInstance.next_timer_at).limit(1).with_for_update(skip_locked=True))
-    if skip:
-        stmt = stmt.where(ProcessInstance.id.not_in(skip))
-    return db.session.scalar(stmt)
-
-
 def _fire_claimed(at: datetime) -> int:
     """PostgreSQL: claim the next due instance and fire it, until none is left that nobody holds.
 
@@ -145,16 +146,22 @@ def _fire_claimed(at: datetime) -> int:
     """
     fired, seen, skip = 0, set(), set()
     while True:
-        instance_id = _next_due_id(at, skip)
-        if instance_id is None:
+        try:
+            claimed = _claim(None, at, skip)
+        except OperationalError:
+            db.session.rollback()
+            log.exception("the timer sweep could not claim a due instance; the next sweep tries again")
+            return fired
+        if claimed is None:
             db.session.rollback()
             return fired
+        instance_id = claimed[0].id
         if instance_id in seen:
             db.session.rollback()
             skip.add(instance_id)
             continue
         seen.add(instance_id)
-        fired += fire_instance(instance_id, at)  # same transaction: the row stays locked until its commit
+        fired += fire_instance(instance_id, at, claimed)  # the row stays locked until its commit
 
 
 def _fire_claimed_in_threads(at: datetime, threads: int) -> int:
