@@ -345,7 +345,7 @@ class Bench:
             users.create_user("bench.temsil", "Bench Temsilci", http.PASSWORD, ["representative"])
             # The scheduler's risk estimate flags a share of open complaints; here one in thirty.
             db.session.execute(sa.update(Complaint).where(Complaint.status == "open", Complaint.id % 30 == 0)
-                               .values(risk_status="at_risk"))
+                               .values(risk_status="at_risk", risk_needed_hours=12.0, risk_left_hours=4.0))
             db.session.commit()
             db.session.remove()
             count = 100 if self.quick else 1000

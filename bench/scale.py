@@ -175,7 +175,9 @@ def seed_open_tasks(count: int, at: datetime, user_id: int, lanes: dict[str, flo
              "description": "Bağlantı kopuyor.", "stage": 2, "status": "open", "received_at": at,
              "priority": rng.choice(("high", "normal", "normal", "low")), "reopen_count": 0, "created_by": "bench",
              "created_at": at, "updated_at": at, "language": "tr", "deadline_breached": False,
-             "risk_status": "at_risk" if rng.random() < at_risk else None} for i in ids])
+             **({"risk_status": "at_risk", "risk_needed_hours": 12.0, "risk_left_hours": 4.0}
+                if rng.random() < at_risk else {"risk_status": None, "risk_needed_hours": None,
+                                                "risk_left_hours": None})} for i in ids])
         db.session.execute(sa.insert(HumanTask), [
             {"instance_id": instance_id, "complaint_id": i, "task_guid": str(uuid.uuid4()), "spec_name": "task_bench",
              "name": "Bench görevi", "lane": rng.choices(names, weights)[0], "state": "ready",
