@@ -194,7 +194,14 @@ class HumanTask(db.Model):
     """The inbox projection: one row per user task, written on every save of its instance."""
 
     __tablename__ = "human_task"
-    __table_args__ = (sa.Index("ix_human_task_inbox", "state", "lane", "due_at"),)
+    # One index per way the inbox reads a page (services.inbox): by lane, by assignee, or every open
+    # task, each in due or age order with the id as tie-break, so a page is a range read, never a sort.
+    __table_args__ = (sa.Index("ix_human_task_lane_due", "state", "lane", "due_at", "id"),
+                      sa.Index("ix_human_task_lane_age", "state", "lane", "created_at", "id"),
+                      sa.Index("ix_human_task_assignee_due", "assignee_id", "state", "due_at", "id"),
+                      sa.Index("ix_human_task_assignee_age", "assignee_id", "state", "created_at", "id"),
+                      sa.Index("ix_human_task_open_due", "state", "due_at", "id"),
+                      sa.Index("ix_human_task_open_age", "state", "created_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(sa.ForeignKey("process_instance.id"), index=True)
@@ -211,7 +218,7 @@ class HumanTask(db.Model):
     instructions: Mapped[str | None] = mapped_column(sa.Text)
     state: Mapped[str] = mapped_column(sa.String(20), default="ready")
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -36,6 +36,17 @@ STEP_DATA = {"task_acknowledge": {"ack_method": "telefon"},
              "task_classify": {"priority": "normal", "category": "connection"},
              "task_analyse": ANALYSIS, "task_respond": RESPONSE, "task_customer_answer": REJECT}
 RESULTS = Path(__file__).resolve().parent / "results.json"
+# Each view of the inbox, first page over HTTP: (user, URL, what the row says).
+INBOX_VIEWS = {
+    "intake_lane": ("bench.kabul", "/inbox?scope=roles", "intake's lane (every acknowledgement)"),
+    "intake_age": ("bench.kabul", "/inbox?scope=roles&sort=age", "intake's lane, oldest first"),
+    "handler_visible": ("bench.uzman", "/inbox", "handler, own and lanes' tasks"),
+    "rep_all": ("bench.temsil", "/inbox?scope=all", "representative, all, at risk first"),
+    "rep_at_risk": ("bench.temsil", "/inbox?scope=all&due=at_risk", "representative, at-risk filter"),
+    "rep_overdue_faks": ("bench.temsil", "/inbox?scope=all&due=overdue&channel=faks",
+                         "representative, overdue fax complaints"),
+    "intake_page2": ("bench.kabul", None, "intake's lane, next page (keyset)"),
+}
 
 
 def _fields(i: int) -> dict:
@@ -263,6 +274,12 @@ class Bench:
             self.add(f"{key}.inbox_p95", f"{backend.label}: inbox first page over HTTP p95", _ms(p95), "ms",
                      target=lambda v: at_most(v, 20, "ms"), population=f"{open_tasks} open tasks",
                      note=f"p50 {_ms(p50):.2f} ms; whole HTML page, sorted by due")
+            for view, (username, path, what) in INBOX_VIEWS.items():
+                path = path or http.next_page_path(server, username, "/inbox?scope=roles")
+                p50, p95 = http.p50_p95(http.inbox_page(server, username, rounds=30, path=path))
+                self.add(f"{key}.inbox_{view}_p95", f"{backend.label}: inbox {what} p95", _ms(p95), "ms",
+                         target=lambda v: at_most(v, 20, "ms"), population=f"{open_tasks} open tasks",
+                         note=f"p50 {_ms(p50):.2f} ms; {path}")
             if reopened:
                 complete, lookup = self.after_reopens(server, token, reopened)
                 self.add(f"{key}.reopened_complete_p95", f"{backend.label}: complete task after 20 reopens p95",
@@ -309,6 +326,7 @@ class Bench:
     # --- one backend -----------------------------------------------------------------------------
     def backend(self, label: str, url: str | None, size: int, workers: list[int], key: str) -> None:
         from app.extensions import db
+        from app.models import Complaint
         from app.services.accounts import api_tokens, users
 
         backend = Backend(label, url)
@@ -325,6 +343,12 @@ class Bench:
                      note=f"{_ms(first):.2f} ms → {_ms(last):.2f} ms, through the services")
             _, token = api_tokens.create_token("bench", ["intake", "handler", "representative"])
             users.create_user("bench.uzman", "Bench Uzman", http.PASSWORD, ["handler"])
+            users.create_user("bench.kabul", "Bench Kabul", http.PASSWORD, ["intake"])
+            users.create_user("bench.temsil", "Bench Temsilci", http.PASSWORD, ["representative"])
+            # The scheduler's risk estimate flags a share of open complaints; here one in thirty.
+            db.session.execute(sa.update(Complaint).where(Complaint.status == "open", Complaint.id % 30 == 0)
+                               .values(risk_status="at_risk", risk_needed_hours=12.0, risk_left_hours=4.0))
+            db.session.commit()
             db.session.remove()
             count = 100 if self.quick else 1000
             rates = {w: self.intake(backend, w, count, token, key) for w in workers}

@@ -177,11 +177,12 @@ def signed_in(server: Server, username: str) -> Client:
     return client
 
 
-def inbox_page(server: Server, username: str, rounds: int = 50) -> list[float]:
+def inbox_page(server: Server, username: str, rounds: int = 50, path: str = "/inbox?scope=roles&sort=due"
+               ) -> list[float]:
     client = signed_in(server, username)
 
     def call():
-        status, _ = client.call("GET", "/inbox?scope=roles&sort=due")
+        status, _ = client.call("GET", path)
         assert status == 200
     return _latencies([call] * rounds)
 
@@ -196,3 +197,11 @@ def status_lookup(server: Server, token: str, numbers: list[str]) -> list[float]
         return call
 
     return _latencies([lookup(n) for n in numbers])
+
+
+def next_page_path(server: Server, username: str, path: str) -> str:
+    """The "next page" link of a view (its keyset cursor), or the view itself when it has one page."""
+    status, text = signed_in(server, username).call("GET", path)
+    assert status == 200
+    found = re.search(r'href="([^"]+)" rel="next"', text)
+    return found.group(1).replace("&amp;", "&") if found else path

@@ -180,3 +180,38 @@ def incident_resolution(count: int, at: datetime) -> dict:
     elapsed = time.perf_counter() - started
     return {"linked": len(linked.linked), "applied": len(outcome.applied), "failed": len(outcome.failed),
             "seconds": elapsed}
+
+
+def seed_open_tasks(count: int, at: datetime, user_id: int, lanes: dict[str, float], at_risk: float = 0.03,
+                    assigned: float = 0.02, undated: float = 0.05) -> None:
+    """`count` open complaints, each with one open inbox task, written set-based (no workflow run): the
+    inbox population at scale. Lanes drawn by weight; a share at risk, assigned to `user_id`, or without a
+    deadline; deadlines spread over the next three weeks."""
+    import random
+    import uuid
+
+    from app.extensions import db
+    from app.models import Complaint, HumanTask, ProcessInstance
+
+    rng = random.Random(2026)
+    instance_id = db.session.scalar(sa.select(ProcessInstance.id).order_by(ProcessInstance.id).limit(1))
+    first = (db.session.scalar(sa.select(sa.func.max(Complaint.id))) or 0) + 1
+    names, weights = list(lanes), list(lanes.values())
+    for start in range(0, count, 10_000):
+        ids = range(first + start, first + min(start + 10_000, count))
+        db.session.execute(sa.insert(Complaint), [
+            {"id": i, "registration_number": f"TI-{i:09d}", "channel": rng.choice(("faks", "telefon", "eposta")),
+             "customer_name": f"Müşteri {i}", "customer_email": f"m{i}@example.com.tr", "preferred_contact": "eposta",
+             "description": "Bağlantı kopuyor.", "stage": 2, "status": "open", "received_at": at,
+             "priority": rng.choice(("high", "normal", "normal", "low")), "reopen_count": 0, "created_by": "bench",
+             "created_at": at, "updated_at": at, "language": "tr", "deadline_breached": False,
+             **({"risk_status": "at_risk", "risk_needed_hours": 12.0, "risk_left_hours": 4.0}
+                if rng.random() < at_risk else {"risk_status": None, "risk_needed_hours": None,
+                                                "risk_left_hours": None})} for i in ids])
+        db.session.execute(sa.insert(HumanTask), [
+            {"instance_id": instance_id, "complaint_id": i, "task_guid": str(uuid.uuid4()), "spec_name": "task_bench",
+             "name": "Bench görevi", "lane": rng.choices(names, weights)[0], "state": "ready",
+             "due_at": None if rng.random() < undated else at + timedelta(minutes=rng.randrange(30 * 24 * 21)),
+             "assignee_id": user_id if rng.random() < assigned else None,
+             "created_at": at + timedelta(seconds=i)} for i in ids])
+    db.session.commit()

@@ -138,3 +138,50 @@ def test_a_task_claimed_by_someone_else_cannot_be_completed_by_a_colleague(as_us
     assert response.status_code == 409
     assert "Hande Uzman" in response.get_data(as_text=True)
     assert ready(complaint)[0].id == task.id
+
+
+def test_keyset_paging_shows_every_task_once_when_tasks_are_completed_between_pages(app, as_user, staff):
+    """Following "Sonraki" while colleagues finish tasks: no row is skipped or shown twice (offset paging
+    would skip the row that moved up into the page already read)."""
+    import re
+
+    from app.services.workflow import tasks
+
+    made = [register("faks", at=ist(2026, 2, 2, 10, i)) for i in range(8)]
+    open_ids = {ready(c)[0].id for c in made}
+    app.config["INBOX_PAGE_SIZE"] = 3
+    client = as_user("intake")
+    url, seen, finished = "/inbox", [], []
+    while url:
+        html = _text(client.get(url))
+        shown = [int(i) for i in re.findall(r'href="/tasks/(\d+)"', html)]
+        seen += shown
+        # A colleague finishes the first task of this page and one not yet shown.
+        for task_id in (shown[0] if shown else None, max(open_ids - set(seen) - set(finished), default=None)):
+            if task_id is not None:
+                tasks.complete_task(task_id, {"ack_method": "telefon"}, actor="colleague",
+                                    at=ist(2026, 2, 2, 11, 0))
+                finished.append(task_id)
+        match = re.search(r'href="([^"]+)" rel="next"', html)
+        url = match.group(1).replace("&amp;", "&") if match else ""
+    assert len(seen) == len(set(seen))
+    assert set(seen) == open_ids - (set(finished) - set(seen))
+    assert len(seen) >= 5
+
+
+def test_a_large_desk_shows_a_capped_count_and_pages_on(app, as_user, staff, monkeypatch):
+    """Past the cap the page says "N+ görev" instead of counting every open task."""
+    monkeypatch.setattr(inbox, "COUNT_CAP", 4)
+    app.config["INBOX_PAGE_SIZE"] = 2
+    for i in range(6):
+        register("faks", at=ist(2026, 2, 2, 10, i))
+    html = _text(as_user("intake").get("/inbox"))
+    assert "4+ görev" in html and 'rel="next"' in html and "Sayfa 1<" in html
+    first = inbox.inbox_page(staff["intake"], inbox.InboxQuery(), page_size=2)
+    assert (first.total, first.capped, len(first.rows)) == (4, True, 2)
+
+
+def test_a_forged_cursor_is_ignored(as_user):
+    register("faks")
+    html = _text(as_user("intake").get("/inbox?after=9-x-<script>&page=999999"))
+    assert "<script>" not in html and 'href="/tasks/' in html

@@ -31,10 +31,10 @@ def _complaint(number: str) -> Complaint:
     return complaint
 
 
-def _task(task_id: int) -> HumanTask:
+def _task(task_id: int, *, with_complaint: bool = False) -> HumanTask:
     if task_id > _MAX_ID:
         raise NotFound(f"no task {task_id}")
-    return tasks.get_task(task_id)
+    return tasks.get_task(task_id, with_complaint=with_complaint)
 
 
 def _limit() -> tuple[int, int]:
@@ -122,7 +122,7 @@ def claim_task(task_id: int):
 @token_required(*TASK_WORKERS)
 def complete_task(task_id: int):
     body = checked_fields(json_body(), {"data": (dict,), "expected_version": (int,)}, required=("data",))
-    task = _task(task_id)
+    task = _task(task_id, with_complaint=True)  # the service below finds it loaded: one query for both
     account = current_token().user
     if task.state == "ready" and not inbox.can_work(account, task):
         raise ApiProblem(403, "Forbidden", "this task's lane is not covered by the token's roles")

@@ -26,14 +26,14 @@ def index():
                              priority=form.priority.data or "", channel=form.channel.data or "",
                              kind=form.kind.data if form.kind.data in labels.KIND_LABELS else "",
                              q="" if form.q.errors else form.q.data or "", sort=form.sort.data or "due",
-                             page=form.page.data or 1)
+                             page=form.page.data or 1, after=request.args.get("after", ""))
     if not inbox.can_see_all(current_user):
         form.scope.choices = [c for c in form.scope.choices if next(iter(c)) != "all"]
     page = inbox.inbox_page(current_user, query)
     assign_forms = {}
     if inbox.can_see_all(current_user):
         assign_forms = {row.task.id: assign_form_for(row.task) for row in page.rows}
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = {k: v for k, v in request.args.items() if k not in ("page", "after")}
     attention = inbox.needing_attention() if inbox.can_see_all(current_user) else []
     return render_template("inbox/index.html", form=form, page=page, query=query, claim_form=ClaimForm(),
                            assign_forms=assign_forms, page_args=args, attention=attention)

@@ -7,7 +7,7 @@ config). Being its assignee is not enough: a user who loses the role loses the t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -84,13 +84,15 @@ class InboxQuery:
     q: str = ""
     sort: str = "due"
     page: int = 1
+    after: str = ""
 
     def __post_init__(self):
         self.scope = self.scope if self.scope in SCOPES else "visible"
         self.due = self.due if self.due in DUE_FILTERS else ""
         self.sort = self.sort if self.sort in SORTS else "due"
         self.q = (self.q or "").strip()[:100]
-        self.page = max(1, self.page)
+        self.page = max(1, min(self.page or 1, MAX_OFFSET_PAGE))
+        self.after = (self.after or "")[:80]
 
 
 @dataclass
@@ -108,6 +110,48 @@ class InboxPage:
     total: int = 0
     page: int = 1
     pages: int = 1
+    # The count stops at COUNT_CAP: past it the page says "1.000+" and the number of pages is unknown.
+    capped: bool = False
+    next_after: str = ""
+
+
+# Counting every open task of a large desk costs as much as listing them all; a person needs to know
+# "more than a thousand", not the exact figure.
+COUNT_CAP = 1000
+# Offset paging (a "previous" link, or ?page=N typed by hand) walks N pages of the index; past this the
+# keyset links are the way on.
+MAX_OFFSET_PAGE = 200
+
+
+@dataclass(frozen=True)
+class _Key:
+    """Where a row sits in the order: (segment, sort instant, id); the keyset cursor is the last row's key."""
+
+    segment: int
+    at: datetime | None
+    id: int
+
+    def sort_tuple(self):
+        return (self.segment, self.at is None, self.at or datetime.min.replace(tzinfo=UTC), self.id)
+
+    def encode(self) -> str:
+        at = "n" if self.at is None else str(int(self.at.timestamp() * 1_000_000))
+        return f"{self.segment}-{at}-{self.id}"
+
+    @classmethod
+    def decode(cls, text: str) -> _Key | None:
+        try:
+            segment, at, task_id = text.split("-")
+            instant = None if at == "n" else datetime.fromtimestamp(int(at) / 1_000_000, UTC)
+            return cls(int(segment), instant, int(task_id))
+        except (ValueError, OverflowError, OSError):
+            return None
+
+
+# Segments of the order. The representative's due-sorted views put the at-risk complaints first; then
+# the tasks with a deadline, earliest first; then those without one. Each segment is read in the order
+# of an index (no CASE in the ORDER BY), so the database can stop after the page's rows.
+AT_RISK, AT_RISK_UNDATED, DATED, UNDATED = 0, 1, 2, 3
 
 
 def _day_bounds(now: datetime) -> tuple[datetime, datetime]:
@@ -116,67 +160,163 @@ def _day_bounds(now: datetime) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def _filtered(user: User, query: InboxQuery, now: datetime):
-    lanes = lanes_for(user)
+def _branches(user: User, query: InboxQuery) -> list:
+    """The scope as a list of conditions each served by one index range (lane or assignee, then the sort
+    column); the page merges their first rows. One OR over them would make the database sort every match."""
+    lanes = sorted(lanes_for(user))
     mine = HumanTask.assignee_id == user.id
-    in_lanes = HumanTask.lane.in_(lanes) if lanes else sa.false()
-    stmt = sa.select(HumanTask, Complaint).join(Complaint, HumanTask.complaint_id == Complaint.id).where(
-        HumanTask.state == "ready")
     if query.scope == "all" and can_see_all(user):
-        pass
-    elif query.scope == "mine":
-        stmt = stmt.where(mine)
-    elif query.scope == "unassigned":
-        stmt = stmt.where(in_lanes, HumanTask.assignee_id.is_(None))
-    elif query.scope == "roles":
-        stmt = stmt.where(in_lanes)
-    else:
-        stmt = stmt.where(sa.or_(mine, in_lanes))
+        return [sa.true()]
+    if query.scope == "mine":
+        return [mine]
+    if query.scope == "unassigned":
+        return [sa.and_(HumanTask.lane == lane, HumanTask.assignee_id.is_(None)) for lane in lanes]
+    if query.scope == "roles":
+        return [HumanTask.lane == lane for lane in lanes]
+    return [mine, *(HumanTask.lane == lane for lane in lanes)]
+
+
+def _at_risk_ids():
+    # Driven from the complaint's indexed risk_status (few rows), not from every open task.
+    return sa.select(Complaint.id).where(Complaint.risk_status == "at_risk")
+
+
+def _filters(query: InboxQuery, now: datetime) -> tuple[list, bool]:
+    """Conditions every branch shares, and whether they need the complaint joined."""
+    where = [HumanTask.state == "ready"]
     if query.due == "overdue":
-        stmt = stmt.where(HumanTask.due_at < now)
+        where.append(HumanTask.due_at < now)
     elif query.due == "today":
         start, end = _day_bounds(now)
-        stmt = stmt.where(HumanTask.due_at >= start, HumanTask.due_at < end)
+        where += [HumanTask.due_at >= start, HumanTask.due_at < end]
     elif query.due == "at_risk":
-        # Driven from the complaint's indexed risk_status (few rows), not from every open task.
-        at_risk = sa.select(Complaint.id).where(Complaint.risk_status == "at_risk")
-        stmt = stmt.where(HumanTask.complaint_id.in_(at_risk))
+        where.append(HumanTask.complaint_id.in_(_at_risk_ids()))
+    joined = False
     if query.priority:
-        stmt = stmt.where(Complaint.priority == query.priority)
+        where.append(Complaint.priority == query.priority)
+        joined = True
     if query.channel:
-        stmt = stmt.where(Complaint.channel == query.channel)
+        where.append(Complaint.channel == query.channel)
+        joined = True
     if query.kind:
-        stmt = stmt.where(Complaint.kind == query.kind)
+        where.append(Complaint.kind == query.kind)
+        joined = True
     if query.q:
         pattern = f"%{query.q.lower()}%"
-        stmt = stmt.where(sa.or_(sa.func.lower(Complaint.registration_number) == query.q.lower(),
-                                 sa.func.lower(Complaint.customer_name).like(pattern)))
-    return stmt
+        where.append(sa.or_(sa.func.lower(Complaint.registration_number) == query.q.lower(),
+                            sa.func.lower(Complaint.customer_name).like(pattern)))
+        joined = True
+    return where, joined
+
+
+def _segments(user: User, query: InboxQuery) -> list[int]:
+    if query.sort == "age":
+        return [DATED]
+    if can_see_all(user):
+        return [AT_RISK, AT_RISK_UNDATED] if query.due == "at_risk" else [AT_RISK, AT_RISK_UNDATED, DATED, UNDATED]
+    return [DATED, UNDATED]
+
+
+def _segment_rows(segment: int, query: InboxQuery, rep_order: bool, branch, where: list, joined: bool,
+                  after: _Key | None, need: int) -> list[_Key]:
+    """The first `need` keys of one branch in one segment after the cursor, read in index order."""
+    column = HumanTask.created_at if query.sort == "age" else HumanTask.due_at
+    stmt = sa.select(HumanTask.id, column).where(*where, branch)
+    if joined:
+        stmt = stmt.join(Complaint, HumanTask.complaint_id == Complaint.id)
+    if segment in (AT_RISK, AT_RISK_UNDATED):
+        stmt = stmt.where(HumanTask.complaint_id.in_(_at_risk_ids()))
+    elif rep_order:
+        stmt = stmt.where(HumanTask.complaint_id.not_in(_at_risk_ids()))
+    cursor = after if after is not None and after.segment == segment else None
+    if segment in (AT_RISK_UNDATED, UNDATED):
+        stmt = stmt.where(column.is_(None))
+        order = (HumanTask.id,)
+        if cursor is not None:
+            stmt = stmt.where(HumanTask.id > cursor.id)
+    else:
+        if query.sort != "age":
+            stmt = stmt.where(column.is_not(None))
+        order = (column, HumanTask.id)
+        if cursor is not None and cursor.at is not None:
+            stmt = stmt.where(sa.or_(column > cursor.at, sa.and_(column == cursor.at, HumanTask.id > cursor.id)))
+    return [_Key(segment, at, task_id) for task_id, at in db.session.execute(stmt.order_by(*order).limit(need))]
+
+
+def _page_keys(user: User, query: InboxQuery, now: datetime, after: _Key | None, need: int) -> list[_Key]:
+    where, joined = _filters(query, now)
+    branches = _branches(user, query)
+    rep_order = query.sort == "due" and can_see_all(user)
+    keys: dict[int, _Key] = {}
+    for segment in _segments(user, query):
+        if after is not None and segment < after.segment:
+            continue
+        found: dict[int, _Key] = {}
+        for branch in branches:
+            for key in _segment_rows(segment, query, rep_order, branch, where, joined, after, need - len(keys)):
+                found.setdefault(key.id, key)
+        keys.update((k.id, k) for k in sorted(found.values(), key=_Key.sort_tuple)[:need - len(keys)])
+        if len(keys) >= need:
+            break
+    return sorted(keys.values(), key=_Key.sort_tuple)
+
+
+def _capped_count(user: User, query: InboxQuery, now: datetime) -> int:
+    """Distinct matches, stopping at COUNT_CAP + 1. Without a complaint filter each branch reads at most that
+    many index entries (an OR of the branches makes SQLite scan the table); with one, a single OR query lets
+    the database start from the complaint's index once instead of once per branch."""
+    where, joined = _filters(query, now)
+    branches = _branches(user, query)
+    if joined and branches:
+        branches = [sa.or_(*branches)]
+    parts = []
+    for branch in branches:
+        stmt = sa.select(HumanTask.id).where(*where, branch)
+        if joined:
+            stmt = stmt.join(Complaint, HumanTask.complaint_id == Complaint.id)
+        limited = stmt.limit(COUNT_CAP + 1).subquery()
+        parts.append(sa.select(limited.c.id))
+    if not parts:
+        return 0
+    matches = (sa.union(*parts) if len(parts) > 1 else parts[0]).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(matches)) or 0
 
 
 def inbox_page(user: User, query: InboxQuery, *, now: datetime | None = None,
                page_size: int | None = None) -> InboxPage:
-    """One page of the tasks this user may see, with business hours left per row."""
+    """One page of the tasks this user may see, with business hours left per row.
+
+    Keyset paging (`query.after`, the last row's key) reads each branch's index from the cursor on, so a
+    page costs the same at the first and the thousandth page and never touches every open task; a task
+    completed between two pages moves none of the others. `query.page` without a cursor walks pages from
+    the start (the "previous" link).
+    """
     now = context.utc(now)
     size = page_size or current_app.config["INBOX_PAGE_SIZE"]
-    stmt = _filtered(user, query, now)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    if query.sort == "age":
-        order = (HumanTask.created_at, HumanTask.id)
+    total = _capped_count(user, query, now)
+    capped = total > COUNT_CAP
+    pages = max(1, -(-min(total, COUNT_CAP) // size))
+    after = _Key.decode(query.after) if query.after else None
+    if after is not None:
+        page = query.page
+        keys = _page_keys(user, query, now, after, size + 1)
     else:
-        order = (sa.case((HumanTask.due_at.is_(None), 1), else_=0), HumanTask.due_at, HumanTask.id)
-        if can_see_all(user):
-            # The representative sees first what will breach if nobody steps in (services.insight.risk).
-            order = (sa.case((Complaint.risk_status == "at_risk", 0), else_=1), *order)
-    pages = max(1, -(-total // size))
-    page = min(query.page, pages)
-    result = db.session.execute(stmt.order_by(*order).limit(size).offset((page - 1) * size)).all()
+        page = query.page if capped else min(query.page, pages)
+        keys = _page_keys(user, query, now, None, page * size + 1)[(page - 1) * size:]
+    more, keys = len(keys) > size, keys[:size]
+    loaded = {task.id: (task, complaint) for task, complaint in db.session.execute(
+        sa.select(HumanTask, Complaint).join(Complaint, HumanTask.complaint_id == Complaint.id)
+        .where(HumanTask.id.in_([k.id for k in keys])))}
     rows = []
-    for task, complaint in result:
+    for key in keys:
+        if key.id not in loaded:
+            continue
+        task, complaint = loaded[key.id]
         deadline = deadline_status(task.due_at, now)
         hours = None if deadline is None else deadline.business_minutes / 60 * (-1 if deadline.overdue else 1)
         rows.append(InboxRow(task, complaint, hours, deadline is not None and deadline.overdue, deadline))
-    return InboxPage(rows=rows, total=total, page=page, pages=pages)
+    return InboxPage(rows=rows, total=min(total, COUNT_CAP), page=page, pages=max(pages, page),
+                     capped=capped, next_after=keys[-1].encode() if more and keys else "")
 
 
 def _task(task_id: int) -> HumanTask:

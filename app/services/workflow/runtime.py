@@ -6,6 +6,7 @@ columns, audit events and outbox messages are all written here, and committed by
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 
@@ -120,12 +121,18 @@ def _sync_inbox(views, open_rows, *, at, actor, completed_guid) -> list:
     return new_views
 
 
+@functools.lru_cache(maxsize=256)
+def _instructions_template(source: str):
+    """Compiled once per text: compiling a Jinja template costs more than the rest of a timer's firing."""
+    return _INSTRUCTIONS.from_string(source)
+
+
 def render_instructions(run: WorkflowRun, view) -> str | None:
     """The task's instructions with its data filled in; the raw text if the template does not render."""
     if not view.instructions:
         return None
     try:
-        text = _INSTRUCTIONS.from_string(view.instructions).render(run.task_data(view.guid))
+        text = _instructions_template(view.instructions).render(run.task_data(view.guid))
     except (TemplateError, TypeError, ValueError, ArithmeticError):
         text = view.instructions
     return text.strip()[:MAX_INSTRUCTIONS] or None

@@ -28,12 +28,27 @@ from app.services.workflow import forms, inbox, runtime
 
 def get_task(task_id: int, *, with_complaint: bool = False) -> HumanTask:
     """The task; `with_complaint` loads its complaint, instance and version in the same query."""
-    options = [joinedload(HumanTask.complaint, innerjoin=True).joinedload(Complaint.instance)
-               .joinedload(ProcessInstance.version)] if with_complaint else []
-    task = db.session.get(HumanTask, task_id, options=options)
+    task = db.session.get(HumanTask, task_id) if not with_complaint else _loaded_with_complaint(task_id)
+    if with_complaint and task is None:
+        # A query, not session.get: a task already in the session without its complaint would come
+        # back as it is, and complaint, instance and version would each be a lazy load of its own.
+        task = db.session.scalar(sa.select(HumanTask).where(HumanTask.id == task_id).options(
+            joinedload(HumanTask.complaint, innerjoin=True).joinedload(Complaint.instance)
+            .joinedload(ProcessInstance.version)))
     if task is None:
         raise NotFound(f"no task {task_id}")
     return task
+
+
+def _loaded_with_complaint(task_id: int) -> HumanTask | None:
+    """The task from the session's identity map when its complaint, instance and version are loaded."""
+    task = db.session.identity_map.get(sa.inspect(HumanTask).identity_key_from_primary_key((task_id,)))
+    if task is None or "complaint" in sa.inspect(task).unloaded:
+        return None
+    complaint = task.complaint
+    if "instance" in sa.inspect(complaint).unloaded or complaint.instance is None:
+        return None
+    return task if "version" not in sa.inspect(complaint.instance).unloaded else None
 
 
 def form_schema(task: HumanTask) -> dict | None:

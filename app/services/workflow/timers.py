@@ -39,25 +39,36 @@ def due_instance_ids(at: datetime, limit: int) -> list[int]:
     )
 
 
-def _claim(instance_id: int, at: datetime) -> tuple[ProcessInstance, Complaint | None] | None:
-    """The due instance, locked on PostgreSQL, with its complaint and version in the same query."""
+def _claim(instance_id: int | None, at: datetime, skip: set[int] | None = None
+           ) -> tuple[ProcessInstance, Complaint | None] | None:
+    """The due instance, locked on PostgreSQL, with its complaint and version in the same query.
+
+    `instance_id` None: the earliest due instance that no other sweeper holds (PostgreSQL), except `skip`.
+    """
     query = (
         sa.select(ProcessInstance, Complaint)
         .outerjoin(Complaint, Complaint.instance_id == ProcessInstance.id)
         .options(joinedload(ProcessInstance.version, innerjoin=True))
-        .where(ProcessInstance.id == instance_id, ProcessInstance.next_timer_at < at,
-               ProcessInstance.status == "running")
+        .where(ProcessInstance.next_timer_at < at, ProcessInstance.status == "running")
     )
+    if instance_id is not None:
+        query = query.where(ProcessInstance.id == instance_id)
+    else:
+        query = query.order_by(ProcessInstance.next_timer_at).limit(1)
+        if skip:
+            query = query.where(ProcessInstance.id.not_in(skip))
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=ProcessInstance)
     row = db.session.execute(query.execution_options(populate_existing=True)).first()
     return (row[0], row[1]) if row is not None else None
 
 
-def fire_instance(instance_id: int, at: datetime) -> bool:
-    """Fire what is due on one instance, in its own transaction; False if someone else did."""
+def fire_instance(instance_id: int, at: datetime, claimed: tuple | None = None) -> bool:
+    """Fire what is due on one instance, in its own transaction; False if someone else did.
+
+    `claimed`: the instance and complaint already locked in this transaction by the caller."""
     try:
-        claimed = _claim(instance_id, at)
+        claimed = claimed or _claim(instance_id, at)
         if claimed is None:
             db.session.rollback()
             return False
@@ -127,17 +138,65 @@ def _fire_all(ids: list[int], at: datetime, threads: int) -> int:
         return sum(pool.map(lambda share: contextvars.copy_context().run(fire_share, share), shares))
 
 
+def _fire_claimed(at: datetime) -> int:
+    """PostgreSQL: claim the next due instance and fire it, until none is left that nobody holds.
+
+    Every sweeper (thread or process) takes a different row, so two schedulers share the work instead
+    of walking the same list and skipping each other's rows one by one. An instance is fired at most
+    once per sweep here; one that stays due after firing (a lost race) is skipped for the rest of it.
+    """
+    fired, seen, skip = 0, set(), set()
+    while True:
+        try:
+            claimed = _claim(None, at, skip)
+        except OperationalError:
+            db.session.rollback()
+            log.exception("the timer sweep could not claim a due instance; the next sweep tries again")
+            return fired
+        if claimed is None:
+            db.session.rollback()
+            return fired
+        instance_id = claimed[0].id
+        if instance_id in seen:
+            db.session.rollback()
+            skip.add(instance_id)
+            continue
+        seen.add(instance_id)
+        fired += fire_instance(instance_id, at, claimed)  # the row stays locked until its commit
+
+
+def _fire_claimed_in_threads(at: datetime, threads: int) -> int:
+    if threads <= 1:
+        return _fire_claimed(at)
+    app = current_app._get_current_object()
+
+    def sweeper() -> int:
+        with app.app_context():  # a session of its own per thread
+            try:
+                return _fire_claimed(at)
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(threads) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, sweeper) for _ in range(threads)]
+        return sum(f.result() for f in futures)
+
+
 def fire_due_timers(at: datetime | None = None, limit: int = 500, threads: int | None = None) -> int:
     """Fire every timer due at `at` (default now); returns how many instances advanced.
 
     `threads` (default TIMER_SWEEP_THREADS on PostgreSQL, 1 on SQLite) instances are fired at once,
-    each in its own transaction.
+    each in its own transaction. On PostgreSQL each sweeper claims the next due row with SKIP LOCKED;
+    on SQLite (one writer) due ids are read `limit` at a time.
     """
     at = context.utc(at)
     # First the complaints whose last run killed a process: flagged (and suspended) before the sweep
     # could pick the same one again and die the same way.
     stopped_runs.recover(at)
     threads = threads or _sweep_threads()
+    if db.engine.dialect.name == "postgresql":
+        db.session.rollback()
+        return _fire_claimed_in_threads(at, threads)
     fired, seen = 0, set()
     while True:
         ids = [i for i in due_instance_ids(at, limit) if i not in seen]
