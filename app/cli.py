@@ -117,7 +117,7 @@ def processes_group() -> None:
 @click.option("--if-empty", is_flag=True, help="only deploy when no version exists yet")
 @with_appcontext
 def processes_deploy(bpmn_file: Path, forms_dir: Path | None, comment: str, author: str, if_empty: bool) -> None:
-    """Deploy BPMN_FILE with its forms as the live version for new complaints."""
+    """Deploy BPMN_FILE with its forms and the decision tables (*.dmn) beside it as the live version."""
     from .cli_processes import read_diagram
     from .engine import ProcessDefinitionError
     from .models import ProcessVersion
@@ -128,7 +128,8 @@ def processes_deploy(bpmn_file: Path, forms_dir: Path | None, comment: str, auth
         return
     forms = versions.load_forms_dir(forms_dir or current_app.config["FORMS_DIR"])
     try:
-        version = versions.deploy_version(read_diagram(bpmn_file), forms, author=author, comment=comment)
+        version = versions.deploy_version(read_diagram(bpmn_file), forms, author=author, comment=comment,
+                                          decisions=versions.load_decisions_dir(bpmn_file.parent))
     except ProcessDefinitionError as exc:
         from .cli_processes import echo_problems
 

@@ -42,7 +42,8 @@ def echo_problems(problems: list[dict]) -> None:
               help="forms directory (default: FORMS_DIR)")
 @with_appcontext
 def processes_check(bpmn_file: Path, forms_dir: Path | None) -> None:
-    """Run the deploy gate on BPMN_FILE without deploying; exit 1 when it has problems.
+    """Run the deploy gate on BPMN_FILE (with the *.dmn decision tables beside it) without deploying;
+    exit 1 when it has problems.
 
     Works before `db upgrade` too: the diagram is then checked without the desk's extra days off."""
     from .services import context, validation
@@ -53,7 +54,8 @@ def processes_check(bpmn_file: Path, forms_dir: Path | None) -> None:
                     fg="yellow", err=True)
         current_app.extensions["complaintflow"].without_database()
 
-    bundle, problems = validation.run_gate(read_diagram(bpmn_file), _forms(forms_dir))
+    bundle, problems = validation.run_gate(read_diagram(bpmn_file), _forms(forms_dir),
+                                           decisions=validation.load_decisions_dir(bpmn_file.parent))
     checked = f"process {bundle.process_id!r}" if bundle is not None else "the diagram"
     if problems:
         echo_problems(problems)
@@ -69,7 +71,8 @@ def processes_check(bpmn_file: Path, forms_dir: Path | None) -> None:
               help="also write the version's forms, one JSON file each, into this directory")
 @with_appcontext
 def processes_export(number: int, out: Path | None, forms_out: Path | None) -> None:
-    """Export version NUMBER's diagram (and optionally its forms)."""
+    """Export version NUMBER's diagram (and optionally its forms); with --out, its decision tables
+    (*.dmn) are written beside the diagram."""
     from .services import versions
     from .services.errors import NotFound
 
@@ -88,6 +91,10 @@ def processes_export(number: int, out: Path | None, forms_out: Path | None) -> N
         for name, schema in versions.forms_for(version).items():
             (forms_out / f"{name}.json").write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n",
                                                     encoding="utf-8")
+    if out is not None:
+        for name, xml in versions.decisions_for(version).items():
+            (out.parent / name).write_text(xml, encoding="utf-8")
+            click.echo(f"decision table {name} written to {out.parent / name}", err=True)
 
 
 @click.command("diff")
@@ -107,6 +114,9 @@ def processes_diff(old: int, new: int) -> None:
     for key, names in result["forms"].items():
         for name in names:
             click.echo(f"form {key:<8} {name}")
+    for key, names in result["decisions"].items():
+        for name in names:
+            click.echo(f"decision table {key:<8} {name}")
 
 
 @click.command("migrate")

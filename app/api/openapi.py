@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from ..services.api_queries import STATUSES
-from ..services.complaints import CHANNELS, CONTACT_CHANNELS
+from ..services.complaints import CHANNELS, CONTACT_CHANNELS, CUSTOMER_SEGMENTS, SERVICE_IMPACTS
 from ..services.idempotency import API_KEY_PATTERN
 
 PREFIX = "/api/v1"
@@ -97,7 +97,14 @@ def _schemas() -> dict:
                 "preferred_contact": {"type": ["string", "null"], "enum": [*CONTACT_CHANNELS, None]},
                 "subscription_number": {"type": ["string", "null"], "maxLength": 50},
                 "subject": {"type": ["string", "null"], "maxLength": 200},
-                "description": {"type": "string", "minLength": 1, "maxLength": 10000}}},
+                "description": {"type": "string", "minLength": 1, "maxLength": 10000},
+                "category": {"type": ["string", "null"], "maxLength": 40,
+                             "description": "a category the live classification form offers; with the customer "
+                                            "it detects a repeat complaint"},
+                "service_impact": {"type": ["string", "null"], "enum": [*SERVICE_IMPACTS, None],
+                                   "description": "input of the priority decision table (default other)"},
+                "customer_segment": {"type": ["string", "null"], "enum": [*CUSTOMER_SEGMENTS, None],
+                                     "description": "input of the priority decision table (default individual)"}}},
         "ComplaintSummary": {"type": "object", "required": list(summary_props), "properties": summary_props},
         "Complaint": {"type": "object", "required": list(summary_props), "properties": detail_props},
         "ComplaintList": _list_of("ComplaintSummary"),

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ..access import TASK_WORKERS, roles_required
 from ..extensions import db
 from ..models import HumanTask
-from ..services import case_record, casefile, inbox, tasks
+from ..services import case_record, casefile, inbox, priority, tasks
 from ..services.errors import (
     ConcurrentUpdate,
     NotFound,
@@ -48,7 +48,8 @@ def _render(task: HumanTask, *, values=None, errors=None, message: str | None = 
     case = case_context(complaint)
     return render_template(
         "inbox/task.html", task=task, complaint=complaint, schema=schema, form=form,
-        fields=build_fields(schema, values, errors, defaults=case_record.prefill(schema, case["case"])),
+        fields=build_fields(schema, values, errors, defaults={**priority.form_defaults(schema, complaint),
+                                                              **case_record.prefill(schema, case["case"])}),
         form_error=(errors or {}).get(""), message=message, attachments=casefile.attachments_of(complaint.id),
         mail_messages=casefile.mail_messages_of(complaint.id),
         note_form=NoteForm(), attachment_form=AttachmentForm(), claim_form=ClaimForm(),

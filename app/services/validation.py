@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from pathlib import Path
 
 from flask import current_app
 from jsonschema import Draft202012Validator
@@ -25,6 +26,7 @@ from ..engine import (
     safe_tree,
     user_tasks,
 )
+from ..engine.decisions import MAX_DECISION_FILES, cells
 from ..engine.isolation import GateLimits, check_in_worker
 from ..engine.messages import Text, message_fields
 from ..engine.sandbox import ScriptRefused, compile_diagram_code, disallowed_builtins
@@ -87,6 +89,41 @@ def _compile(expression: str | None, element: str | None, mode: str, what: str) 
         return [problem(f"{what} uses {', '.join(forbidden)}, which diagram code may not call (see the README's "
                         "list of what scripts may use)", element)]
     return []
+
+
+def shipped_decisions() -> dict[str, str]:
+    """The desk's decision tables: every `*.dmn` next to PROCESS_FILE (file name → XML)."""
+    return load_decisions_dir(Path(current_app.config["PROCESS_FILE"]).parent)
+
+
+def load_decisions_dir(path: str | Path) -> dict[str, str]:
+    return {file.name: file.read_text(encoding="utf-8") for file in sorted(Path(path).glob("*.dmn"))}
+
+
+def check_decision_cells(decisions: dict[str, str]) -> list[dict]:
+    """Every cell of every table is diagram code: it must compile under the sandbox's rules.
+
+    An input entry such as `"billing"` is compared with `==`; one that starts with an operator
+    (`!= "billing"`, `< 3`) is appended to the input (SpiffWorkflow's DMN engine does the same)."""
+    if len(decisions) > MAX_DECISION_FILES:
+        return [problem(Text("a version may have at most {limit} decision tables", limit=MAX_DECISION_FILES))]
+    problems = []
+    try:
+        found = cells(decisions)
+    except ProcessDefinitionError as exc:
+        return _normalized(exc.problems)
+    for cell in found:
+        text = cell.text.strip()
+        if cell.kind == "rule":
+            text = text.replace("?", "dmninputexpr")
+            try:
+                compile(text, "<cell>", "eval")
+            except SyntaxError:
+                text = f"dmninputexpr {text}"
+        what = f"{cell.file} / {cell.decision}: " + {"input": "input expression", "rule": "input entry",
+                                                      "output": "output entry"}[cell.kind]
+        problems += _compile(text, cell.element, "eval", what)
+    return problems
 
 
 def check_call_activities(tree) -> list[dict]:
@@ -162,43 +199,47 @@ def check_tasks_and_lanes(tree, bundle: ProcessBundle, forms: dict, lane_roles: 
     return problems
 
 
-def run_gate(bpmn_xml: str | bytes, forms: dict, *, lane_roles: dict | None = None,
-             conformance: bool = True) -> tuple[ProcessBundle | None, list[dict]]:
-    """All checks; returns the parsed bundle (None when it cannot be parsed) and the problems."""
+def run_gate(bpmn_xml: str | bytes, forms: dict, *, decisions: dict[str, str] | None = None,
+             lane_roles: dict | None = None, conformance: bool = True) -> tuple[ProcessBundle | None, list[dict]]:
+    """All checks; returns the parsed bundle (None when it cannot be parsed) and the problems.
+
+    `decisions` (DMN file name → XML) defaults to the desk's shipped tables (`shipped_decisions`)."""
+    decisions = shipped_decisions() if decisions is None else decisions
     lane_roles = current_app.config["LANE_ROLES"] if lane_roles is None else lane_roles
     text = bpmn_xml.decode("utf-8", "replace") if isinstance(bpmn_xml, bytes) else bpmn_xml
     limits = [current_app.config[k] for k in ("SCRIPT_TIME_LIMIT_SECONDS", "SCRIPT_MEMORY_LIMIT_MB",
                                               "GATE_TIME_LIMIT_SECONDS", "GATE_MEMORY_LIMIT_MB",
                                               "DEADLINE_HORIZON_BUSINESS_DAYS")]
-    key = content_hash(text, forms) + json.dumps([lane_roles, limits], sort_keys=True) + str(conformance)
+    key = content_hash(text, forms, decisions) + json.dumps([lane_roles, limits], sort_keys=True) + str(conformance)
     if key in _cache:
         _cache.move_to_end(key)
         return _cache[key]
-    result = _gate(bpmn_xml, forms, lane_roles, conformance)
+    result = _gate(bpmn_xml, forms, decisions, lane_roles, conformance)
     _cache[key] = result
     while len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
     return result
 
 
-def _gate(bpmn_xml, forms, lane_roles, conformance) -> tuple[ProcessBundle | None, list[dict]]:
+def _gate(bpmn_xml, forms, decisions, lane_roles, conformance) -> tuple[ProcessBundle | None, list[dict]]:
     try:
         tree = safe_tree(bpmn_xml)
-        cycles = check_call_activities(tree)
+        cycles = check_call_activities(tree) or check_decision_cells(decisions)
         if cycles:
             return None, cycles
-        bundle = parse_bpmn(bpmn_xml)
+        bundle = parse_bpmn(bpmn_xml, decisions)
     except ProcessDefinitionError as exc:
         return None, _normalized(exc.problems)
     problems = check_forms(forms) + check_expressions(tree) + check_tasks_and_lanes(tree, bundle, forms, lane_roles)
     problems += check_structure(tree)
     if not problems and conformance:
-        problems = _normalized(run_scenarios(bpmn_xml, forms))
+        problems = _normalized(run_scenarios(bpmn_xml, forms, decisions))
     return bundle, problems
 
 
-def run_scenarios(bpmn_xml: str | bytes, forms: dict) -> list[dict]:
-    """The conformance scenarios, in the bounded gate process, with this desk's calendar and limits."""
+def run_scenarios(bpmn_xml: str | bytes, forms: dict, decisions: dict[str, str] | None = None) -> list[dict]:
+    """The decision tables' coverage and the conformance scenarios, in the bounded gate process, with
+    this desk's calendar and limits."""
     from .complaints import CHANNELS
 
     config = current_app.config
@@ -206,6 +247,7 @@ def run_scenarios(bpmn_xml: str | bytes, forms: dict) -> list[dict]:
     request = {
         "bpmn": decode_bpmn(bpmn_xml) if isinstance(bpmn_xml, bytes) else bpmn_xml,
         "forms": forms,
+        "decisions": decisions or {},
         "calendar": {"tz": config["BUSINESS_TIMEZONE"], "day_start": config["BUSINESS_DAY_START"],
                      "day_end": config["BUSINESS_DAY_END"], "half_day_end": config["BUSINESS_HALF_DAY_END"]},
         "days_off": sorted(d.isoformat() for d in desk.calendar.extra_days_off),
