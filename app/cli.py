@@ -112,16 +112,19 @@ def processes_group() -> None:
 @click.argument("bpmn_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--forms", "forms_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="forms directory (default: FORMS_DIR)")
+@click.option("--decisions", "decisions_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="directory of the *.dmn decision tables (default: beside BPMN_FILE, else the shipped ones)")
 @click.option("--comment", default="", help="what changed")
 @click.option("--author", default="cli")
 @click.option("--if-empty", is_flag=True, help="only deploy when no version exists yet")
 @with_appcontext
-def processes_deploy(bpmn_file: Path, forms_dir: Path | None, comment: str, author: str, if_empty: bool) -> None:
+def processes_deploy(bpmn_file: Path, forms_dir: Path | None, decisions_dir: Path | None, comment: str, author: str,
+                     if_empty: bool) -> None:
     """Deploy BPMN_FILE with its forms and the decision tables (*.dmn) beside it as the live version."""
     from .cli_processes import read_diagram
     from .engine import ProcessDefinitionError
     from .models import ProcessVersion
-    from .services import versions
+    from .services import validation, versions
 
     if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(ProcessVersion)):
         click.echo("a process version is already deployed; nothing to do")
@@ -129,7 +132,7 @@ def processes_deploy(bpmn_file: Path, forms_dir: Path | None, comment: str, auth
     forms = versions.load_forms_dir(forms_dir or current_app.config["FORMS_DIR"])
     try:
         version = versions.deploy_version(read_diagram(bpmn_file), forms, author=author, comment=comment,
-                                          decisions=versions.load_decisions_dir(bpmn_file.parent))
+                                          decisions=validation.decisions_beside(bpmn_file, decisions_dir))
     except ProcessDefinitionError as exc:
         from .cli_processes import echo_problems
 

@@ -40,8 +40,10 @@ def echo_problems(problems: list[dict]) -> None:
 @click.argument("bpmn_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--forms", "forms_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="forms directory (default: FORMS_DIR)")
+@click.option("--decisions", "decisions_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="directory of the *.dmn decision tables (default: beside BPMN_FILE, else the shipped ones)")
 @with_appcontext
-def processes_check(bpmn_file: Path, forms_dir: Path | None) -> None:
+def processes_check(bpmn_file: Path, forms_dir: Path | None, decisions_dir: Path | None) -> None:
     """Run the deploy gate on BPMN_FILE (with the *.dmn decision tables beside it) without deploying;
     exit 1 when it has problems.
 
@@ -55,7 +57,7 @@ def processes_check(bpmn_file: Path, forms_dir: Path | None) -> None:
         current_app.extensions["complaintflow"].without_database()
 
     bundle, problems = validation.run_gate(read_diagram(bpmn_file), _forms(forms_dir),
-                                           decisions=validation.load_decisions_dir(bpmn_file.parent))
+                                           decisions=validation.decisions_beside(bpmn_file, decisions_dir))
     checked = f"process {bundle.process_id!r}" if bundle is not None else "the diagram"
     if problems:
         echo_problems(problems)

@@ -100,6 +100,13 @@ def load_decisions_dir(path: str | Path) -> dict[str, str]:
     return {file.name: file.read_text(encoding="utf-8") for file in sorted(Path(path).glob("*.dmn"))}
 
 
+def decisions_beside(bpmn_file: str | Path, directory: str | Path | None = None) -> dict[str, str]:
+    """The tables for a diagram file (CLI): `directory`'s, else those beside the file, else the shipped ones."""
+    if directory is not None:
+        return load_decisions_dir(directory)
+    return load_decisions_dir(Path(bpmn_file).parent) or shipped_decisions()
+
+
 def check_decision_cells(decisions: dict[str, str]) -> list[dict]:
     """Every cell of every table is diagram code: it must compile under the sandbox's rules.
 
