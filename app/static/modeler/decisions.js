@@ -10,15 +10,16 @@
   var config = JSON.parse(configNode.textContent);
   var CF = window.CF = window.CF || {};
   var editor = new window.DmnJS({ container: container });
-  var files = {}, current = null, loaded = false;
+  var files = {}, current = null, loaded = false, edited = {};
 
   function openTable() {
     var views = editor.getViews().filter(function (v) { return v.type === "decisionTable"; });
     return views.length ? editor.open(views[0]) : Promise.resolve();
   }
 
+  /* Only an edited table is written back: the others keep their text, so a diff names what changed. */
   function keepCurrent() {
-    if (!current) { return Promise.resolve(); }
+    if (!current || !edited[current]) { return Promise.resolve(); }
     return editor.saveXML({ format: true }).then(function (out) { files[current] = out.xml; });
   }
 
@@ -38,7 +39,10 @@
     var viewer = editor.getActiveViewer();
     if (viewer && !viewer.__cfWatched) {
       viewer.__cfWatched = true;
-      viewer.on("elements.changed", function () { if (CF.markDirty) { CF.markDirty(); } });
+      viewer.on("elements.changed", function () {
+        if (current) { edited[current] = true; }
+        if (CF.markDirty) { CF.markDirty(); }
+      });
     }
   });
 
