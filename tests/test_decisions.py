@@ -149,6 +149,14 @@ def test_an_override_needs_a_reason_which_is_audited_and_counted(desk_clock):
     assert (counted.numerator, counted.denominator) == (1, 2)
 
 
+def test_the_dashboard_shows_the_overrides(as_user):
+    complaint = register("telefon", service_impact="no_service", customer_segment="corporate")
+    complete(complaint, "task_classify", {"priority": "normal", "category": "outage",
+                                          "priority_override_reason": "Yedek hat var."}, ist(2026, 11, 25, 10, 30))
+    page = as_user("quality_manager").get("/review/dashboard?from=2026-11-01&to=2026-12-01").get_data(as_text=True)
+    assert 'id="priority-overrides">' in page and "(1/1)" in page
+
+
 def test_a_days_table_change_deployed_through_the_modeler_changes_the_next_complaints_deadline_only(as_user):
     running = register("telefon", service_impact="degraded")
     complete(running, "task_classify", {"priority": "normal", "category": "connection"}, ist(2026, 11, 25, 10, 30))
@@ -166,6 +174,8 @@ def test_a_days_table_change_deployed_through_the_modeler_changes_the_next_compl
     assert deployed.json == {"deployed": True, "version": 2}
     assert versions.diff_versions(1, 2)["decisions"] == {"added": [], "removed": [], "changed": ["solution_days.dmn"]}
     assert "rule_solution_days" in versions.diff_versions(1, 2)["changed"]
+    diff_page = client.get("/modeler/versions/diff?old=1&new=2").get_data(as_text=True)
+    assert '<li class="diff-changed">~ solution_days.dmn</li>' in diff_page
 
     new = register("telefon", service_impact="degraded")
     complete(new, "task_classify", {"priority": "normal", "category": "connection"}, ist(2026, 11, 25, 10, 30))
