@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.engine import ProcessDefinitionError
 from app.extensions import db
 from app.models import AuditEvent
-from app.services import figures, tasks, validation, versions
+from app.services import complaints, figures, tasks, validation, versions
 from app.services.errors import ValidationFailed
 
 from . import procedure_edits as edits
@@ -219,3 +219,17 @@ def test_the_cli_deploys_the_tables_beside_the_diagram(app, runner, tmp_path):
     assert result.exit_code == 0, result.output
     live = versions.live_version()
     assert '<outputEntry id="output_days_normal"><text>4</text>' in versions.decisions_for(live)["solution_days.dmn"]
+
+
+def test_the_api_takes_the_table_inputs_and_refuses_unknown_ones(api):
+    client = api("intake")
+    new = {"channel": "telefon", "customer_name": "Kurumsal A.Ş.", "customer_phone": "+90 312 555 0199",
+           "description": "Hattımız tamamen kesik.", "service_impact": "no_service", "customer_segment": "corporate"}
+    created = client.post("/complaints", json=new)
+    assert created.status_code == 201, created.json
+    assert complaints.get_by_number(created.json["registration_number"]).suggested_priority == "high"
+    refused = client.post("/complaints", json={**new, "service_impact": "<script>", "customer_segment": 7})
+    assert refused.status_code == 422
+    assert set(refused.json["errors"]) >= {"customer_segment"}
+    refused = client.post("/complaints", json={**new, "service_impact": "<script>"})
+    assert refused.status_code == 422 and "service_impact" in refused.json["errors"]
