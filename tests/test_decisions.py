@@ -233,3 +233,20 @@ def test_the_api_takes_the_table_inputs_and_refuses_unknown_ones(api):
     assert set(refused.json["errors"]) >= {"customer_segment"}
     refused = client.post("/complaints", json={**new, "service_impact": "<script>"})
     assert refused.status_code == 422 and "service_impact" in refused.json["errors"]
+
+
+def test_at_run_time_a_table_cell_runs_in_the_diagram_sandbox():
+    """A table that never met the gate (parsed directly) still cannot reach Python's internals."""
+    from app.engine import ProcedureFailure, parse_bpmn
+    from app.services import context
+
+    hostile = with_cell(shipped_decisions(), "priority_suggestion.dmn",
+                        '<outputEntry id="output_priority_1"><text>"high"</text>',
+                        '<outputEntry id="output_priority_1"><text>().__class__.__base__.__subclasses__()</text>')
+    bundle = parse_bpmn(edits.shipped()[0], hostile)
+    seed = {"registration_number": "SK-2026-000009", "channel": "telefon", "received_at": "2026-11-25T10:00:00+03:00",
+            "preferred_contact": "telefon", "customer_has_email": False, "category": None,
+            "service_impact": "no_service", "customer_segment": "corporate", "repeat_complaint": False}
+    with pytest.raises(ProcedureFailure) as stopped:
+        context.runtime().engine.start(bundle, seed)
+    assert stopped.value.element == "rule_priority_suggestion"
