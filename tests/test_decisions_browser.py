@@ -35,6 +35,7 @@ def test_analyst_edits_the_days_table_in_the_browser_and_the_gate_passes_it(anal
     page.wait_for_selector("#decision-canvas[data-ready='1']")
     page.select_option("#decision-select", "solution_days.dmn")
     page.wait_for_selector("#decision-canvas[data-file='solution_days.dmn'][data-ready='1']")
+    assert page.locator("#decision-canvas .bjs-powered-by").is_visible()  # the bpmn.io watermark stays
     cell = page.locator(f"#decision-canvas {NORMAL_DAYS} [contenteditable]")
     assert cell.inner_text().strip() == "3"
     cell.click()
