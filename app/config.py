@@ -197,6 +197,10 @@ class Config:
     # Complaints per batch of the XES event log (streamed: one batch in memory at a time).
     EVENT_LOG_BATCH = int(os.environ.get("EVENT_LOG_BATCH", "500"))
 
+    # A complaint of the same customer and category within this many days before is a repeat complaint
+    # (an input of the priority decision table, shown in the case file).
+    REPEAT_COMPLAINT_DAYS = int(setting("REPEAT_COMPLAINT_DAYS", "30"))
+
     # Integrations and KVKK: API page size, retention per record category, security headers.
     API_MAX_LIMIT = int(setting("API_MAX_LIMIT", "100"))
     RETENTION_YEARS_CLOSED = float(setting("RETENTION_YEARS_CLOSED", "2"))

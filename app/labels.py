@@ -39,6 +39,10 @@ STAFF_CHANNELS = ("telefon", "faks", "eposta", "posta_kargo", "yuz_yuze", "anket
 CONTACT_LABELS = {"eposta": _l("E-posta"), "telefon": _l("Telefon")}
 PRIORITY_LABELS = {"high": _l("Yüksek"), "normal": _l("Normal"), "low": _l("Düşük")}
 STATUS_LABELS = {"open": _l("Açık"), "closed": _l("Kapandı")}
+# Inputs of the priority decision table (services.complaints.SERVICE_IMPACTS, CUSTOMER_SEGMENTS).
+SERVICE_IMPACT_LABELS = {"no_service": _l("Hizmet yok"), "degraded": _l("Hizmet aksıyor"),
+                         "billing": _l("Fatura / ödeme"), "other": _l("Diğer")}
+SEGMENT_LABELS = {"individual": _l("Bireysel"), "corporate": _l("Kurumsal")}
 # How a closed complaint ended (the diagram's closure_outcome).
 OUTCOME_LABELS = {"accepted": _l("Çözüm kabul edildi"), "no_answer": _l("Yanıt alınmadan kapatıldı"),
                   "thanked": _l("Teşekkür yanıtlandı")}
@@ -57,6 +61,7 @@ ACTION_LABELS = {
     "task_assigned": _l("Görev atandı"),
     "escalation_raised": _l("Süre aşımı: temsilciye bildirildi"),
     "reopened": _l("Şikâyet yeniden açıldı"),
+    "priority_overridden": _l("Önerilen öncelik değiştirildi"),
     "closed": _l("Şikâyet kapatıldı"),
     "message_queued": _l("Müşteriye mesaj kuyruğa alındı"),
     "message_skipped": _l("Müşteriye mesaj gönderilemedi (e-posta yok)"),

@@ -61,6 +61,8 @@ class ProcessVersion(db.Model):
     bpmn_xml: Mapped[str] = mapped_column(sa.Text, deferred=True)
     forms_json: Mapped[str] = mapped_column(sa.Text, deferred=True)
     spec_json: Mapped[str] = mapped_column(sa.Text, deferred=True)
+    # DMN files (name → XML) deployed with the diagram; the parsed spec already holds their tables.
+    decisions_json: Mapped[str] = mapped_column(sa.Text, deferred=True, default="{}", server_default="{}")
     is_live: Mapped[bool] = mapped_column(default=False, index=True)
     author: Mapped[str] = mapped_column(sa.String(100))
     comment: Mapped[str] = mapped_column(sa.String(500), default="")
@@ -145,6 +147,15 @@ class Complaint(db.Model):
     description: Mapped[str] = mapped_column(sa.Text)
     priority: Mapped[str | None] = mapped_column(sa.String(10), index=True)
     category: Mapped[str | None] = mapped_column(sa.String(40))
+    # Inputs of the priority decision table, given at intake (defaults: 'other', 'individual').
+    service_impact: Mapped[str] = mapped_column(sa.String(20), default="other", server_default="other")
+    customer_segment: Mapped[str] = mapped_column(sa.String(20), default="individual", server_default="individual")
+    # The earlier complaint of the same customer and category this one repeats (found at registration).
+    repeat_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaint.id"))
+    # The priority the decision table suggested; `priority` is the handler's choice.
+    suggested_priority: Mapped[str | None] = mapped_column(sa.String(10))
+    # The handler chose another priority than the suggestion (the reason is in the audit trail).
+    priority_overridden: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     root_cause_category: Mapped[str | None] = mapped_column(sa.String(40), index=True)
     solution: Mapped[str | None] = mapped_column(sa.Text)
     stage: Mapped[int] = mapped_column(default=1)
@@ -188,6 +199,7 @@ class Complaint(db.Model):
     risk_computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     instance: Mapped[ProcessInstance | None] = relationship()
+    repeat_of: Mapped[Complaint | None] = relationship(remote_side=[id], foreign_keys=[repeat_of_id])
 
 
 class HumanTask(db.Model):
@@ -358,6 +370,7 @@ class ProcessDraft(db.Model):
     base_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("process_version.id"))
     bpmn_xml: Mapped[str] = mapped_column(sa.Text)
     forms_json: Mapped[str] = mapped_column(sa.Text)
+    decisions_json: Mapped[str] = mapped_column(sa.Text, default="{}", server_default="{}")
     content_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
     problems_json: Mapped[str] = mapped_column(sa.Text, default="[]")
     author: Mapped[str] = mapped_column(sa.String(100))

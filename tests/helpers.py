@@ -50,9 +50,21 @@ def task_named(complaint: Complaint, spec_name: str) -> HumanTask:
     return matches[0]
 
 
+OVERRIDE_REASON = "Test: öncelik senaryo gereği seçildi."
+
+
 def complete(complaint: Complaint, spec_name: str, data: dict, at: datetime, actor: str = "test") -> HumanTask:
+    """Complete the ready task; a priority other than the decision table's suggestion gets a reason
+    (the desk refuses an override without one; tests/test_decisions.py checks that)."""
     task = task_named(complaint, spec_name)
-    return tasks.complete_task(task.id, data, actor=actor, at=at)
+    return tasks.complete_task(task.id, with_override_reason(complaint, data), actor=actor, at=at)
+
+
+def with_override_reason(complaint: Complaint, data: dict) -> dict:
+    suggested = db.session.get(Complaint, complaint.id).suggested_priority
+    if "priority" in data and suggested and data["priority"] != suggested and "priority_override_reason" not in data:
+        return {**data, "priority_override_reason": OVERRIDE_REASON}
+    return data
 
 
 def fire(at: datetime) -> int:

@@ -25,8 +25,17 @@ def replace_once(text: str, old: str, new: str) -> str:
 
 
 def normal_deadline_two_days(bpmn: str, forms: dict) -> tuple[str, dict]:
-    """(a) normal priority: 3 → 2 business days."""
-    return replace_once(bpmn, "{'high': 1, 'normal': 3, 'low': 5}", "{'high': 1, 'normal': 2, 'low': 5}"), forms
+    """(a) normal priority: 3 → 2 business days, by a script (the table edit is in test_decisions.py)."""
+    return replace_once(bpmn, "\nsolution_due = add_business_days(received_at, solution_days)",
+                        "\nsolution_days = 2 if priority == 'normal' else solution_days"
+                        "\nsolution_due = add_business_days(received_at, solution_days)"), forms
+
+
+def normal_days_in_table(decisions: dict[str, str], days: int = 2) -> dict[str, str]:
+    """The same change made where it belongs now: the normal row of the solution_days table."""
+    table = replace_once(decisions["solution_days.dmn"], '<outputEntry id="output_days_normal"><text>3</text>',
+                         f'<outputEntry id="output_days_normal"><text>{days}</text>')
+    return {**decisions, "solution_days.dmn": table}
 
 
 _LEGAL_ELEMENTS = """
@@ -162,9 +171,10 @@ def priority_from_affected_customers(bpmn: str, forms: dict) -> tuple[str, dict]
         {"const": "many", "title": "Bölge"}, {"const": "several", "title": "Birkaç müşteri"},
         {"const": "one", "title": "Tek müşteri"}], "x-widget": "radio"}
     form["required"].append("affected_customers")
-    bpmn = replace_once(bpmn, "<bpmn:script>solution_days = ",
-                        "<bpmn:script>priority = {'many': 'high', 'several': 'normal', 'one': 'low'}"
-                        "[affected_customers]\nsolution_days = ")
+    bpmn = replace_once(bpmn, "<spiffworkflow:calledDecisionId>solution_days</spiffworkflow:calledDecisionId>",
+                        "<spiffworkflow:calledDecisionId>solution_days</spiffworkflow:calledDecisionId>"
+                        "<spiffworkflow:preScript>priority = {'many': 'high', 'several': 'normal', 'one': 'low'}"
+                        "[affected_customers]</spiffworkflow:preScript>")
     return bpmn, forms
 
 

@@ -36,7 +36,8 @@ def test_walk_a_complaint_from_receipt_to_closure(runner):
 
     steps = [
         ("Alındı bilgisini müşteriye bildir", {"ack_method": "eposta"}),
-        ("Şikâyeti sınıflandır ve önceliklendir", {"priority": "normal", "category": "technical_support"}),
+        ("Şikâyeti sınıflandır ve önceliklendir", {"priority": "normal", "category": "technical_support",
+                                                  "priority_override_reason": "Müşteri aboneliği kritik."}),
         ("Şikâyeti analiz et ve değerlendir", {"analysis_findings": "Modem yazılımı eski.",
                                               "proposed_solution": "Yazılım güncellemesi."}),
         ("Cevapla: kök neden analizi ve çözüm", {"root_cause_category": "equipment",

@@ -66,7 +66,7 @@ def test_every_element_has_a_shape_or_an_edge():
     drawn = {d.get("bpmnElement") for d in TREE.iter() if d.tag.endswith(("BPMNShape", "BPMNEdge"))}
     elements = {e.get("id") for e in TREE.iter() if e.get("id") and e.tag.startswith(BPMN) and e.tag.split("}")[1] in (
         "participant", "lane", "startEvent", "endEvent", "intermediateCatchEvent", "boundaryEvent", "userTask",
-        "scriptTask", "sendTask", "exclusiveGateway", "parallelGateway", "subProcess", "sequenceFlow",
-        "messageFlow")}
+        "scriptTask", "sendTask", "businessRuleTask", "exclusiveGateway", "parallelGateway", "subProcess",
+        "sequenceFlow", "messageFlow")}
     assert elements - drawn == set()
     assert drawn - elements - {"collaboration_complaint"} == set()

@@ -221,7 +221,8 @@ def test_a_diagram_in_another_encoding_keeps_its_turkish_names(app, encoding):
     assert bundle.spec.task_specs["task_classify"].bpmn_name == "Şikâyeti sınıflandır ve önceliklendir"
     # A decoded text whose declaration still names the old encoding is read as what it is: text.
     lying = edits.shipped()[0].replace('encoding="UTF-8"', f'encoding="{encoding}"', 1)
-    assert parse_bpmn(lying).spec.task_specs["task_classify"].bpmn_name.startswith("Şikâyeti")
+    tables = validation.shipped_decisions()
+    assert parse_bpmn(lying, tables).spec.task_specs["task_classify"].bpmn_name.startswith("Şikâyeti")
 
 
 @pytest.mark.parametrize("encoding", ["ISO-8859-9", "UTF-16"])

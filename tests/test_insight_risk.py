@@ -55,8 +55,10 @@ def desk(app):
 
 def test_remaining_steps_come_from_the_diagram():
     from app.config import PROJECT_ROOT
+    from app.services.procedure import validation
 
-    bundle = parse_bpmn((PROJECT_ROOT / "processes" / "complaint.bpmn").read_text(encoding="utf-8"))
+    bundle = parse_bpmn((PROJECT_ROOT / "processes" / "complaint.bpmn").read_text(encoding="utf-8"),
+                        validation.load_decisions_dir(PROJECT_ROOT / "processes"))
     assert [(s.id, s.optional) for s in remaining_steps(bundle, "task_analyse")] == [
         ("task_respond", False), ("task_notify_phone", True), ("task_notify_letter", True)]
     # Classification has no deadline of its own: nothing after the acknowledgement counts towards ack_due.

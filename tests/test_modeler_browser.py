@@ -37,7 +37,7 @@ def test_analyst_changes_a_timer_sees_the_verdict_deploys_and_sees_the_new_versi
     page = analyst_page
     page.get_by_role("link", name="Süreç modelleyici").click()
     page.wait_for_selector("#canvas[data-ready='1']")
-    assert page.locator(".bjs-powered-by").is_visible()  # the bpmn.io watermark stays
+    assert page.locator("#canvas .bjs-powered-by").is_visible()  # the bpmn.io watermark stays
 
     _set_timer(page, "solution_due[:10]")  # a date without an offset: the gate must refuse it
     page.click("#save-button")

@@ -52,7 +52,8 @@ def test_filters_overdue_today_channel_and_priority(app, as_user, staff):
     high = register("telefon", customer_name="Yüksek Öncelik")
     task = ready(high)[0]
     from app.services.workflow import tasks
-    tasks.complete_task(task.id, {"priority": "high", "category": "billing"}, actor="t")
+    tasks.complete_task(task.id, {"priority": "high", "category": "billing", "priority_override_reason": "Acil"},
+                        actor="t")
     handler = as_user("handler")
     assert high.registration_number in _text(handler.get("/inbox?priority=high"))
     assert high.registration_number not in _text(handler.get("/inbox?priority=low"))
@@ -65,8 +66,8 @@ def test_sort_by_due_puts_earliest_first_and_age_oldest_first(staff):
     tasks.complete_task(ready(slow)[0].id, {"priority": "low", "category": "other"}, actor="t",
                         at=ist(2026, 3, 2, 10, 5))
     urgent = register("telefon", at=ist(2026, 3, 3, 10, 0))
-    tasks.complete_task(ready(urgent)[0].id, {"priority": "high", "category": "outage"}, actor="t",
-                        at=ist(2026, 3, 3, 10, 5))
+    tasks.complete_task(ready(urgent)[0].id, {"priority": "high", "category": "outage",
+                                              "priority_override_reason": "Acil"}, actor="t", at=ist(2026, 3, 3, 10, 5))
     by_due = inbox.inbox_page(staff["handler"], inbox.InboxQuery(sort="due"))
     assert [r.complaint.id for r in by_due.rows] == [urgent.id, slow.id]
     by_age = inbox.inbox_page(staff["handler"], inbox.InboxQuery(sort="age"))

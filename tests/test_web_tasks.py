@@ -51,7 +51,8 @@ def test_valid_form_advances_the_process_and_returns_to_the_inbox(as_user):
     task = ready(complaint)[0]
     client = as_user("handler")
     response = client.post(f"/tasks/{task.id}", data={
-        "priority": "high", "category": "billing", "classification_note": "", "expected_version": _version(complaint)})
+        "priority": "high", "category": "billing", "classification_note": "", "priority_override_reason": "Acil",
+        "expected_version": _version(complaint)})
     assert response.status_code == 302 and response.headers["Location"] == "/inbox"
     assert ready_names(complaint) == ["task_analyse"]
     inbox = client.get("/inbox").get_data(as_text=True)
@@ -77,7 +78,8 @@ def test_two_people_open_the_same_form_and_the_second_sees_who_finished_first(as
     first, second = as_user("handler"), as_user("handler2")
     version = _version(complaint)
     assert first.get(f"/tasks/{task.id}").status_code == second.get(f"/tasks/{task.id}").status_code == 200
-    ok = first.post(f"/tasks/{task.id}", data={"priority": "high", "category": "billing", "expected_version": version})
+    ok = first.post(f"/tasks/{task.id}", data={"priority": "high", "category": "billing",
+                                               "priority_override_reason": "Acil", "expected_version": version})
     late = second.post(f"/tasks/{task.id}", data={"priority": "low", "category": "other", "expected_version": version})
     assert ok.status_code == 302 and late.status_code == 409
     assert "uzman tarafından" in late.get_data(as_text=True)
@@ -96,7 +98,8 @@ def test_two_people_submit_at_the_same_moment_exactly_one_succeeds(app, as_user)
         with app.app_context():  # each thread has its own app context and DB session, like two workers
             barrier.wait()
             response = clients[i].post(f"/tasks/{task_id}", data={
-                "priority": ["high", "low"][i], "category": "billing", "expected_version": version})
+                "priority": ["high", "low"][i], "category": "billing", "priority_override_reason": "Acil",
+                "expected_version": version})
             results[i] = (response.status_code, response.get_data(as_text=True))
             db.session.remove()
 
@@ -129,7 +132,7 @@ def test_stale_form_is_shown_again_with_a_message_and_the_typed_values(as_user):
 
 def test_date_time_fields_are_read_in_istanbul_time_and_checked(as_user):
     complaint = register("telefon")
-    for data in ({"priority": "high", "category": "billing"},):
+    for data in ({"priority": "high", "category": "billing", "priority_override_reason": "Acil"},):
         tasks.complete_task(ready(complaint)[0].id, data, actor="t")
     schema = tasks.form_schema(ready(complaint)[0])
     assert schema is not None

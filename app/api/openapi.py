@@ -7,7 +7,7 @@ from flask import current_app
 from ..services.complaints.api_queries import STATUSES
 from ..services.complaints.channels import CHANNELS, CONTACT_CHANNELS
 from ..services.complaints.idempotency import API_KEY_PATTERN
-from ..services.complaints.registration import KINDS
+from ..services.complaints.registration import CUSTOMER_SEGMENTS, KINDS, SERVICE_IMPACTS
 
 PREFIX = "/api/v1"
 _TS = {"type": ["string", "null"], "format": "date-time"}
@@ -101,7 +101,14 @@ def _schemas() -> dict:
                 "preferred_contact": {"type": ["string", "null"], "enum": [*CONTACT_CHANNELS, None]},
                 "subscription_number": {"type": ["string", "null"], "maxLength": 50},
                 "subject": {"type": ["string", "null"], "maxLength": 200},
-                "description": {"type": "string", "minLength": 1, "maxLength": 10000}}},
+                "description": {"type": "string", "minLength": 1, "maxLength": 10000},
+                "category": {"type": ["string", "null"], "maxLength": 40,
+                             "description": "a category the live classification form offers; with the customer "
+                                            "it detects a repeat complaint"},
+                "service_impact": {"type": ["string", "null"], "enum": [*SERVICE_IMPACTS, None],
+                                   "description": "input of the priority decision table (default other)"},
+                "customer_segment": {"type": ["string", "null"], "enum": [*CUSTOMER_SEGMENTS, None],
+                                     "description": "input of the priority decision table (default individual)"}}},
         "ComplaintSummary": {"type": "object", "required": list(summary_props), "properties": summary_props},
         "Complaint": {"type": "object", "required": list(summary_props), "properties": detail_props},
         "ComplaintList": _list_of("ComplaintSummary"),

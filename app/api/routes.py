@@ -21,7 +21,8 @@ csrf.exempt(bp)  # bearer tokens, no cookies: there is no session to forge reque
 
 _MAX_ID = 2**31 - 1
 INTAKE_FIELDS = {key: (str,) for key in ("kind", "channel", "customer_name", "customer_phone", "customer_email",
-                                          "preferred_contact", "subscription_number", "subject", "description")}
+                                          "preferred_contact", "subscription_number", "subject", "description",
+                                          "category", "service_impact", "customer_segment")}
 
 
 def _complaint(number: str) -> Complaint:

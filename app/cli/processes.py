@@ -49,9 +49,12 @@ def echo_problems(problems: list[dict]) -> None:
 @click.argument("bpmn_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--forms", "forms_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="forms directory (default: FORMS_DIR)")
+@click.option("--decisions", "decisions_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="directory of the *.dmn decision tables (default: beside BPMN_FILE, else the shipped ones)")
 @with_appcontext
-def processes_check(bpmn_file: Path, forms_dir: Path | None) -> None:
-    """Run the deploy gate on BPMN_FILE without deploying; exit 1 when it has problems.
+def processes_check(bpmn_file: Path, forms_dir: Path | None, decisions_dir: Path | None) -> None:
+    """Run the deploy gate on BPMN_FILE (with the *.dmn decision tables beside it) without deploying;
+    exit 1 when it has problems.
 
     Works before `db upgrade` too: the diagram is then checked without the desk's extra days off."""
     from app.services import context
@@ -63,7 +66,8 @@ def processes_check(bpmn_file: Path, forms_dir: Path | None) -> None:
                     fg="yellow", err=True)
         current_app.extensions["complaintflow"].without_database()
 
-    bundle, problems = validation.run_gate(read_diagram(bpmn_file), _forms(forms_dir))
+    bundle, problems = validation.run_gate(read_diagram(bpmn_file), _forms(forms_dir),
+                                           decisions=validation.decisions_beside(bpmn_file, decisions_dir))
     checked = f"process {bundle.process_id!r}" if bundle is not None else "the diagram"
     if problems:
         echo_problems(problems)
@@ -83,7 +87,8 @@ def processes_check(bpmn_file: Path, forms_dir: Path | None) -> None:
               help="also write the version's forms, one JSON file each, into this directory")
 @with_appcontext
 def processes_export(number: int, out: Path | None, forms_out: Path | None) -> None:
-    """Export version NUMBER's diagram (and optionally its forms)."""
+    """Export version NUMBER's diagram (and optionally its forms); with --out, its decision tables
+    (*.dmn) are written beside the diagram."""
     from app.services.errors import NotFound
     from app.services.procedure import versions
 
@@ -102,6 +107,10 @@ def processes_export(number: int, out: Path | None, forms_out: Path | None) -> N
         for name, schema in versions.forms_for(version).items():
             (forms_out / f"{name}.json").write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n",
                                                     encoding="utf-8")
+    if out is not None:
+        for name, xml in versions.decisions_for(version).items():
+            (out.parent / name).write_text(xml, encoding="utf-8")
+            click.echo(f"decision table {name} written to {out.parent / name}", err=True)
 
 
 @processes_group.command("diff")
@@ -121,6 +130,9 @@ def processes_diff(old: int, new: int) -> None:
     for key, names in result["forms"].items():
         for name in names:
             click.echo(f"form {key:<8} {name}")
+    for key, names in result["decisions"].items():
+        for name in names:
+            click.echo(f"decision table {key:<8} {name}")
 
 
 @processes_group.command("migrate")
@@ -149,22 +161,26 @@ def processes_migrate(number: int, from_number: int | None, dry_run: bool, actor
 @click.argument("bpmn_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--forms", "forms_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="forms directory (default: FORMS_DIR)")
+@click.option("--decisions", "decisions_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="directory of the *.dmn decision tables (default: beside BPMN_FILE, else the shipped ones)")
 @click.option("--comment", default="", help="what changed")
 @click.option("--author", default="cli")
 @click.option("--if-empty", is_flag=True, help="only deploy when no version exists yet")
 @with_appcontext
-def processes_deploy(bpmn_file: Path, forms_dir: Path | None, comment: str, author: str, if_empty: bool) -> None:
-    """Deploy BPMN_FILE with its forms as the live version for new complaints."""
+def processes_deploy(bpmn_file: Path, forms_dir: Path | None, decisions_dir: Path | None, comment: str, author: str,
+                     if_empty: bool) -> None:
+    """Deploy BPMN_FILE with its forms and the decision tables (*.dmn) beside it as the live version."""
     from app.engine import ProcessDefinitionError
     from app.models import ProcessVersion
-    from app.services.procedure import versions
+    from app.services.procedure import validation, versions
 
     if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(ProcessVersion)):
         click.echo("a process version is already deployed; nothing to do")
         return
     forms = versions.load_forms_dir(forms_dir or current_app.config["FORMS_DIR"])
     try:
-        version = versions.deploy_version(read_diagram(bpmn_file), forms, author=author, comment=comment)
+        version = versions.deploy_version(read_diagram(bpmn_file), forms, author=author, comment=comment,
+                                          decisions=validation.decisions_beside(bpmn_file, decisions_dir))
     except ProcessDefinitionError as exc:
         echo_problems(exc.problems)
         fail("not deployed")

@@ -194,7 +194,8 @@ class _Simulation:
     def execute(self) -> None:
         seed = {"registration_number": f"SK-{self.at.year}-000001", "channel": self.scenario.channel,
                 "received_at": self.at.isoformat(), "preferred_contact": self.scenario.preferred_contact,
-                "customer_has_email": self.scenario.has_email, "kind": self.scenario.kind}
+                "customer_has_email": self.scenario.has_email, "kind": self.scenario.kind, "category": None,
+                "service_impact": "other", "customer_segment": "individual", "repeat_complaint": False}
         try:
             self.run = self.engine.start(self.bundle, seed, at=self.at)
         except Exception as exc:  # noqa: BLE001 - analysts' scripts can fail in any way

@@ -25,6 +25,7 @@ def answer(request: dict) -> dict:
 
     from ..calendar import BusinessCalendar
     from .conformance import check_conformance
+    from .decisions import check_decisions
     from .runner import Engine
     from .sandbox import Limits
     from .specs import parse_bpmn
@@ -32,7 +33,11 @@ def answer(request: dict) -> dict:
     calendar = BusinessCalendar(**request["calendar"])
     calendar.set_extra_days_off([_day(d) for d in request.get("days_off", [])])
     engine = Engine(calendar, Limits(**request["script_limits"]))
-    bundle = parse_bpmn(request["bpmn"])
+    decisions = request.get("decisions") or {}
+    bundle = parse_bpmn(request["bpmn"], decisions)
+    problems = check_decisions(engine.script_engine, decisions)
+    if problems:
+        return {"problems": problems}
     instants = [(label, datetime.fromisoformat(at)) for label, at in request.get("instants", [])]
     problems = check_conformance(engine, bundle, request["forms"], channels=tuple(request["channels"]),
                                  horizon_days=int(request["horizon_days"]), instants=instants)

@@ -37,10 +37,13 @@ class ProcessBundle:
     subprocess_specs: dict = field(default_factory=dict)
 
 
-def content_hash(bpmn_xml: str, forms: dict[str, dict]) -> str:
-    """Identity of a version: the diagram and its forms together."""
+def content_hash(bpmn_xml: str, forms: dict[str, dict], decisions: dict[str, str] | None = None) -> str:
+    """Identity of a version: the diagram, its forms and its decision tables together (a version
+    without tables keeps the hash it had before tables existed)."""
     digest = hashlib.sha256(bpmn_xml.encode("utf-8"))
     digest.update(json.dumps(forms, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    if decisions:
+        digest.update(json.dumps(decisions, sort_keys=True, ensure_ascii=False).encode("utf-8"))
     return digest.hexdigest()
 
 
@@ -125,8 +128,26 @@ def _executable_process_id(tree) -> str:
         "(isExecutable) or give it the only pool, so the gate checks the process that will run")}])
 
 
-def parse_bpmn(bpmn_xml: str | bytes) -> ProcessBundle:
-    """Parse and validate a diagram; raises ProcessDefinitionError with the problems found."""
+def _add_decisions(parser, decisions: dict[str, str]) -> None:
+    """Each DMN file through the same safe XML parser, then SpiffWorkflow's DMN parser (schema-checked)."""
+    for name, text in sorted(decisions.items()):
+        try:
+            tree = _safe_tree(text)
+        except ProcessDefinitionError as exc:
+            raise ProcessDefinitionError([{**p, "element": p.get("element") or name,
+                                           "message": f"{name}: {p['message']}"} for p in exc.problems]) from exc
+        try:
+            parser.add_dmn_xml(tree, filename=name)
+        except ValidationException as exc:
+            raise ProcessDefinitionError([{"element": exc.id or name, "message": _stable(f"{name}: {exc}")}]) from exc
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+            raise ProcessDefinitionError([{"element": name, "message": _stable(
+                f"{name}: the engine cannot read this decision table ({type(exc).__name__}: {exc})")}]) from exc
+
+
+def parse_bpmn(bpmn_xml: str | bytes, decisions: dict[str, str] | None = None) -> ProcessBundle:
+    """Parse and validate a diagram with its DMN decision tables (file name → XML); raises
+    ProcessDefinitionError with the problems found. A business rule task carries its table in the spec."""
     tree = _safe_tree(bpmn_xml)
     process_id = _executable_process_id(tree)
     # SpiffWorkflow misreports these ("perhaps a form has the same ID", a memory address): name them first.
@@ -134,6 +155,7 @@ def parse_bpmn(bpmn_xml: str | bytes) -> ProcessBundle:
     if dangling:
         raise ProcessDefinitionError([finding.as_problem() for finding in dangling])
     parser = SpiffBpmnParser(validator=VALIDATOR)
+    _add_decisions(parser, decisions or {})
     try:
         parser.add_bpmn_xml(tree)
         spec = parser.get_spec(process_id)

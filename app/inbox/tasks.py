@@ -22,7 +22,7 @@ from ..services.errors import (
     ValidationFailed,
 )
 from ..services.privacy.personal_data_log import record_personal_data_view
-from ..services.workflow import inbox, tasks
+from ..services.workflow import inbox, priority, tasks
 from . import bp
 from .case_text import case_context, step_context
 from .forms import AttachmentForm, ClaimForm, NoteForm, TaskForm
@@ -50,7 +50,8 @@ def _render(task: HumanTask, *, values=None, errors=None, message: str | None = 
     case = case_context(complaint)
     return render_template(
         "inbox/task.html", task=task, complaint=complaint, schema=schema, form=form,
-        fields=build_fields(schema, values, errors, defaults=case_record.prefill(schema, case["case"])),
+        fields=build_fields(schema, values, errors, defaults={**priority.form_defaults(schema, complaint),
+                                                              **case_record.prefill(schema, case["case"])}),
         form_error=(errors or {}).get(""), message=message, attachments=casefile.attachments_of(complaint.id),
         mail_messages=casefile.mail_messages_of(complaint.id),
         note_form=NoteForm(), attachment_form=AttachmentForm(), claim_form=ClaimForm(),

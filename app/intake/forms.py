@@ -41,6 +41,11 @@ class IntakeForm(FlaskForm):
     preferred_contact = SelectField(_l("Tercih edilen iletişim kanalı"), default="",
                                     choices=options([("", _l("Otomatik")), *labels.CONTACT_LABELS.items()]))
     subscription_number = StringField(_l("Hizmet / abone numarası"), validators=[Optional(), Length(max=50)])
+    customer_segment = SelectField(_l("Müşteri segmenti"), default="individual",
+                                   choices=options(list(labels.SEGMENT_LABELS.items())))
+    service_impact = SelectField(_l("Hizmet etkisi"), default="other",
+                                 choices=options(list(labels.SERVICE_IMPACT_LABELS.items())))
+    category = SelectField(_l("Kategori (ön)"), default="", validate_choice=False)
     subject = StringField(_l("Konu"), validators=[Optional(), Length(max=200)])
     received_at = DateTimeLocalField(_l("Alınma zamanı (faks / mektup)"), validators=[Optional()],
                                      format="%Y-%m-%dT%H:%M")
@@ -50,7 +55,13 @@ class IntakeForm(FlaskForm):
     submit = SubmitField(_l("Şikâyeti kaydet"))
 
     FIELDS = ("kind", "channel", "customer_name", "customer_phone", "customer_email", "preferred_contact",
-              "subscription_number", "subject", "description")
+              "subscription_number", "subject", "description", "customer_segment", "service_impact", "category")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The categories the live version's classification offers; the handler may still change it.
+        self.category.choices = [("", gettext("Belirtilmedi")),
+                                 *((code, gettext(title)) for code, title in complaints.intake_categories().items())]
 
     def validate(self, extra_validators=None) -> bool:
         """The fields' own checks and the service's rules together (the contact rule spans two fields),

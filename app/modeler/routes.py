@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,6 +18,7 @@ from . import bp, messages
 from .forms import DeployForm, EmptyForm, MigrateForm
 
 ANALYSTS = ("analyst",)
+DECISION_FILE = re.compile(r"^[a-z0-9_]{1,60}\.dmn$")
 # bpmn-js writes inline styles on the SVG and its icon font is a data: URL; scripts stay 'self' only.
 MODELER_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
                "font-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -63,28 +65,37 @@ def source():
     draft_id, number = request.args.get("draft", type=int), request.args.get("version", type=int)
     if draft_id:
         draft = _draft_or_404(draft_id)
-        return _ordered_json(bpmn=draft.bpmn_xml, forms=drafts.draft_forms(draft), draft_id=draft.id,
+        return _ordered_json(bpmn=draft.bpmn_xml, forms=drafts.draft_forms(draft),
+                             decisions=drafts.draft_decisions(draft), draft_id=draft.id,
                              version=draft.base_version.number if draft.base_version else None,
                              problems=problem_text.problems(drafts.draft_problems(draft)))
     try:
         version = _version_or_404(number) if number else versions.live_version()
     except NoLiveVersion:
         abort(404)
-    return _ordered_json(bpmn=version.bpmn_xml, forms=versions.forms_for(version), draft_id=None,
+    return _ordered_json(bpmn=version.bpmn_xml, forms=versions.forms_for(version),
+                         decisions=versions.decisions_for(version), draft_id=None,
                          version=version.number, problems=[])
 
 
 @bp.post("/drafts")
 @roles_required(*ANALYSTS)
 def save_draft():
-    """Save as draft; the gate runs and its problems come back tied to diagram elements."""
+    """Save as draft; the gate runs and its problems come back tied to diagram elements.
+
+    `decisions` ({file name: DMN XML}, the tables edited beside the diagram) is optional: without it
+    the draft keeps the tables of the version it started from."""
     payload = request.get_json(silent=True) or {}
-    bpmn, forms = payload.get("bpmn"), payload.get("forms")
+    bpmn, forms, decisions = payload.get("bpmn"), payload.get("forms"), payload.get("decisions")
     if not isinstance(bpmn, str) or not isinstance(forms, dict):
         return jsonify(error="send {bpmn: string, forms: {name: schema}}"), 400
+    if decisions is not None and not (isinstance(decisions, dict) and all(
+            isinstance(k, str) and DECISION_FILE.match(k) and isinstance(v, str) for k, v in decisions.items())):
+        return jsonify(error="send decisions as {name.dmn: DMN XML string}"), 400
     try:
         draft, problems = drafts.save_draft(
-            bpmn, forms, author=current_user.username, comment=str(payload.get("comment") or "")[:500],
+            bpmn, forms, decisions=decisions, author=current_user.username,
+            comment=str(payload.get("comment") or "")[:500],
             draft_id=payload.get("draft_id") or None, base_version=payload.get("version") or None)
     except ProcessDefinitionError as exc:
         return jsonify(draft_id=None, problems=problem_text.problems(exc.problems), saved=False), 422

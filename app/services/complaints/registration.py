@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.engine import ProcedureFailure
@@ -20,13 +21,18 @@ from app.services.complaints.channels import (
     RECEIVED_EARLIER_CHANNELS,
 )
 from app.services.complaints.idempotency import KeyReused
-from app.services.errors import NotFound, ProcedureFailed, ValidationFailed
+from app.services.errors import NoLiveVersion, NotFound, ProcedureFailed, ValidationFailed
 from app.services.procedure import versions
 from app.services.text_rules import normalise_newlines, text_errors
 from app.services.workflow import runtime
 
 DEFAULT_KIND = "complaint"
 MAX_RECEIPT_AGE = timedelta(days=30)
+
+# Inputs of the priority decision table (processes/priority_suggestion.dmn) given at intake.
+SERVICE_IMPACTS = ("no_service", "degraded", "billing", "other")
+CUSTOMER_SEGMENTS = ("individual", "corporate")
+_CATEGORY = re.compile(r"^[a-z_]{1,40}$")
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
@@ -46,6 +52,9 @@ def _clean(fields: dict) -> dict:
         cleaned[key] = value.strip() if isinstance(value, str) and value.strip() else None
     if cleaned["description"]:
         cleaned["description"] = normalise_newlines(cleaned["description"])
+    for key in ("category", "service_impact", "customer_segment"):
+        value = fields.get(key)
+        cleaned[key] = value.strip() if isinstance(value, str) and value.strip() else None
     return cleaned
 
 
@@ -101,11 +110,59 @@ def validate_intake(fields: dict, at: datetime | None = None) -> dict:
     elif preferred == "telefon" and not data["customer_phone"] and "customer_phone" not in errors:
         errors["customer_phone"] = "Telefonla iletişim için telefon numarası gereklidir."
     data["preferred_contact"] = preferred
+    data["service_impact"] = data["service_impact"] or "other"
+    data["customer_segment"] = data["customer_segment"] or "individual"
+    if data["service_impact"] not in SERVICE_IMPACTS:
+        errors["service_impact"] = "Geçerli bir hizmet etkisi seçin."
+    if data["customer_segment"] not in CUSTOMER_SEGMENTS:
+        errors["customer_segment"] = "Geçerli bir müşteri segmenti seçin."
+    if data["category"] is not None and (not _CATEGORY.match(data["category"])
+                                        or data["category"] not in (intake_categories() or {data["category"]})):
+        errors["category"] = "Geçerli bir kategori seçin."
     # Last, so it replaces a vaguer message: a CR/LF in a name would break every e-mail to the customer.
     errors.update(text_errors(data, single=SINGLE_LINE_FIELDS, multi=MULTI_LINE_FIELDS))
     if errors:
         raise ValidationFailed(errors)
     return data
+
+
+def intake_categories() -> dict[str, str]:
+    """The categories the live version's forms offer (code → title in the forms' language)."""
+    try:
+        forms = versions.forms_for(versions.live_version())
+    except NoLiveVersion:
+        return {}
+    found = {}
+    for schema in forms.values():
+        for option in ((schema.get("properties") or {}).get("category") or {}).get("oneOf", ()):
+            if isinstance(option, dict) and "const" in option:
+                found[str(option["const"])] = str(option.get("title") or option["const"])
+    return found
+
+
+def _customer_key(data: dict) -> tuple | None:
+    """Who the customer is for repeat detection: the subscription number, else the e-mail, else the phone."""
+    for column in ("subscription_number", "customer_email", "customer_phone"):
+        if data.get(column):
+            return column, data[column]
+    return None
+
+
+def find_repeat(data: dict, received: datetime) -> Complaint | None:
+    """The latest complaint of the same customer and category received within REPEAT_COMPLAINT_DAYS
+    before this one (anonymised complaints no longer identify anyone)."""
+    key = _customer_key(data)
+    if key is None or not data.get("category"):
+        return None
+    days = current_app.config["REPEAT_COMPLAINT_DAYS"]
+    column = getattr(Complaint, key[0])
+    match = sa.func.lower(column) == key[1].lower() if key[0] == "customer_email" else column == key[1]
+    return db.session.scalar(
+        sa.select(Complaint).where(match, Complaint.category == data["category"],
+                                   Complaint.anonymised_at.is_(None),
+                                   Complaint.received_at >= received - timedelta(days=days),
+                                   Complaint.received_at <= received)
+        .order_by(Complaint.received_at.desc(), Complaint.id.desc()).limit(1))
 
 
 def _next_registration_number(year: int, prefix: str) -> str:
@@ -177,6 +234,7 @@ def register(fields: dict, *, actor: str, at: datetime | None = None, idempotenc
     version = versions.live_version()
     bundle = versions.bundle_for(version)
     received_local = received.astimezone(desk.calendar.tz)
+    repeat_of = find_repeat(data, received)
 
     try:
         number = _next_registration_number(at.astimezone(desk.calendar.tz).year, desk.registration_prefix)
@@ -184,7 +242,8 @@ def register(fields: dict, *, actor: str, at: datetime | None = None, idempotenc
             registration_number=number, idempotency_key=idempotency_key,
             idempotency_fingerprint=fingerprint if idempotency_key else None, received_at=received,
             created_by=actor,
-            created_at=at, updated_at=at, stage=1, status="open", **data,
+            created_at=at, updated_at=at, stage=1, status="open", repeat_of_id=repeat_of.id if repeat_of else None,
+            **data,
         )
         seed = {
             "registration_number": number,
@@ -193,12 +252,17 @@ def register(fields: dict, *, actor: str, at: datetime | None = None, idempotenc
             "received_at": received_local.isoformat(),
             "preferred_contact": data["preferred_contact"],
             "customer_has_email": bool(data["customer_email"]),
+            "category": data["category"],
+            "service_impact": data["service_impact"],
+            "customer_segment": data["customer_segment"],
+            "repeat_complaint": repeat_of is not None,
         }
         run = desk.engine.start(bundle, seed, at=at)
         instance = ProcessInstance(version=version, status="running", created_at=at, updated_at=at)
         complaint.instance = instance
         runtime.save_run(complaint, instance, run, at=at, actor=actor, new=True, opening=(
             "registered", {"channel": data["channel"], "kind": data["kind"], "process_version": version.number,
+                           **({"repeat_of": repeat_of.registration_number} if repeat_of else {}),
                            **({"received_at": received_local.isoformat()} if received != at else {})}))
         if before_commit is not None:
             before_commit(complaint)

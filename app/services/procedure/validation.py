@@ -12,6 +12,7 @@ import ast
 import json
 from collections import OrderedDict
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask import current_app
 from jsonschema import Draft202012Validator
@@ -32,6 +33,7 @@ from app.engine import (
     user_tasks,
 )
 from app.engine.conformance import simulated_instants
+from app.engine.decisions import MAX_DECISION_FILES, cells
 from app.engine.isolation import GateLimits, check_in_worker
 from app.engine.messages import Text, message_fields
 from app.engine.sandbox import ScriptRefused, compile_diagram_code, disallowed_builtins
@@ -143,6 +145,48 @@ def _message_kinds(source: str | None, element: str | None) -> list[dict]:
     return problems
 
 
+def shipped_decisions() -> dict[str, str]:
+    """The desk's decision tables: every `*.dmn` next to PROCESS_FILE (file name → XML)."""
+    return load_decisions_dir(Path(current_app.config["PROCESS_FILE"]).parent)
+
+
+def load_decisions_dir(path: str | Path) -> dict[str, str]:
+    return {file.name: file.read_text(encoding="utf-8") for file in sorted(Path(path).glob("*.dmn"))}
+
+
+def decisions_beside(bpmn_file: str | Path, directory: str | Path | None = None) -> dict[str, str]:
+    """The tables for a diagram file (CLI): `directory`'s, else those beside the file, else the shipped ones."""
+    if directory is not None:
+        return load_decisions_dir(directory)
+    return load_decisions_dir(Path(bpmn_file).parent) or shipped_decisions()
+
+
+def check_decision_cells(decisions: dict[str, str]) -> list[dict]:
+    """Every cell of every table is diagram code: it must compile under the sandbox's rules.
+
+    An input entry such as `"billing"` is compared with `==`; one that starts with an operator
+    (`!= "billing"`, `< 3`) is appended to the input (SpiffWorkflow's DMN engine does the same)."""
+    if len(decisions) > MAX_DECISION_FILES:
+        return [problem(Text("a version may have at most {limit} decision tables", limit=MAX_DECISION_FILES))]
+    problems = []
+    try:
+        found = cells(decisions)
+    except ProcessDefinitionError as exc:
+        return _normalized(exc.problems)
+    for cell in found:
+        text = cell.text.strip()
+        if cell.kind == "rule":
+            text = text.replace("?", "dmninputexpr")
+            try:
+                compile(text, "<cell>", "eval")
+            except SyntaxError:
+                text = f"dmninputexpr {text}"
+        what = f"{cell.file} / {cell.decision}: " + {"input": "input expression", "rule": "input entry",
+                                                      "output": "output entry"}[cell.kind]
+        problems += _compile(text, cell.element, "eval", what)
+    return problems
+
+
 def check_call_activities(tree) -> list[dict]:
     """A call activity that (directly or through others) calls its own process would nest forever."""
     calls: dict[str, list[tuple[str, str]]] = {}
@@ -218,39 +262,43 @@ def check_tasks_and_lanes(tree, bundle: ProcessBundle, forms: dict, lane_roles: 
     return problems
 
 
-def run_gate(bpmn_xml: str | bytes, forms: dict, *, lane_roles: dict | None = None,
-             conformance: bool = True) -> tuple[ProcessBundle | None, list[dict]]:
-    """All checks; returns the parsed bundle (None when it cannot be parsed) and the problems."""
+def run_gate(bpmn_xml: str | bytes, forms: dict, *, decisions: dict[str, str] | None = None,
+             lane_roles: dict | None = None, conformance: bool = True) -> tuple[ProcessBundle | None, list[dict]]:
+    """All checks; returns the parsed bundle (None when it cannot be parsed) and the problems.
+
+    `decisions` (DMN file name → XML) defaults to the desk's shipped tables (`shipped_decisions`)."""
+    decisions = shipped_decisions() if decisions is None else decisions
     lane_roles = current_app.config["LANE_ROLES"] if lane_roles is None else lane_roles
     text = bpmn_xml.decode("utf-8", "replace") if isinstance(bpmn_xml, bytes) else bpmn_xml
     limits = [current_app.config[k] for k in ("SCRIPT_TIME_LIMIT_SECONDS", "SCRIPT_MEMORY_LIMIT_MB",
                                               "GATE_TIME_LIMIT_SECONDS", "GATE_MEMORY_LIMIT_MB",
                                               "DEADLINE_HORIZON_BUSINESS_DAYS")]
     instants = [at.isoformat() for _, at in gate_instants()] if conformance else []
-    key = content_hash(text, forms) + json.dumps([lane_roles, limits, instants], sort_keys=True) + str(conformance)
+    key = content_hash(text, forms, decisions) + json.dumps([lane_roles, limits, instants], sort_keys=True) \
+        + str(conformance)
     if key in _cache:
         _cache.move_to_end(key)
         return _cache[key]
-    result = _gate(bpmn_xml, forms, lane_roles, conformance)
+    result = _gate(bpmn_xml, forms, decisions, lane_roles, conformance)
     _cache[key] = result
     while len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
     return result
 
 
-def _gate(bpmn_xml, forms, lane_roles, conformance) -> tuple[ProcessBundle | None, list[dict]]:
+def _gate(bpmn_xml, forms, decisions, lane_roles, conformance) -> tuple[ProcessBundle | None, list[dict]]:
     try:
         tree = safe_tree(bpmn_xml)
-        cycles = check_call_activities(tree)
+        cycles = check_call_activities(tree) or check_decision_cells(decisions)
         if cycles:
             return None, cycles
-        bundle = parse_bpmn(bpmn_xml)
+        bundle = parse_bpmn(bpmn_xml, decisions)
     except ProcessDefinitionError as exc:
         return None, _normalized(exc.problems)
     problems = check_forms(forms) + check_expressions(tree) + check_tasks_and_lanes(tree, bundle, forms, lane_roles)
     problems += check_structure(tree)
     if not problems and conformance:
-        problems = _normalized(run_scenarios(bpmn_xml, forms))
+        problems = _normalized(run_scenarios(bpmn_xml, forms, decisions))
     return bundle, problems
 
 
@@ -275,8 +323,9 @@ def gate_instants() -> list[tuple[str, datetime]]:
     return simulated_instants(found)
 
 
-def run_scenarios(bpmn_xml: str | bytes, forms: dict) -> list[dict]:
-    """The conformance scenarios, in the bounded gate process, with this desk's calendar and limits."""
+def run_scenarios(bpmn_xml: str | bytes, forms: dict, decisions: dict[str, str] | None = None) -> list[dict]:
+    """The decision tables' coverage and the conformance scenarios, in the bounded gate process, with
+    this desk's calendar and limits."""
     from app.services.complaints.channels import CHANNELS
 
     config = current_app.config
@@ -284,6 +333,7 @@ def run_scenarios(bpmn_xml: str | bytes, forms: dict) -> list[dict]:
     request = {
         "bpmn": decode_bpmn(bpmn_xml) if isinstance(bpmn_xml, bytes) else bpmn_xml,
         "forms": forms,
+        "decisions": decisions or {},
         "calendar": {"tz": config["BUSINESS_TIMEZONE"], "day_start": config["BUSINESS_DAY_START"],
                      "day_end": config["BUSINESS_DAY_END"], "half_day_end": config["BUSINESS_HALF_DAY_END"]},
         "days_off": sorted(d.isoformat() for d in desk.calendar.extra_days_off),

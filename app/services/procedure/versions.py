@@ -35,16 +35,22 @@ def load_forms_dir(path: str | Path) -> dict[str, dict]:
     return forms
 
 
-def check_definition(bpmn_xml: str, forms: dict[str, dict]) -> tuple[ProcessBundle | None, list[dict]]:
+load_decisions_dir = validation.load_decisions_dir
+
+
+def check_definition(bpmn_xml: str, forms: dict[str, dict],
+                     decisions: dict[str, str] | None = None) -> tuple[ProcessBundle | None, list[dict]]:
     """The whole deploy gate (see services/procedure/validation.py); returns the bundle and the problems."""
-    return validation.run_gate(bpmn_xml, forms)
+    return validation.run_gate(bpmn_xml, forms, decisions=decisions)
 
 
-def deploy_version(bpmn_xml: str, forms: dict[str, dict], *, author: str, comment: str = "",
-                   at: datetime | None = None) -> ProcessVersion:
-    """Store a version once (by content hash) and make it live for new complaints."""
+def deploy_version(bpmn_xml: str, forms: dict[str, dict], *, decisions: dict[str, str] | None = None,
+                   author: str, comment: str = "", at: datetime | None = None) -> ProcessVersion:
+    """Store a version once (by content hash) and make it live for new complaints.
+
+    `decisions` are the version's DMN files (name → XML); None takes the desk's shipped ones."""
     try:
-        version = store_version(bpmn_xml, forms, author=author, comment=comment, at=at)
+        version = store_version(bpmn_xml, forms, decisions=decisions, author=author, comment=comment, at=at)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -52,22 +58,24 @@ def deploy_version(bpmn_xml: str, forms: dict[str, dict], *, author: str, commen
     return version
 
 
-def store_version(bpmn_xml: str, forms: dict[str, dict], *, author: str, comment: str = "",
-                  at: datetime | None = None) -> ProcessVersion:
+def store_version(bpmn_xml: str, forms: dict[str, dict], *, decisions: dict[str, str] | None = None,
+                  author: str, comment: str = "", at: datetime | None = None) -> ProcessVersion:
     """`deploy_version` without the commit, for use cases that change more in the same transaction."""
     at = context.utc(at)
     if isinstance(bpmn_xml, bytes):
         bpmn_xml = decode_bpmn(bpmn_xml)
-    bundle, problems = check_definition(bpmn_xml, forms)
+    decisions = validation.shipped_decisions() if decisions is None else decisions
+    bundle, problems = check_definition(bpmn_xml, forms, decisions)
     if problems:
         raise ProcessDefinitionError(problems)
-    digest = content_hash(bpmn_xml, forms)
+    digest = content_hash(bpmn_xml, forms, decisions)
     version = db.session.scalar(sa.select(ProcessVersion).where(ProcessVersion.content_hash == digest))
     if version is None:
         number = (db.session.scalar(sa.select(sa.func.max(ProcessVersion.number))) or 0) + 1
         version = ProcessVersion(
             number=number, process_id=bundle.process_id, content_hash=digest, bpmn_xml=bpmn_xml,
             forms_json=json.dumps(forms, ensure_ascii=False), spec_json=bundle_to_json(bundle),
+            decisions_json=json.dumps(decisions, ensure_ascii=False),
             author=author, comment=comment, created_at=at,
         )
         db.session.add(version)
@@ -116,6 +124,12 @@ def diff_versions(old_number: int, new_number: int) -> dict:
         "removed": sorted(set(old_forms) - set(new_forms)),
         "changed": sorted(n for n in set(old_forms) & set(new_forms) if old_forms[n] != new_forms[n]),
     }
+    old_tables, new_tables = decisions_for(old), decisions_for(new)
+    result["decisions"] = {
+        "added": sorted(set(new_tables) - set(old_tables)),
+        "removed": sorted(set(old_tables) - set(new_tables)),
+        "changed": sorted(n for n in set(old_tables) & set(new_tables) if old_tables[n] != new_tables[n]),
+    }
     return result
 
 
@@ -138,3 +152,8 @@ def forms_for(version: ProcessVersion) -> dict[str, dict]:
     if forms is None:
         forms = _forms_cache[version.content_hash] = json.loads(version.forms_json)
     return forms
+
+
+def decisions_for(version: ProcessVersion) -> dict[str, str]:
+    """The version's DMN files (name → XML); their tables also live inside its parsed spec."""
+    return json.loads(version.decisions_json or "{}")

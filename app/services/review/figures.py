@@ -108,6 +108,8 @@ class Figures:
     solution_in_time_by_origin: dict[str, Rate] = field(default_factory=dict)
     on_time_by_origin: dict[str, Rate] = field(default_factory=dict)
     per_incident: list[dict] = field(default_factory=list)
+    # Classified complaints whose handler chose another priority than the decision table suggested.
+    priority_overrides: Rate = field(default_factory=Rate)
 
 
 def _count(cond) -> sa.ColumnElement:
@@ -124,6 +126,7 @@ def compute(scope: Scope, *, now: datetime | None = None) -> Figures:
     figures = Figures(scope=scope, now=now)
     base = [*scope.conditions(), Complaint.status != "cancelled"]
     _counts(figures, scope, base, now)
+    figures.priority_overrides = priority_overrides(base)
     _first_proposals(figures, base, now)
     _medians(figures, base)
     figures.backlog_by_age = backlog_by_age(scope, now)
@@ -189,6 +192,15 @@ def _counts(figures: Figures, scope: Scope, base: list, now: datetime) -> None:
     figures.closed_accepted, figures.closed_without_answer = row[7], row[8]
     figures.cancelled = db.session.scalar(
         sa.select(sa.func.count()).where(*scope.conditions(), c.status == "cancelled")) or 0
+
+
+def priority_overrides(base: list) -> Rate:
+    """Overrides of the suggested priority, of the complaints that had a suggestion and were classified."""
+    c = Complaint
+    suggested = sa.and_(c.suggested_priority.is_not(None), c.priority.is_not(None))
+    row = db.session.execute(sa.select(_count(sa.and_(suggested, c.priority_overridden)), _count(suggested))
+                             .where(*base)).one()
+    return Rate(row[0], row[1])
 
 
 def _first_proposals(figures: Figures, base: list, now: datetime) -> None:

@@ -22,7 +22,7 @@ from app.services.errors import ProcedureFailed
 from app.services.procedure import versions
 
 # Process variables the app mirrors into complaint columns (the contract with the diagram).
-_TEXT_FIELDS = {"priority": "priority", "category": "category",
+_TEXT_FIELDS = {"priority": "priority", "category": "category", "suggested_priority": "suggested_priority",
                 "root_cause_category": "root_cause_category", "solution": "solution",
                 "closure_outcome": "closure_outcome"}
 _TIME_FIELDS = {"ack_due": "acknowledgement_due_at", "acknowledged_at": "acknowledged_at",

@@ -23,7 +23,7 @@ from app.services.errors import (
     Unavailable,
 )
 from app.services.procedure import versions
-from app.services.workflow import forms, inbox, runtime
+from app.services.workflow import forms, inbox, priority, runtime
 
 
 def get_task(task_id: int, *, with_complaint: bool = False) -> HumanTask:
@@ -86,12 +86,16 @@ def complete_task(task_id: int, data: dict, *, actor: str, user: User | None = N
     if schema is not None:
         data = forms.normalised(schema, data)
     forms.validate(schema, data)
+    overridden = priority.override(complaint, data)
 
     try:
         run = runtime.load(instance)
         run.complete(task.task_guid, data, at=at)
         audit.record(complaint.id, "task_completed", actor=actor, at=at,
                      data={"task": task.name, "spec": task.spec_name, "form": task.form, "data": data})
+        if overridden is not None:
+            audit.record(complaint.id, "priority_overridden", actor=actor, at=at, data=overridden)
+            complaint.priority_overridden = True
         runtime.save_run(complaint, instance, run, at=at, actor=actor, completed_guid=task.task_guid)
         db.session.commit()
     except TaskNotReady as exc:

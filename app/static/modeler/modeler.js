@@ -149,8 +149,9 @@
       var forms;
       try { forms = CF.forms.collect(); } catch (err) { setStatus(err.message, "error"); return; }
       setStatus(CF.t("Denetleniyor…"), "checking");
-      modeler.saveXML({ format: true }).then(function (out) {
-        return CF.postJSON(config.save_url, { bpmn: out.xml, forms: forms, draft_id: state.draftId,
+      Promise.all([modeler.saveXML({ format: true }), CF.decisions ? CF.decisions.collect() : null]).then(function (outs) {
+        var out = outs[0];
+        return CF.postJSON(config.save_url, { bpmn: out.xml, forms: forms, decisions: outs[1] || undefined, draft_id: state.draftId,
           version: state.version, comment: document.getElementById("draft-comment").value });
       }).then(function (res) {
         var data = res.data;
