@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -53,7 +54,13 @@ def _draft_or_404(draft_id: int):
 def index():
     return _page("modeler/index.html", version=request.args.get("version", type=int),
                  draft=request.args.get("draft", type=int), all_versions=versions.list_versions(),
-                 lanes=sorted(current_app.config["LANE_ROLES"]))
+                 lanes=sorted(current_app.config["LANE_ROLES"]), modeler_locale=_modeler_locale())
+
+
+def _modeler_locale() -> str:
+    """The catalog the modeler's script loads (static/modeler/i18n/<locale>.json): Turkish unless English."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "tr"
 
 
 @bp.get("/source")

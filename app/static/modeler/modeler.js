@@ -1,5 +1,7 @@
 /* The modeler page: open a version or draft in bpmn-js, save it as a draft (the server runs the
-   gate), show the problems on the diagram, import and export .bpmn files, deploy a clean draft. */
+   gate), show the problems on the diagram and beside the selected element in the properties panel,
+   import and export .bpmn files, deploy a clean draft. Words come from static/modeler/i18n/<locale>.json
+   (bpmn-js and panel strings, and this page's own Turkish sentences for English readers). */
 (function () {
   "use strict";
   var configNode = document.getElementById("modeler-config");
@@ -10,7 +12,10 @@
   var canvasNode = document.getElementById("canvas");
   var deployForm = document.getElementById("deploy-form");
   var problemList = document.getElementById("problems");
-  var state = { draftId: null, version: null, marked: [] };
+  var state = { draftId: null, version: null, marked: [], problems: [], findings: [] };
+  var strings = {};
+  function t(text) { return Object.prototype.hasOwnProperty.call(strings, text) ? strings[text] : text; }
+  CF.t = t;
 
   function setStatus(text, kind) { status.textContent = text; status.setAttribute("data-state", kind); }
   function getJSON(url) {
@@ -27,7 +32,7 @@
   };
   CF.markDirty = function () {
     deployForm.hidden = true;
-    if (canvasNode.getAttribute("data-ready") === "1") { setStatus("Kaydedilmemiş değişiklikler var.", "dirty"); }
+    if (canvasNode.getAttribute("data-ready") === "1") { setStatus(t("Kaydedilmemiş değişiklikler var."), "dirty"); }
   };
 
   /* An uploaded .bpmn in the encoding it declares (byte-order mark, then <?xml encoding="...">):
@@ -48,13 +53,44 @@
   }
   CF.decodeXML = decodeXML;
 
-  getJSON(config.descriptor_url).then(function (descriptor) {
-    var modeler = new window.BpmnJS({ container: canvasNode, moddleExtensions: { spiffworkflow: descriptor } });
+  Promise.all([getJSON(config.descriptor_url), getJSON(config.strings_url)]).then(function (loaded) {
+    strings = loaded[1] || {};
+    var modeler = new window.BpmnJS({
+      container: canvasNode, moddleExtensions: { spiffworkflow: loaded[0] },
+      additionalModules: window.CFProperties.modules(strings),
+      propertiesPanel: { parent: "#properties-panel" },
+      cfProperties: { formNames: function () { return CF.forms.names(); } }
+    });
     CF.modeler = modeler;
     var canvas = modeler.get("canvas"), registry = modeler.get("elementRegistry");
     var overlays = modeler.get("overlays"), selection = modeler.get("selection");
-    CF.panel(modeler, config);
     modeler.on("commandStack.changed", CF.markDirty);
+
+    /* The gate's and the live check's messages for the selected element, above its properties. */
+    var elementProblems = document.getElementById("element-problems");
+    function showElementProblems() {
+      var selected = selection.get()[0];
+      var id = selected && selected.businessObject && selected.businessObject.id;
+      elementProblems.replaceChildren();
+      if (!id) { return; }
+      var items = state.problems.filter(function (p) { return p.element === id; }).map(function (p) {
+        return { kind: "problem", text: t("denetim") + ": " + p.message };
+      }).concat(state.findings.filter(function (f) { return f.element === id; }).map(function (f) {
+        return { kind: f.severity, text: (f.severity === "warning" ? t("uyarı") : t("hata")) + ": " + f.message };
+      }));
+      if (!items.length) { return; }
+      var list = document.createElement("ul");
+      list.className = "problems element-problems";
+      list.setAttribute("data-element", id);
+      items.forEach(function (item) {
+        var li = document.createElement("li");
+        li.textContent = item.text;
+        li.setAttribute("data-kind", item.kind);
+        list.appendChild(li);
+      });
+      elementProblems.appendChild(list);
+    }
+    modeler.on("selection.changed", showElementProblems);
 
     function select(id) {
       var element = registry.get(id);
@@ -66,13 +102,14 @@
     CF.select = select;
 
     function showProblems(problems) {
+      state.problems = problems;
       state.marked.forEach(function (id) { if (registry.get(id)) { canvas.removeMarker(id, "cf-problem"); } });
       overlays.remove({ type: "cf-problem" });
       state.marked = [];
       problemList.replaceChildren();
       problems.forEach(function (p) {
-        var where = [p.element || "(dosya)"];
-        if (p.stage) { where.push("aşama " + p.stage); }
+        var where = [p.element || t("(dosya)")];
+        if (p.stage) { where.push(t("aşama") + " " + p.stage); }
         if (p.path) { where.push(p.path); }
         var item = document.createElement("li");
         item.textContent = where.join(" | ") + ": " + p.message;
@@ -81,11 +118,17 @@
         problemList.appendChild(item);
         if (p.element && registry.get(p.element) && state.marked.indexOf(p.element) < 0) {
           canvas.addMarker(p.element, "cf-problem");
-          overlays.add(p.element, "cf-problem", { position: { top: -12, right: 12 },
-            html: "<span class='cf-problem-badge' title='sorun'>!</span>" });
+          var badge = document.createElement("span");
+          badge.className = "cf-problem-badge";
+          badge.textContent = "!";
+          badge.title = problems.filter(function (q) { return q.element === p.element; })
+            .map(function (q) { return q.message; }).join("\n");
+          badge.addEventListener("click", function () { select(p.element); });
+          overlays.add(p.element, "cf-problem", { position: { top: -12, right: 12 }, html: badge });
           state.marked.push(p.element);
         }
       });
+      showElementProblems();
     }
 
     /* Live check: the gate's structural rules (POST lint_url) a moment after each change, shown as
@@ -93,6 +136,7 @@
     var lintList = document.getElementById("lint-findings");
     var lintState = { timer: null, marked: [], sequence: 0 };
     function showFindings(findings) {
+      state.findings = findings;
       lintState.marked.forEach(function (m) {
         if (registry.get(m.id)) { canvas.removeMarker(m.id, m.css); }
       });
@@ -102,7 +146,7 @@
       lintList.setAttribute("data-checked", "1");
       findings.forEach(function (f) {
         var item = document.createElement("li");
-        item.textContent = (f.severity === "warning" ? "uyarı" : "hata") + " | " + (f.element || "(dosya)") +
+        item.textContent = (f.severity === "warning" ? t("uyarı") : t("hata")) + " | " + (f.element || t("(dosya)")) +
           ": " + f.message + " [" + f.rule + "]";
         item.setAttribute("data-element", f.element || "");
         item.setAttribute("data-severity", f.severity);
@@ -112,11 +156,12 @@
         if (f.element && registry.get(f.element) && !lintState.marked.some(function (m) { return m.id === f.element; })) {
           canvas.addMarker(f.element, css);
           overlays.add(f.element, "cf-lint", { position: { bottom: 4, left: -8 },
-            html: "<span class='" + css + "-badge' title='" + (f.severity === "warning" ? "uyarı" : "hata") + "'>" +
+            html: "<span class='" + css + "-badge' title='" + (f.severity === "warning" ? t("uyarı") : t("hata")) + "'>" +
               (f.severity === "warning" ? "?" : "!") + "</span>" });
           lintState.marked.push({ id: f.element, css: css });
         }
       });
+      showElementProblems();
     }
     function lintNow() {
       var sequence = ++lintState.sequence;
@@ -139,34 +184,36 @@
         showProblems(problems || []);
         lintNow();
         var warnings = (result.warnings || []).length;
-        setStatus((state.draftId ? "Taslak #" + state.draftId : state.version ? "Sürüm " + state.version : "Diyagram") +
-          " açıldı" + (warnings ? " (" + warnings + " uyarı)" : "") + ".", "loaded");
-      }).catch(function (err) { setStatus("Diyagram açılamadı: " + err.message, "error"); });
+        setStatus((state.draftId ? t("Taslak") + " #" + state.draftId : state.version ? t("Sürüm") + " " + state.version :
+          t("Diyagram")) + " " + t("açıldı") + (warnings ? " (" + warnings + " " + t("uyarı") + ")" : "") + ".", "loaded");
+      }).catch(function (err) { setStatus(t("Diyagram açılamadı:") + " " + err.message, "error"); });
     }
 
     function save() {
       var forms;
       try { forms = CF.forms.collect(); } catch (err) { setStatus(err.message, "error"); return; }
-      setStatus("Denetleniyor…", "checking");
+      setStatus(t("Denetleniyor…"), "checking");
       modeler.saveXML({ format: true }).then(function (out) {
         return CF.postJSON(config.save_url, { bpmn: out.xml, forms: forms, draft_id: state.draftId,
           version: state.version, comment: document.getElementById("draft-comment").value });
       }).then(function (res) {
         var data = res.data;
         showProblems(data.problems || []);
-        if (!data.saved) { setStatus("Kaydedilmedi: " + (data.error || "dosya kabul edilmedi"), "error"); return; }
+        if (!data.saved) { setStatus(t("Kaydedilmedi:") + " " + (data.error || t("dosya kabul edilmedi")), "error"); return; }
         state.draftId = data.draft_id;
         history.replaceState(null, "", "?draft=" + data.draft_id);
         if (data.problems.length) {
           deployForm.hidden = true;
-          setStatus("Taslak #" + data.draft_id + " kaydedildi: " + data.problems.length + " sorun var, yayınlanamaz.", "problems");
+          setStatus(t("Taslak") + " #" + data.draft_id + " " + t("kaydedildi:") + " " + data.problems.length + " " +
+            t("sorun var, yayınlanamaz."), "problems");
         } else {
           deployForm.action = data.deploy_url;
           document.getElementById("deploy-comment").value = document.getElementById("draft-comment").value;
           deployForm.hidden = false;
-          setStatus("Taslak #" + data.draft_id + " kaydedildi: denetimden geçti, yayınlanabilir.", "passed");
+          setStatus(t("Taslak") + " #" + data.draft_id + " " + t("kaydedildi:") + " " + t("denetimden geçti, yayınlanabilir."),
+            "passed");
         }
-      }).catch(function (err) { setStatus("Kaydedilemedi: " + err.message, "error"); });
+      }).catch(function (err) { setStatus(t("Kaydedilemedi:") + " " + err.message, "error"); });
     }
 
     document.getElementById("save-button").addEventListener("click", save);
@@ -183,13 +230,13 @@
       if (!file) { return; }
       file.arrayBuffer().then(function (bytes) {
         state.draftId = null; CF.markDirty(); return open(decodeXML(bytes), []);
-      }).catch(function (err) { setStatus("Dosya okunamadı: " + err.message, "error"); });
+      }).catch(function (err) { setStatus(t("Dosya okunamadı:") + " " + err.message, "error"); });
     });
     document.getElementById("open-version").addEventListener("change", function (event) {
       window.location.search = event.target.value ? "?version=" + event.target.value : "";
     });
     document.getElementById("find-element").addEventListener("change", function (event) {
-      if (!select(event.target.value.trim())) { setStatus("Öğe bulunamadı: " + event.target.value, "error"); }
+      if (!select(event.target.value.trim())) { setStatus(t("Öğe bulunamadı:") + " " + event.target.value, "error"); }
     });
 
     return getJSON(config.source_url).then(function (source) {
@@ -198,5 +245,5 @@
       CF.forms.load(source.forms || {}, config);
       return open(source.bpmn, source.problems);
     });
-  }).catch(function (err) { setStatus("Modelleyici yüklenemedi: " + err.message, "error"); });
+  }).catch(function (err) { setStatus(t("Modelleyici yüklenemedi:") + " " + err.message, "error"); });
 })();
