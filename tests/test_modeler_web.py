@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from app.config import PROJECT_ROOT
 from app.services import versions
 
 from . import procedure_edits as edits
@@ -128,3 +131,22 @@ def test_the_live_check_refuses_strangers_and_survives_hostile_input(as_user):
     findings = client.post("/modeler/lint", json={"bpmn": xxe}).json["findings"]
     assert findings and findings[0]["severity"] == "error" and "root:" not in findings[0]["message"]
     assert client.post("/modeler/lint", json={"bpmn": "not xml"}).json["findings"][0]["rule"] == "xml"
+
+
+def test_the_properties_panel_is_served_from_the_app_and_its_words_follow_the_reader(as_user):
+    """The bundle built from node_modules and the panel's stylesheet load from the app; the page names
+    the catalog of the reader's language, and every sentence of the page's script is in the English one."""
+    client = as_user("analyst")
+    page = client.get("/modeler/").get_data(as_text=True)
+    assert "/static/modeler/build/properties.js" in page and "/static/modeler/i18n/tr.json" in page
+    assert client.get("/static/modeler/build/properties.js").status_code == 200
+    assert client.get("/vendor/@bpmn-io/properties-panel/dist/assets/properties-panel.css").status_code == 200
+    turkish = client.get("/static/modeler/i18n/tr.json").get_json()
+    assert turkish["Script (Python)"] == "Betik (Python)" and turkish["Create task"] == "Görev oluştur"
+
+    client.post("/language", data={"lang": "en", "next": "/modeler/"})
+    assert "/static/modeler/i18n/en.json" in client.get("/modeler/").get_data(as_text=True)
+    english = client.get("/static/modeler/i18n/en.json").get_json()
+    script = (PROJECT_ROOT / "app" / "static" / "modeler" / "modeler.js").read_text(encoding="utf-8")
+    sentences = set(re.findall(r'\bt\("([^"]+)"\)', script))
+    assert len(sentences) > 15 and sentences <= set(english), sorted(sentences - set(english))

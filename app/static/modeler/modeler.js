@@ -123,7 +123,9 @@
           badge.textContent = "!";
           badge.title = problems.filter(function (q) { return q.element === p.element; })
             .map(function (q) { return q.message; }).join("\n");
-          badge.addEventListener("click", function () { select(p.element); });
+          ["mousedown", "click"].forEach(function (kind) {  /* the canvas below would take it as a click on nothing */
+            badge.addEventListener(kind, function (event) { event.stopPropagation(); if (kind === "click") { select(p.element); } });
+          });
           overlays.add(p.element, "cf-problem", { position: { top: -12, right: 12 }, html: badge });
           state.marked.push(p.element);
         }
