@@ -128,7 +128,7 @@ function PropertyTextEntry(props) {
   });
 }
 
-/* The groups an analyst comes for (script, condition, timer) are open when the element is selected. */
+/* The groups an analyst comes for (script, condition, timer, a user task's form) are open when the element is selected. */
 function spiffGroups(element, translate, formNames) {
   const groups = [];
   const bo = getBusinessObject(element);
@@ -157,7 +157,8 @@ function spiffGroups(element, translate, formNames) {
       entries.push({ id: "cf-due", component: PropertyTextEntry, isEdited: isTextFieldEntryEdited,
         name: "due", label: "Deadline variable (due)" });
     }
-    groups.push({ id: "cf-spiff-group", label: translate("Desk settings"), component: Group, entries });
+    groups.push({ id: "cf-spiff-group", label: translate("Desk settings"), component: Group, entries,
+      shouldOpen: is(element, "bpmn:UserTask") });
   }
   return groups;
 }
