@@ -152,6 +152,21 @@ def test_the_shipped_diagram_survives_import_and_export_with_every_spiffworkflow
     assert len([f for f in facts if f[1] == "property"]) > 40 and any(f[1] == "preScript" for f in facts)
     assert _diagram_code(exported) == facts
 
+    def find(element_id):
+        page.fill("#find-element", element_id)
+        page.press("#find-element", "Tab")
+
+    find("task_classify")  # the panel shows what the diagram holds
+    page.wait_for_selector("#bio-properties-panel-cf-form")
+    assert page.input_value("#bio-properties-panel-cf-form") == "classification"
+    find("flow_notify_phone")
+    page.wait_for_selector("#bio-properties-panel-cf-condition")
+    assert page.input_value("#bio-properties-panel-cf-condition") == "preferred_contact == 'telefon'"
+    find("timer_solution_deadline")
+    page.wait_for_selector(TIMER_VALUE)
+    assert page.input_value("#bio-properties-panel-timerEventDefinitionType") == "timeDate"
+    assert "solution_due" in page.input_value(TIMER_VALUE)
+
 
 def test_an_analyst_changes_the_normal_days_in_the_panel_and_only_new_complaints_get_them(analyst_page):
     page = analyst_page
