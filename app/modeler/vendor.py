@@ -15,6 +15,7 @@ ALLOWED = frozenset({
     "bpmn-js/dist/assets/diagram-js.css",
     "bpmn-js/dist/assets/bpmn-js.css",
     "bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css",
+    "@bpmn-io/properties-panel/dist/assets/properties-panel.css",
     "chart.js/dist/chart.umd.js",
     "chart.js/dist/chart.umd.min.js",
 })
