@@ -25,7 +25,13 @@ node_modules/.installed: package.json $(wildcard package-lock.json)
 	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed
+# The modeler's properties panel (bpmn-js-properties-panel + our SpiffWorkflow entries), bundled from
+# node_modules by esbuild: the page loads it as one file, no import map (the CSP allows no inline script).
+PANEL_BUNDLE := app/static/modeler/build/properties.js
+$(PANEL_BUNDLE): app/static/modeler/src/properties.js node_modules/.installed
+	node_modules/.bin/esbuild $< --bundle --minify --format=iife --target=es2019 --legal-comments=external --outfile=$@
+
+install: $(VENV)/.installed node_modules/.installed $(PANEL_BUNDLE)
 
 migrate: install
 	$(BIN)/complaintflow db upgrade

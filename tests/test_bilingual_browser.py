@@ -91,7 +91,11 @@ def _texts(live_server, english: bool, complaint, task) -> tuple[list[str], str,
         # Typing English beside the Turkish writes it into the JSON Schema under x-i18n.en.
         page.locator("#form-texts tbody tr[data-path='properties/category'] input[data-lang=en]").fill("Subject")
         assert '"title": "Subject"' in page.input_value("#form-text")
-        editor = {"preview": preview, "status": status, "panel": page.inner_text("#properties")}
+        page.fill("#find-element", "task_classify")  # the properties panel: both names of the step
+        page.press("#find-element", "Tab")
+        page.wait_for_selector("#bio-properties-panel-cf-name-en")
+        names = (page.input_value("#bio-properties-panel-name"), page.input_value("#bio-properties-panel-cf-name-en"))
+        editor = {"preview": preview, "status": status, "panel": page.inner_text("#properties-panel"), "names": names}
         errors += page.js_errors
     return texts, editor, errors
 
@@ -116,5 +120,8 @@ def test_pages_show_the_procedure_in_the_reader_language(live_server, english):
     assert ("Kategori", "Category")[shown] in editor["preview"] and ("Kategori", "Category")[hidden] not in \
         editor["preview"]
     assert ("açıldı", "opened")[shown] in editor["status"] and ("açıldı", "opened")[hidden] not in editor["status"]
-    assert ("Düzenlemek için bir öğe seçin.", "Select an element to edit it.")[shown] in editor["panel"]
+    label = ("İngilizce ad (name_en)", "English name (name_en)")
+    assert label[shown] in editor["panel"] and label[hidden] not in editor["panel"]
+    assert ("Masa ayarları", "Desk settings")[shown] in editor["panel"]
+    assert editor["names"] == ("Şikâyeti sınıflandır ve önceliklendir", "Classify and prioritise the complaint")
     assert errors == []

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
+from app.config import PROJECT_ROOT
 from app.services.procedure import versions
 
 from . import procedure_edits as edits
@@ -132,3 +136,31 @@ def test_the_live_check_refuses_strangers_and_survives_hostile_input(as_user):
     findings = client.post("/modeler/lint", json={"bpmn": xxe}).json["findings"]
     assert findings and findings[0]["severity"] == "error" and "root:" not in findings[0]["message"]
     assert client.post("/modeler/lint", json={"bpmn": "not xml"}).json["findings"][0]["rule"] == "xml"
+
+
+def test_the_properties_panel_is_served_from_the_app_and_its_words_follow_the_reader(as_user):
+    """The bundle built from node_modules and the panel's stylesheet load from the app; the page names
+    the bpmn-js catalog of the reader's language, and every sentence of the page's own scripts is in the
+    one Babel catalog the page writes, translated in English mode."""
+    client = as_user("analyst")
+    page = client.get("/modeler/").get_data(as_text=True)
+    assert "/static/modeler/build/properties.js" in page and "/static/modeler/i18n/tr.json" in page
+    assert "/static/modeler/panel.js" not in page
+    assert client.get("/static/modeler/build/properties.js").status_code == 200
+    assert client.get("/vendor/@bpmn-io/properties-panel/dist/assets/properties-panel.css").status_code == 200
+    turkish = client.get("/static/modeler/i18n/tr.json").get_json()
+    assert turkish["Script (Python)"] == "Betik (Python)" and turkish["Create task"] == "Görev oluştur"
+    assert turkish["English name (name_en)"] == "İngilizce ad (name_en)"
+
+    client.post("/language", data={"lang": "en", "next": "/modeler/"})
+    page = client.get("/modeler/").get_data(as_text=True)
+    assert "/static/modeler/i18n/en.json" in page
+    written = re.search(r'<script type="application/json" id="modeler-messages">(.*?)</script>', page, re.S)
+    english = json.loads(written.group(1))
+    scripts = "".join((PROJECT_ROOT / "app" / "static" / "modeler" / name).read_text(encoding="utf-8")
+                      for name in ("modeler.js", "forms.js"))
+    sentences = set(re.findall(r'CF\.t\("([^"]+)"', scripts)) | {"uyarı", "hata"}  # also CF.t(kind ? "uyarı" : "hata")
+    assert len(sentences) > 20 and sentences <= set(english), sorted(sentences - set(english))
+    untranslated = sorted(text for text in sentences - {"Form"} if english[text] == text)  # "Form" is both
+    assert untranslated == []
+    assert english["Kaydedilmemiş değişiklikler var."] == "There are unsaved changes."

@@ -1,5 +1,8 @@
 """The modeler scripts' own words (app/static/modeler/*.js), in the page's language.
 
+The one catalog for our sentences; bpmn-js and its properties panel (library strings and the panel's
+entry labels) use their translate service over static/modeler/i18n/<locale>.json instead.
+
 The scripts say every text in Turkish and look it up in a catalog the page writes as JSON
 (#modeler-messages: Turkish -> the reader's language), so pybabel extracts them here (`N_`) and the
 English catalog translates them; "{name}" marks a value the script fills in.
@@ -15,18 +18,13 @@ def N_(text: str) -> str:  # noqa: N802 - Babel's marker for "extract, translate
 
 
 TEXTS = (
-    N_("Kaydedilmemiş değişiklikler var."), N_("(dosya)"), N_("aşama {n}"), N_("sorun"), N_("uyarı"), N_("hata"),
+    N_("Kaydedilmemiş değişiklikler var."), N_("(dosya)"), N_("aşama {n}"), N_("denetim"), N_("uyarı"), N_("hata"),
     N_("Taslak #{n} açıldı"), N_("Sürüm {n} açıldı"), N_("Diyagram açıldı"), N_(" ({n} uyarı)"),
     N_("Diyagram açılamadı: {error}"), N_("Denetleniyor…"), N_("Kaydedilmedi: {error}"),
     N_("dosya kabul edilmedi"), N_("Taslak #{n} kaydedildi: {count} sorun var, yayınlanamaz."),
     N_("Taslak #{n} kaydedildi: denetimden geçti, yayınlanabilir."), N_("Kaydedilemedi: {error}"),
     N_("Dosya okunamadı: {error}"), N_("Öğe bulunamadı: {id}"), N_("Modelleyici yüklenemedi: {error}"),
-    N_("1 Alınması"), N_("2 Alındı bildirimi"), N_("3 Sınıflandırma"), N_("4 Takip"), N_("5 Analiz"),
-    N_("6 Cevaplama"), N_("7 Karar bildirimi"), N_("8 Kapatma"),
-    N_("Düzenlemek için bir öğe seçin."), N_("(adsız)"), N_("ISO 10002 aşaması"), N_("Form"), N_("Kulvar (rol)"),
-    N_("Süre değişkeni (due)"), N_("Zamanlayıcı ifadesi (timeDate, Python; ofsetli ISO tarih üretmeli)"),
-    N_("Koşul (Python)"), N_("Türkçe ad"), N_("İngilizce ad (name_en)"),
-    N_("başlık"), N_("açıklama"), N_("Türkçe"), N_("İngilizce"), N_("İngilizcesi yok: Türkçesi gösterilir"),
+    N_("Form"), N_("başlık"), N_("açıklama"), N_("Türkçe"), N_("İngilizce"), N_("İngilizcesi yok: Türkçesi gösterilir"),
     N_("JSON hatası: {error}"), N_("Geçerli ve yeni bir form adı girin."), N_("Şema geçerli."),
     N_("Form '{name}' geçerli JSON değil: {error}"),
 )

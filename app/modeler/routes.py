@@ -6,6 +6,7 @@ import json
 import re
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -55,7 +56,15 @@ def _draft_or_404(draft_id: int):
 def index():
     return _page("modeler/index.html", version=request.args.get("version", type=int),
                  draft=request.args.get("draft", type=int), all_versions=versions.list_versions(),
-                 lanes=sorted(current_app.config["LANE_ROLES"]), js_messages=messages.catalog())
+                 lanes=sorted(current_app.config["LANE_ROLES"]), js_messages=messages.catalog(),
+                 modeler_locale=_modeler_locale())
+
+
+def _modeler_locale() -> str:
+    """The bpmn-js translate catalog the page loads (static/modeler/i18n/<locale>.json): the library's and the
+    panel's English strings; our own Turkish sentences go through Babel (messages.catalog())."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "tr"
 
 
 @bp.get("/source")

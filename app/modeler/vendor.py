@@ -23,6 +23,7 @@ ALLOWED = frozenset({
     "dmn-js/dist/assets/dmn-js-decision-table-controls.css",
     "dmn-js/dist/assets/dmn-js-literal-expression.css",
     "dmn-js/dist/assets/dmn-font/css/dmn-embedded.css",
+    "@bpmn-io/properties-panel/dist/assets/properties-panel.css",
     "chart.js/dist/chart.umd.js",
     "chart.js/dist/chart.umd.min.js",
 })

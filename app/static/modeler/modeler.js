@@ -1,5 +1,8 @@
 /* The modeler page: open a version or draft in bpmn-js, save it as a draft (the server runs the
-   gate), show the problems on the diagram, import and export .bpmn files, deploy a clean draft. */
+   gate), show the problems on the diagram and beside the selected element in the properties panel,
+   import and export .bpmn files, deploy a clean draft. bpmn-js and panel strings come from
+   static/modeler/i18n/<locale>.json (its translate service); this page's own Turkish sentences go through
+   CF.t (i18n.js, the Babel catalog the page writes). */
 (function () {
   "use strict";
   var configNode = document.getElementById("modeler-config");
@@ -10,7 +13,7 @@
   var canvasNode = document.getElementById("canvas");
   var deployForm = document.getElementById("deploy-form");
   var problemList = document.getElementById("problems");
-  var state = { draftId: null, version: null, marked: [] };
+  var state = { draftId: null, version: null, marked: [], problems: [], findings: [] };
 
   function setStatus(text, kind) { status.textContent = text; status.setAttribute("data-state", kind); }
   function getJSON(url) {
@@ -48,13 +51,43 @@
   }
   CF.decodeXML = decodeXML;
 
-  getJSON(config.descriptor_url).then(function (descriptor) {
-    var modeler = new window.BpmnJS({ container: canvasNode, moddleExtensions: { spiffworkflow: descriptor } });
+  Promise.all([getJSON(config.descriptor_url), getJSON(config.strings_url)]).then(function (loaded) {
+    var modeler = new window.BpmnJS({
+      container: canvasNode, moddleExtensions: { spiffworkflow: loaded[0] },
+      additionalModules: window.CFProperties.modules(loaded[1] || {}),
+      propertiesPanel: { parent: "#properties-panel" },
+      cfProperties: { formNames: function () { return CF.forms.names(); } }
+    });
     CF.modeler = modeler;
     var canvas = modeler.get("canvas"), registry = modeler.get("elementRegistry");
     var overlays = modeler.get("overlays"), selection = modeler.get("selection");
-    CF.panel(modeler, config);
     modeler.on("commandStack.changed", CF.markDirty);
+
+    /* The gate's and the live check's messages for the selected element, above its properties. */
+    var elementProblems = document.getElementById("element-problems");
+    function showElementProblems() {
+      var selected = selection.get()[0];
+      var id = selected && selected.businessObject && selected.businessObject.id;
+      elementProblems.replaceChildren();
+      if (!id) { return; }
+      var items = state.problems.filter(function (p) { return p.element === id; }).map(function (p) {
+        return { kind: "problem", text: CF.t("denetim") + ": " + p.message };
+      }).concat(state.findings.filter(function (f) { return f.element === id; }).map(function (f) {
+        return { kind: f.severity, text: (f.severity === "warning" ? CF.t("uyarı") : CF.t("hata")) + ": " + f.message };
+      }));
+      if (!items.length) { return; }
+      var list = document.createElement("ul");
+      list.className = "problems element-problems";
+      list.setAttribute("data-element", id);
+      items.forEach(function (item) {
+        var li = document.createElement("li");
+        li.textContent = item.text;
+        li.setAttribute("data-kind", item.kind);
+        list.appendChild(li);
+      });
+      elementProblems.appendChild(list);
+    }
+    modeler.on("selection.changed", showElementProblems);
 
     function select(id) {
       var element = registry.get(id);
@@ -66,6 +99,7 @@
     CF.select = select;
 
     function showProblems(problems) {
+      state.problems = problems;
       state.marked.forEach(function (id) { if (registry.get(id)) { canvas.removeMarker(id, "cf-problem"); } });
       overlays.remove({ type: "cf-problem" });
       state.marked = [];
@@ -81,11 +115,19 @@
         problemList.appendChild(item);
         if (p.element && registry.get(p.element) && state.marked.indexOf(p.element) < 0) {
           canvas.addMarker(p.element, "cf-problem");
-          overlays.add(p.element, "cf-problem", { position: { top: -12, right: 12 },
-            html: "<span class='cf-problem-badge' title='" + CF.t("sorun") + "'>!</span>" });
+          var badge = document.createElement("span");
+          badge.className = "cf-problem-badge";
+          badge.textContent = "!";
+          badge.title = problems.filter(function (q) { return q.element === p.element; })
+            .map(function (q) { return q.message; }).join("\n");
+          ["mousedown", "click"].forEach(function (kind) {  /* the canvas below would take it as a click on nothing */
+            badge.addEventListener(kind, function (event) { event.stopPropagation(); if (kind === "click") { select(p.element); } });
+          });
+          overlays.add(p.element, "cf-problem", { position: { top: -12, right: 12 }, html: badge });
           state.marked.push(p.element);
         }
       });
+      showElementProblems();
     }
 
     /* Live check: the gate's structural rules (POST lint_url) a moment after each change, shown as
@@ -93,6 +135,7 @@
     var lintList = document.getElementById("lint-findings");
     var lintState = { timer: null, marked: [], sequence: 0 };
     function showFindings(findings) {
+      state.findings = findings;
       lintState.marked.forEach(function (m) {
         if (registry.get(m.id)) { canvas.removeMarker(m.id, m.css); }
       });
@@ -117,6 +160,7 @@
           lintState.marked.push({ id: f.element, css: css });
         }
       });
+      showElementProblems();
     }
     function lintNow() {
       var sequence = ++lintState.sequence;
