@@ -66,6 +66,12 @@ def test_api_never_fails_and_matches_its_document(app, fuzz_token, method, path,
     @settings(max_examples=25, derandomize=True, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     def run(case):
-        case.call_and_validate(headers=headers, checks=CHECKS)
+        # A case with mutated headers is not the case schemathesis built once the test's own token replaces its
+        # Authorization: it must still never fail and match the document, but whether it is invalid data the API
+        # should refuse is no longer known (a query key whose value is None also vanishes on the wire).
+        rebuilt = any(location.name == "HEADER" and info.mode.is_negative
+                      for location, info in case.meta.components.items())
+        checks = [c for c in CHECKS if not (rebuilt and c is negative_data_rejection)]
+        case.call_and_validate(headers=headers, checks=checks)
 
     run()

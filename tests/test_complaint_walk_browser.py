@@ -124,6 +124,7 @@ def test_a_complaint_walked_through_every_stage_as_the_handler_sees_it(page, des
     open_task(page, "Şikâyeti sınıflandır ve önceliklendir")
     page.get_by_role("radio", name="Normal").check()
     page.get_by_label("Kategori").select_option("connection")
+    page.get_by_label("Öncelik değişikliğinin gerekçesi").fill("Müşteri işini evden yürütüyor.")
     submit(page)
     case = CaseFile(page, number).check()
     classified = case.article("Şikâyeti sınıflandır").inner_text()

@@ -163,7 +163,11 @@ class _Simulation:
         if form == "acknowledgement":
             return {"ack_method": rng.choice(("eposta", "telefon"))}
         if form == "classification":
-            return {"priority": _weighted(rng, PRIORITIES), "category": rng.choice(CATEGORIES)}
+            data = {"priority": _weighted(rng, PRIORITIES), "category": rng.choice(CATEGORIES)}
+            suggested = task.complaint.suggested_priority
+            if suggested and suggested != data["priority"]:
+                data["priority_override_reason"] = "Simüle edilen geçmiş: uzman farklı bir öncelik seçti."
+            return data
         if form == "analysis":
             return {"analysis_findings": "Hat ve kayıtlar incelendi.", "proposed_solution": "Arıza giderildi."}
         if form == "response":
