@@ -33,7 +33,7 @@ RESPONSE = {"root_cause_category": "network_infrastructure", "root_cause_analysi
 REJECT = {"answer": "rejected", "rejection_reason": "Sorun sürüyor."}
 ESCALATION = {"action_taken": "Ele alındı."}
 STEP_DATA = {"task_acknowledge": {"ack_method": "telefon"},
-             "task_classify": {"priority": "normal", "category": "connection"},
+             "task_classify": {"priority": "normal", "category": "connection", "priority_override_reason": "bench"},
              "task_analyse": ANALYSIS, "task_respond": RESPONSE, "task_customer_answer": REJECT}
 RESULTS = Path(__file__).resolve().parent / "results.json"
 # Each view of the inbox, first page over HTTP: (user, URL, what the row says).
@@ -132,8 +132,11 @@ class Bench:
         from app.services.procedure import versions
 
         engine, bundle = runtime().engine, versions.bundle_for(backend.version)
+        # The start variables the app passes at registration (the diagram's kind gateway and decision tables read them).
         seed = {"registration_number": "SK-2026-000000", "channel": "faks",
-                "received_at": START.isoformat(), "preferred_contact": "eposta"}
+                "received_at": START.isoformat(), "preferred_contact": "eposta", "customer_has_email": True,
+                "kind": "complaint", "category": None, "service_impact": "other", "customer_segment": "individual",
+                "repeat_complaint": False}
 
         def starts(script_engine=None) -> tuple[float, list]:
             saved = engine.script_engine

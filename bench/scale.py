@@ -169,7 +169,8 @@ def incident_resolution(count: int, at: datetime) -> dict:
         task_id = db.session.scalar(sa.select(HumanTask.id).where(
             HumanTask.complaint_id == complaint.id, HumanTask.state == "ready", HumanTask.spec_name == "task_classify"))
         numbers.append(complaint.registration_number)
-        tasks.complete_task(task_id, {"priority": "normal", "category": "connection"}, actor="bench", at=at)
+        tasks.complete_task(task_id, {"priority": "normal", "category": "connection",
+                                     "priority_override_reason": "bench"}, actor="bench", at=at)
         db.session.expunge_all()
     incident = incidents.open_incident(incidents.IncidentForm(
         "Moda fiber kesintisi", "connection", "Moda", "", at, "Moda fiber kesintisi"), actor="bench", at=at)
