@@ -28,8 +28,10 @@ def amount(hours: float) -> str:
 def risk_text(complaint) -> str:
     status = complaint.risk_status
     if status in ("at_risk", "on_track"):
+        if complaint.risk_needed_hours is None or complaint.risk_left_hours is None:
+            return ""  # a flag without its figures (written by hand or by an older estimate): no made-up numbers
         return _("Kalan adımlar geçmişte ortanca %(needed)s sürdü; kalan süre %(left)s",
-                 needed=amount(complaint.risk_needed_hours or 0.0), left=amount(max(0.0, complaint.risk_left_hours)))
+                 needed=amount(complaint.risk_needed_hours), left=amount(max(0.0, complaint.risk_left_hours)))
     if status == "unknown":
         detail = json.loads(complaint.risk_detail_json or "{}")
         return _("Tahmin için geçmiş yetersiz (%(steps)s: %(min)d tamamlanmış örnek gerekir)",

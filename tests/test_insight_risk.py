@@ -125,6 +125,19 @@ def test_inbox_filter_marker_and_the_representatives_order(desk, as_user):
     assert "The remaining steps took a median of 7.5 business hours in the past; 7 business hours left" in english
 
 
+def test_a_flag_without_its_figures_still_shows_the_inbox(desk, as_user):
+    from app.models import Complaint
+
+    db.session.execute(sa.update(Complaint).where(Complaint.id == desk["at_risk"].id)
+                       .values(risk_needed_hours=None, risk_left_hours=None))
+    db.session.commit()
+    response = as_user("handler").get("/inbox?due=at_risk")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert desk["at_risk"].registration_number in page and "Risk altında" in page
+    assert "Kalan adımlar" not in page
+
+
 def test_dashboard_counts_at_risk_by_priority(desk, as_user):
     page = as_user("quality_manager").get("/review/dashboard").get_data(as_text=True)
     assert '<tr data-priority="high"><td>Yüksek</td>\n        <td class="risk-count">1</td><td>2</td>' in page

@@ -186,3 +186,28 @@ def test_a_forged_cursor_is_ignored(as_user):
     register("faks")
     html = _text(as_user("intake").get("/inbox?after=9-x-<script>&page=999999"))
     assert "<script>" not in html and 'href="/tasks/' in html
+
+
+def test_the_assign_box_offers_the_lanes_active_colleagues_and_the_page_reads_users_once(as_user, staff):
+    from .test_write_paths import statements
+
+    fax, phone = register("faks"), register("telefon")
+    staff["handler2"].active = False
+    db.session.commit()
+    rep = as_user("representative")
+    page = _text(rep.get("/inbox?scope=all"))
+    ack, classify = ready(fax)[0], ready(phone)[0]
+    ack_box = page.split(f'name="t{ack.id}-assignee"')[1].split("</select>")[0]
+    classify_box = page.split(f'name="t{classify.id}-assignee"')[1].split("</select>")[0]
+    assert 'value="kabul">Kabul Personeli<' in ack_box and "uzman" not in ack_box
+    assert 'value="uzman">Hande Uzman<' in classify_box and "kabul" not in classify_box
+    assert "uzman2" not in page  # deactivated: cannot be given work
+    with statements() as few:
+        _text(rep.get("/inbox?scope=all"))
+    for _ in range(8):
+        register("telefon")
+        register("faks")
+    with statements() as many:
+        page = _text(rep.get("/inbox?scope=all"))
+    assert page.count("-assignee\" required>") == 18
+    assert len(many) <= len(few), "the inbox must not read once per row"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from .. import labels
 from ..access import TASK_WORKERS, roles_required, safe_next
@@ -30,13 +31,13 @@ def index():
     if not inbox.can_see_all(current_user):
         form.scope.choices = [c for c in form.scope.choices if next(iter(c)) != "all"]
     page = inbox.inbox_page(current_user, query)
-    assign_forms = {}
+    assignees = {}
     if inbox.can_see_all(current_user):
-        assign_forms = {row.task.id: assign_form_for(row.task) for row in page.rows}
+        assignees = assignee_options({row.task.lane for row in page.rows})
     args = {k: v for k, v in request.args.items() if k not in ("page", "after")}
     attention = inbox.needing_attention() if inbox.can_see_all(current_user) else []
     return render_template("inbox/index.html", form=form, page=page, query=query, claim_form=ClaimForm(),
-                           assign_forms=assign_forms, page_args=args, attention=attention)
+                           assignees=assignees, page_args=args, attention=attention)
 
 
 def assign_form_for(task) -> AssignForm:
@@ -45,6 +46,22 @@ def assign_form_for(task) -> AssignForm:
     form.assignee.choices = options(
         (u.username, u.full_name) for u in users.users_with_any_role(inbox.roles_for_lane(task.lane)))
     return form
+
+
+def assignee_options(lanes) -> dict[str, Markup]:
+    """Per lane, the `<option>`s of the assign box: colleagues who can work that lane.
+
+    One read of the users and one rendering per lane, shared by every row of the page (a form object
+    and a user query per row cost more than the rest of the page).
+    """
+    staff = users.list_active_users()
+    found = {}
+    for lane in lanes:
+        roles = set(inbox.roles_for_lane(lane))
+        found[lane] = Markup("").join(
+            Markup('<option value="{}">{}</option>').format(u.username, u.full_name)
+            for u in staff if u.role_set & roles)
+    return found
 
 
 def _back() -> str:

@@ -270,4 +270,8 @@ def change_own_password(user: User, current: str, new: str, *, at: datetime | No
 def users_with_any_role(roles: Iterable[str]) -> list[User]:
     """Active users holding at least one of `roles` (candidates to assign a task to)."""
     wanted = set(roles)
-    return [u for u in list_users() if u.active and u.role_set & wanted]
+    return [u for u in list_active_users() if u.role_set & wanted]
+
+
+def list_active_users() -> list[User]:
+    return list(db.session.scalars(sa.select(User).where(User.active.is_(True)).order_by(User.username)))
