@@ -135,3 +135,40 @@ def test_completing_a_task_while_its_timer_fires_loses_neither(app):
     assert sweep_first or not sweep_won
     assert [r.spec_name for r in rows].count("task_ack_escalation") == (1 if sweep_first else 0)
     assert db.session.get(Complaint, complaint.id).deadline_breached
+
+
+def test_a_registration_in_progress_does_not_hold_up_the_next_one_on_postgresql(app):
+    """The number counter is locked for one statement, not through a registration's whole transaction."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: registrations queue behind its write lock by design")
+    from app.services.complaints import registration
+
+    inside, release = threading.Event(), threading.Event()
+    outcome: dict = {}
+
+    def hold(complaint):
+        inside.set()
+        outcome["held_until_released"] = release.wait(30)  # False: the other registration waited for this one
+
+    def slow():
+        with app.app_context():
+            try:
+                outcome["slow"] = registration.register_complaint(
+                    {"channel": "faks", "customer_name": "Yavaş", "customer_phone": "+90 312 555 0101",
+                     "description": "Hat kopuyor."}, actor="test", at=ist(2026, 11, 25, 10, 0),
+                    before_commit=hold).registration_number
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    try:
+        assert inside.wait(60), "the first registration did not reach its commit"
+        quick = register("telefon", customer_name="Hızlı")  # would wait for the slow one's lock before
+        assert quick.registration_number == "SK-2026-000002"
+    finally:
+        release.set()
+        thread.join(60)
+    assert outcome["held_until_released"] and outcome["slow"] == "SK-2026-000001"
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 2
