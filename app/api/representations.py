@@ -34,10 +34,10 @@ def complaint_summary(c: Complaint) -> dict:
     }
 
 
-def complaint_detail(c: Complaint, timeline, open_tasks: list[HumanTask]) -> dict:
+def complaint_detail(c: Complaint, timeline, open_tasks: list[HumanTask], version: int | None) -> dict:
     return {
         **complaint_summary(c),
-        "version": c.instance.lock_version if c.instance else None,
+        "version": version,
         "customer": {"name": c.customer_name, "email": c.customer_email, "phone": c.customer_phone,
                      "subscription_number": c.subscription_number, "preferred_contact": c.preferred_contact},
         "description": c.description, "root_cause_category": c.root_cause_category, "solution": c.solution,

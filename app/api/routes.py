@@ -74,9 +74,13 @@ def create_complaint():
 def get_complaint(number: str):
     complaint = _complaint(number)
     token = current_token()
-    record_personal_data_view(token.user, complaint, "api:get_complaint", ip=request.remote_addr,
+    # Built before the view is logged: the log's commit would expire what the answer reads. If the log
+    # cannot be written, the request fails and nothing is shown.
+    body = complaint_detail(complaint, lookup.timeline(complaint.id), tasks.ready_tasks_for(complaint),
+                            version=lookup.instance_version(complaint))
+    record_personal_data_view(token.user, complaint.id, "api:get_complaint", ip=request.remote_addr,
                               actor=token.user.username)
-    return complaint_detail(complaint, lookup.timeline(complaint.id), tasks.ready_tasks_for(complaint))
+    return body
 
 
 @bp.get("/complaints")

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import KINDS, AuditEvent, Complaint, ComplaintNote, OutboxMessage
+from app.models import KINDS, AuditEvent, Complaint, ComplaintNote, OutboxMessage, ProcessInstance
 from app.services import context
 
 STATUSES = ("open", "closed")  # offered in the staff search form
@@ -76,6 +76,13 @@ def search_complaints(q: str = "", status: str = "", date_from: date | None = No
 def complaint_by_number(number: str) -> Complaint | None:
     return db.session.scalar(
         sa.select(Complaint).where(Complaint.registration_number == (number or "").strip().upper()))
+
+
+def instance_version(complaint: Complaint) -> int | None:
+    """The workflow's optimistic-lock version (what a client sends back), without loading its state."""
+    if complaint.instance_id is None:
+        return None
+    return db.session.scalar(sa.select(ProcessInstance.lock_version).where(ProcessInstance.id == complaint.instance_id))
 
 
 @dataclass
