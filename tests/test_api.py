@@ -139,6 +139,12 @@ def test_stale_version_is_409(api):
     task = task_named(complaint, "task_acknowledge")
     r = api("intake").post(f"/tasks/{task.id}/complete", json={"data": ACK, "expected_version": 999})
     assert r.status_code == 409 and r.json["current_version"] != 999
+    # The version the case shows is the one a completion must send.
+    shown = api("intake").get(f"/complaints/{complaint.registration_number}").json["version"]
+    assert shown == r.json["current_version"]
+    r = api("intake").post(f"/tasks/{task.id}/complete", json={"data": ACK, "expected_version": shown})
+    assert r.status_code == 200
+    assert api("intake").get(f"/complaints/{complaint.registration_number}").json["version"] == shown + 1
 
 
 def test_a_task_outside_the_tokens_lanes_is_403(api):
