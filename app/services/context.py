@@ -73,3 +73,14 @@ def utc(at: datetime | None) -> datetime:
     if at.tzinfo is None:
         raise ValueError("an aware datetime is required")
     return at.astimezone(UTC)
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what this transaction just wrote: the caller answers from those rows at
+    once, and reloading rows we wrote a moment ago would cost a query each for nothing."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire

@@ -218,17 +218,6 @@ def _number_outside_transaction(year: int) -> int:
     return number
 
 
-def _commit_keeping_loaded() -> None:
-    """Commit without expiring what this transaction just wrote: the caller answers from the new
-    complaint at once, and reloading a row we inserted a moment ago would cost a query for nothing."""
-    session = db.session()
-    expire, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = expire
-
-
 @dataclass(frozen=True)
 class Registration:
     """A registered complaint, and whether this call created it (False: its idempotency key did earlier)."""
@@ -300,7 +289,7 @@ def register(fields: dict, *, actor: str, at: datetime | None = None, idempotenc
                            **({"received_at": received_local.isoformat()} if received != at else {})}))
         if before_commit is not None:
             before_commit(complaint)
-        _commit_keeping_loaded()
+        context.commit_keeping_loaded()
     except ProcedureFailure as exc:
         db.session.rollback()
         raise ProcedureFailed(exc.kind, exc.element, exc.name, exc.detail) from exc

@@ -97,7 +97,7 @@ def complete_task(task_id: int, data: dict, *, actor: str, user: User | None = N
             audit.record(complaint.id, "priority_overridden", actor=actor, at=at, data=overridden)
             complaint.priority_overridden = True
         runtime.save_run(complaint, instance, run, at=at, actor=actor, completed_guid=task.task_guid)
-        db.session.commit()
+        context.commit_keeping_loaded()
     except TaskNotReady as exc:
         db.session.rollback()
         raise TaskAlreadyCompleted(None, None, "closed") from exc
