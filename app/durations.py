@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import format_datetime, ngettext
-from flask_babel import gettext as _
+from flask_babel import format_datetime
 
+from .i18n import gettext as _
+from .i18n import ngettext
 from .services.workflow.deadlines import DeadlineStatus, deadline_status
 
 

@@ -7,8 +7,8 @@ option shows with its own title without a Python change. A code never reaches th
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from .i18n import gettext as _
+from .i18n import lazy_gettext as _l
 
 ROLE_LABELS = {
     "intake": _l("Şikâyet kabul personeli"),

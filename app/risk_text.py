@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 
 from flask import current_app
-from flask_babel import format_decimal, ngettext
-from flask_babel import gettext as _
+from flask_babel import format_decimal
 
+from .i18n import gettext as _
+from .i18n import ngettext
 from .labels import task_name
 
 

@@ -10,7 +10,7 @@ from flask_babel import refresh as babel_refresh
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import durations, labels, numbers, problem_text
+from . import durations, i18n, labels, numbers, problem_text
 from .access import has_role
 from .extensions import babel, csrf, db, login_manager
 from .models import User
@@ -93,6 +93,7 @@ def init_web(app: Flask) -> None:
     login_manager.login_message_category = "info"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_timezone=app.config["BUSINESS_TIMEZONE"])
+    i18n.install(app)
 
     app.jinja_env.filters["instant"] = format_instant
     app.jinja_env.filters["due"] = durations.due_text

@@ -32,3 +32,23 @@ def test_dates_are_shown_in_istanbul_time(as_user):
     task = ready(complaint)[0]
     page = as_user("intake").get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "31.12.2026 23:30" in page
+
+
+def test_a_page_and_a_customer_mail_in_another_language_within_one_request(app):
+    """The catalog is kept per request for speed; a locale forced for a customer's e-mail still gets its
+    own language, and the page's comes back after it."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    from app import i18n, labels
+
+    with app.test_request_context("/inbox"):
+        assert i18n.gettext("Atanmamış") == "Atanmamış"
+        assert render_template_string("{{ _('Atanmamış') }}") == "Atanmamış"
+        with force_locale("en"):
+            assert i18n.gettext("Atanmamış") == "Unassigned"
+            assert render_template_string("{{ _('Atanmamış') }}") == "Unassigned"
+            assert str(labels.PRIORITY_LABELS["high"]) == "High"
+        assert i18n.gettext("Atanmamış") == "Atanmamış"
+        assert str(labels.PRIORITY_LABELS["high"]) == "Yüksek"
+        assert i18n.ngettext("%(num)d iş günü", "%(num)d iş günü", 2) == "2 iş günü"
