@@ -6,8 +6,12 @@ import json
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from app.config import PROJECT_ROOT
+from app.extensions import db
+from app.models import Complaint
+from app.services.complaints import registration as complaints
 
 
 def _ok(result):
@@ -91,3 +95,19 @@ def test_days_off_move_deadlines(runner, live_version):
     assert "ack due 2026-11-27T15:00:00+00:00" in shown
     _ok(runner.invoke(args=["calendar", "remove", "2026-11-26"]))
     assert "2026-11-26" not in _ok(runner.invoke(args=["calendar", "list"]))
+
+
+@pytest.mark.usefixtures("live_version")
+def test_register_takes_the_decision_tables_inputs_and_refuses_a_value_not_on_the_list(runner):
+    base = ["complaints", "register", "--channel", "telefon", "--name", "Ayşe Yılmaz", "--phone", "+90 312 555 0101",
+            "--description", "Ofiste internet yok", "--now", "2026-11-25T10:00:00+03:00"]
+    number = _ok(runner.invoke(args=[*base, "--service-impact", "no_service", "--segment", "corporate"])).strip()
+    complaint = complaints.get_by_number(number)
+    assert (complaint.service_impact, complaint.customer_segment, complaint.suggested_priority) == \
+        ("no_service", "corporate", "high")
+
+    for option, value in (("--service-impact", "no_service;x"), ("--segment", "vip")):
+        result = runner.invoke(args=[*base, option, value])
+        assert result.exit_code == 2 and f"Invalid value for '{option}'" in result.output, result.output
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 1  # nothing more registered

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from app.extensions import db
 from app.models import Attachment, Complaint, ConsentRecord
 from app.services.complaints import portal
 
-from .helpers import audit_actions, outbox_kinds, ready_names
+from .helpers import audit_actions, outbox_kinds, ready_names, refreshed, register
 from .portal_helpers import file_over_http, form_data
 
 pytestmark = pytest.mark.usefixtures("live_version")
@@ -159,3 +160,49 @@ def test_a_web_request_reads_the_desk_clock_not_the_wall(client, desk_clock):
     complaint, _ = file_over_http(client)
     assert complaint.registration_number.startswith("SK-2031-")
     assert complaint.received_at == ist(2031, 3, 4, 10, 0)
+
+
+def test_the_customer_says_what_the_problem_does_and_who_they_are_in_their_own_words(client):
+    page = client.get("/sikayet").get_data(as_text=True)
+    for text in ("Sorun hizmetinizi nasıl etkiliyor?", "Hizmet tamamen kesildi", "Hizmet yavaş veya kesintili",
+                 "Fatura ile ilgili", "Müşteri türünüz", "Bireysel", "Kurumsal"):
+        assert text in page
+    # The defaults are shown as chosen.
+    assert re.findall(r'<input checked id="[^"]+" name="(service_impact|customer_segment)" type="radio" value="(\w+)"',
+                      page) == [("service_impact", "other"), ("customer_segment", "individual")]
+    client.post("/language", data={"lang": "en", "next": "/sikayet"})
+    page = client.get("/sikayet").get_data(as_text=True)
+    assert "My service is down completely" in page and "Corporate" in page and "Hizmet tamamen" not in page
+
+
+def test_no_service_for_a_corporate_customer_reaches_the_decision_table_as_from_the_staff_form(client):
+    # processes/priority_suggestion.dmn, rule_priority_1: no_service + corporate → high, whatever the rest.
+    complaint, _ = file_over_http(client, service_impact="no_service", customer_segment="corporate")
+    assert (complaint.service_impact, complaint.customer_segment) == ("no_service", "corporate")
+    assert complaint.suggested_priority == "high"
+    staff = register("telefon", service_impact="no_service", customer_segment="corporate")
+    assert refreshed(staff).suggested_priority == complaint.suggested_priority
+
+    # Left as they are (or not sent, by an older page): other + individual, the table's "anything else" → low.
+    plain, _ = file_over_http(client, service_impact="", customer_segment="")
+    older, _ = file_over_http(client, service_impact=None, customer_segment=None)
+    for default in (plain, older):
+        assert (default.service_impact, default.customer_segment, default.suggested_priority) == \
+            ("other", "individual", "low")
+
+
+@pytest.mark.parametrize("field, value", [
+    ("service_impact", "<script>alert(1)</script>"),
+    ("service_impact", "no_service<script>"),
+    ("service_impact", "no_service "),
+    ("service_impact", "No_Service"),
+    ("customer_segment", "corporate'--"),
+    ("customer_segment", "vip"),
+])
+def test_a_value_not_on_the_list_gets_the_form_back_with_a_message_and_registers_nothing(client, field, value):
+    response = client.post("/sikayet", data=form_data(**{field: value}))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'id="{field}-error">Listedeki seçeneklerden birini seçin.' in page
+    assert "<script>alert" not in page and "no_service<script>" not in page
+    assert count(Complaint) == 0

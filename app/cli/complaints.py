@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from app.cli.common import INSTANT, echo_open_tasks, fail, iso
 from app.extensions import db
+from app.labels import SEGMENT_LABELS, SERVICE_IMPACT_LABELS
 
 
 @click.group("complaints")
@@ -24,6 +25,10 @@ def complaints_group() -> None:
 @click.option("--subscription", "subscription_number")
 @click.option("--subject")
 @click.option("--description", required=True)
+@click.option("--service-impact", "service_impact", type=click.Choice(list(SERVICE_IMPACT_LABELS)),
+              help="What the problem does to the service (priority suggestion input; default other)")
+@click.option("--segment", "customer_segment", type=click.Choice(list(SEGMENT_LABELS)),
+              help="Customer segment (priority suggestion input; default individual)")
 @click.option("--now", "at", type=INSTANT)
 @click.option("--actor", default="cli")
 @with_appcontext

@@ -10,8 +10,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from .. import labels
 from ..formkit import options
+from ..services.complaints.registration import CUSTOMER_SEGMENTS, SERVICE_IMPACTS
 
 REQUIRED = _l("Bu alan zorunludur.")
+# Inputs of the priority suggestion (processes/priority_suggestion.dmn) in the customer's words; the staff
+# form offers the same codes with desk wording (labels.SERVICE_IMPACT_LABELS).
+IMPACT_CHOICES = {"no_service": _l("Hizmet tamamen kesildi"), "degraded": _l("Hizmet yavaş veya kesintili"),
+                  "billing": _l("Fatura ile ilgili"), "other": _l("Diğer")}
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE_PATTERN = r"^\+?[0-9 ()\-]{7,20}$"
 
@@ -33,6 +38,12 @@ class ComplaintForm(FlaskForm):
     preferred_contact = RadioField(_l("Size nasıl ulaşalım?"), default="eposta",
                                    choices=options(labels.CONTACT_LABELS.items()),
                                    validators=[InputRequired(_l("Bir iletişim kanalı seçin."))])
+    # Optional: a post without them (an older page, a script) gets the staff form's defaults. Checked in
+    # validate() against the service's codes exactly, so a code with anything appended is refused.
+    service_impact = RadioField(_l("Sorun hizmetinizi nasıl etkiliyor?"), default="other", validate_choice=False,
+                                choices=options(IMPACT_CHOICES.items()))
+    customer_segment = RadioField(_l("Müşteri türünüz"), default="individual", validate_choice=False,
+                                  choices=options(labels.SEGMENT_LABELS.items()))
     subject = StringField(_l("Konu"), validators=[DataRequired(REQUIRED), Length(max=200)])
     description = TextAreaField(_l("Şikâyetiniz"), validators=[DataRequired(REQUIRED), Length(max=10000)],
                                 render_kw={"rows": 8})
@@ -44,7 +55,7 @@ class ComplaintForm(FlaskForm):
     submit = SubmitField(_l("Şikâyetimi gönder"))
 
     FIELDS = ("kind", "customer_name", "customer_phone", "customer_email", "preferred_contact", "subscription_number",
-              "subject", "description")
+              "subject", "description", "service_impact", "customer_segment")
 
     def validate(self, extra_validators=None) -> bool:
         """The contact rules span two fields (and Optional() stops a field's own chain when it is empty)."""
@@ -52,6 +63,10 @@ class ComplaintForm(FlaskForm):
         if self.kind.data and self.kind.data not in labels.KIND_LABELS:
             self.kind.errors = [*self.kind.errors, _l("Listedeki başvuru türlerinden birini seçin.")]
             valid = False
+        for field, codes in ((self.service_impact, SERVICE_IMPACTS), (self.customer_segment, CUSTOMER_SEGMENTS)):
+            if field.data and field.data not in codes:
+                field.errors = [*field.errors, _l("Listedeki seçeneklerden birini seçin.")]
+                valid = False
         email, phone, preferred = self.customer_email, self.customer_phone, self.preferred_contact.data
         if not email.data and not phone.data:
             email.errors = [*email.errors, _l("E-posta adresi veya telefon numarasından en az birini yazın.")]
