@@ -279,9 +279,10 @@ def _apply(link_id: int, complaint_id: int, incident: Incident, payload: dict, *
     if not run.deliver_message(RESOLVED_MESSAGE, payload, at=at):
         return False
     db.session.execute(sa.update(IncidentLink).where(IncidentLink.id == link_id).values(resolution_applied_at=at))
-    audit.record(complaint.id, "incident_resolution_applied", actor=actor, at=at,
-                 data={"incident": incident.id, "title": incident.title, "solution": incident.solution})
-    runtime.save_run(complaint, instance, run, at=at, actor=actor)
+    # The step's first audit event, written in the same set-based insert as the events the run adds.
+    applied = ("incident_resolution_applied",
+               {"incident": incident.id, "title": incident.title, "solution": incident.solution})
+    runtime.save_run(complaint, instance, run, at=at, actor=actor, opening=applied)
     db.session.commit()
     return True
 
