@@ -41,9 +41,15 @@ def _shown(page) -> str:
 
 
 def test_the_inbox_follows_each_language_switch_and_assigns_from_its_box(live_server, desk, staff):  # noqa: F811
+    from app.services.accounts import users
+
+    hostile = '<img src=x onerror=alert(1)>"><script>alert(2)</script>'
+    users.create_user("zz_kotu", hostile, PASSWORD, ["handler"])
     at_risk = desk["at_risk"]
     (task,) = [t for t in db.session.query(HumanTask).filter_by(complaint_id=at_risk.id, state="ready")]
     with chromium_page(live_server, timeout_ms=30000) as page:
+        dialogs = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         _sign_in(page, "temsilci")
         for lang in ("tr", "en", "tr", "en", "tr"):
             if lang != "tr" or page.get_attribute("html", "lang") != "tr":
@@ -56,13 +62,13 @@ def test_the_inbox_follows_each_language_switch_and_assigns_from_its_box(live_se
             assert (missing, leaked) == ([], []), (lang, text)
         # The at-risk task from its own box: Hakan İkinci (a handler) gets it.
         box = page.locator(f"select[name='t{task.id}-assignee']")
-        assert box.locator("option").all_inner_texts() == ["handler", "Hande Uzman", "Hakan İkinci"]
+        assert box.locator("option").all_inner_texts() == ["handler", "Hande Uzman", "Hakan İkinci", hostile]
         box.select_option("uzman2")
         box.locator("xpath=ancestor::form").locator("button[type=submit]").click()
         page.wait_for_load_state()
         assert "Görev atandı." in page.inner_text("main")
         row = page.locator("tr", has=page.locator(f"a[href='/tasks/{task.id}']"))
         assert "Hakan İkinci" in row.inner_text()
-        assert page.js_errors == []
+        assert page.js_errors == [] and dialogs == []  # the hostile full name ran nothing
     db.session.expire_all()
     assert db.session.get(HumanTask, task.id).assignee_id == staff["handler2"].id
