@@ -172,3 +172,48 @@ def test_a_registration_in_progress_does_not_hold_up_the_next_one_on_postgresql(
     assert outcome["held_until_released"] and outcome["slow"] == "SK-2026-000001"
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 2
+
+
+def _numbers() -> list[str]:
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(Complaint.registration_number).order_by(Complaint.registration_number)))
+
+
+def test_sixteen_registrations_at_once_get_sixteen_different_numbers(app):
+    """More threads than the session pool's 5 + 10 connections, on a year without a counter row yet: every
+    one is registered, none waits for ever, no number is given twice (no failure here, so no gap either)."""
+    db.session.remove()
+
+    def registering(i):
+        return lambda: register("telefon", customer_name=f"Eş Zamanlı {i}", at=ist(2026, 11, 25, 10, i)
+                                ).registration_number
+
+    outcomes = _race(app, [registering(i) for i in range(16)])
+    assert all(isinstance(o, str) for o in outcomes), outcomes
+    assert sorted(outcomes) == [f"SK-2026-{n:06d}" for n in range(1, 17)]
+    assert _numbers() == sorted(outcomes)
+    assert register("faks").registration_number == "SK-2026-000017"
+
+
+def test_a_registration_refused_after_its_number_was_taken_leaves_at_most_a_gap(app):
+    """A check in before_commit (the portal's consent rows are written there) fails after the number was
+    allocated: nothing of it is stored, and the next registration gets a fresh number, never the same
+    one twice. SQLite takes the number inside the registration's transaction and gives it back."""
+    from app.services.complaints import registration
+    from app.services.errors import ValidationFailed
+
+    first = register("telefon").registration_number
+
+    def refuse(complaint):
+        raise ValidationFailed({"consent": "refused at the last moment"})
+
+    with pytest.raises(ValidationFailed):
+        registration.register_complaint({"channel": "faks", "customer_name": "Geri Çevrilen",
+                                         "customer_phone": "+90 312 555 0101", "description": "Hat kopuyor."},
+                                        actor="test", at=ist(2026, 11, 25, 10, 5), before_commit=refuse)
+    after = register("telefon").registration_number
+    gap = 1 if db.engine.dialect.name == "postgresql" else 0
+    assert (first, after) == ("SK-2026-000001", f"SK-2026-{2 + gap:06d}")
+    assert _numbers() == [first, after]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.actor == "test", AuditEvent.action == "registered")) == 2

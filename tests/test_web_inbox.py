@@ -211,3 +211,94 @@ def test_the_assign_box_offers_the_lanes_active_colleagues_and_the_page_reads_us
         page = _text(rep.get("/inbox?scope=all"))
     assert page.count("-assignee\" required>") == 18
     assert len(many) <= len(few), "the inbox must not read once per row"
+
+
+HOSTILE_NAMES = ("<img src=x onerror=alert(1)>", '"><script>alert(1)</script>', "O'Brien \"Kırıcı\" & <b>kalın</b>")
+
+
+def test_a_colleagues_full_name_is_only_text_in_the_assign_box(as_user, staff):
+    """Full names are free text (a username is not): whatever a name holds, the box shows it as written."""
+    from html.parser import HTMLParser
+
+    from app.services.accounts import users
+    from app.services.errors import ValidationFailed
+
+    from .staff_fixtures import PASSWORD
+
+    for odd in ("<img>", 'a"b', "a b", "x/../y"):
+        with pytest.raises(ValidationFailed):
+            users.create_user(odd, "Biri", PASSWORD, ["handler"])
+    for i, name in enumerate(HOSTILE_NAMES):
+        users.create_user(f"kotu{i}", name, PASSWORD, ["handler"])
+    task = ready(register("telefon"))[0]
+    page = _text(as_user("representative").get("/inbox?scope=all"))
+    assert "<img" not in page and "<script>alert" not in page and "<b>" not in page
+
+    class Options(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.found, self._value, self._inside = [], None, False
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "select":
+                self._inside = attrs.get("name") == f"t{task.id}-assignee"
+            elif tag == "option" and self._inside:
+                self._value = attrs["value"]
+            else:
+                assert not self._inside, f"<{tag}> inside the assign box"
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self._inside = False
+
+        def handle_data(self, data):
+            if self._inside and self._value is not None:
+                self.found.append((self._value, data))
+                self._value = None
+
+    parser = Options()
+    parser.feed(page)
+    assert parser.found == [("kotu0", HOSTILE_NAMES[0]), ("kotu1", HOSTILE_NAMES[1]), ("kotu2", HOSTILE_NAMES[2]),
+                            ("u_handler", "handler"), ("uzman", "Hande Uzman"), ("uzman2", "Hakan İkinci")]
+
+
+def _assignee(task_id: int):
+    db.session.expire_all()
+    return db.session.get(HumanTask, task_id).assignee_id
+
+
+def test_assign_is_refused_to_the_wrong_role_to_a_deactivated_or_out_of_lane_colleague_and_without_csrf(
+        app, as_user, staff):
+    from app.services.accounts import users
+
+    complaint = register("telefon")
+    task = ready(complaint)[0]
+    url, field = f"/tasks/{task.id}/assign", f"t{task.id}-assignee"
+    for role in ("intake", "handler", "analyst", "quality_manager", "admin", "auditor"):
+        assert as_user(role).post(url, data={field: "uzman"}).status_code == 403, role
+    assert _assignee(task.id) is None
+
+    users.deactivate("uzman2")
+    rep = as_user("representative")
+    for who, message in (("uzman2", "Bu görevi yapabilecek bir çalışma arkadaşı seçin."),  # deactivated
+                         ("kabul", "Bu görevi yapabilecek bir çalışma arkadaşı seçin."),  # not in the lane
+                         ("yok_boyle_biri", "Atanacak kişiyi seçin."),  # no such account
+                         ("", "Atanacak kişiyi seçin.")):
+        page = _text(rep.post(url, data={field: who}, follow_redirects=True))
+        assert message in page, who
+        assert _assignee(task.id) is None
+    # The refusal is in the reader's language too.
+    rep.post("/language", data={"lang": "en", "next": "/inbox"})
+    page = _text(rep.post(url, data={field: "uzman2"}, follow_redirects=True))
+    assert "Choose a colleague who can do this task." in page and "Bu görevi yapabilecek" not in page
+    assert _assignee(task.id) is None
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert rep.post(url, data={field: "uzman"}).status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert _assignee(task.id) is None
+    actions = [e.action for e in db.session.query(AuditEvent).filter_by(complaint_id=complaint.id)]
+    assert "task_assigned" not in actions

@@ -79,7 +79,7 @@ def _claim_outcome(action):
     except inbox.NotAllowed:
         flash(_("Bu görev için yetkiniz yok."), "error")
     except ValidationFailed as exc:
-        flash(next(iter(exc.errors.values())), "error")
+        flash(_(next(iter(exc.errors.values()))), "error")  # the service's Turkish, from the catalog
     except NotFound:
         flash(_("Görev bulunamadı."), "error")
     else:
