@@ -61,8 +61,9 @@ def save_run(complaint: Complaint, instance: ProcessInstance, run: WorkflowRun, 
 
     `new`: the complaint and its instance were built in this transaction and are not in the database
     yet: they are inserted here once, with their final values (no insert-then-update). `opening` is the
-    step's first audit event (the registration, an incident's resolution), written with the others. The task tree is walked once for the inbox, the data and compaction;
-    audit events and new inbox rows go in set-based INSERTs.
+    step's first audit event (the registration, an incident's resolution), written with the others.
+    The task tree is walked once for the inbox, the data and compaction; audit events and new inbox
+    rows go in set-based INSERTs.
     """
     open_rows = {} if new else _open_rows(instance)  # read before anything changes: no early flush
     survey = run.survey()
