@@ -63,6 +63,9 @@ def complete_task(task_id: int, data: dict, *, actor: str, user: User | None = N
 
     Raises TaskAlreadyCompleted (with who and when), TaskClaimedByOther, StaleData (the complaint
     moved on since `expected_version`), ValidationFailed (per-field messages) or ConcurrentUpdate.
+    The task, complaint and instance keep what this transaction wrote (not reloaded after the commit);
+    a caller that keeps its session for more work and needs other processes' changes calls
+    `db.session.expire_all()`.
     """
     at = context.utc(at)
     task = get_task(task_id, with_complaint=True)
