@@ -125,6 +125,10 @@ class Complaint(db.Model):
     """The complaint as staff, customers and figures see it; kept in step with its workflow."""
 
     __tablename__ = "complaint"
+    # The complaints at risk (a few percent of the open ones): the inbox reads their ids from this small
+    # index, without touching the rows; the query must spell the condition as the literal 'at_risk'.
+    __table_args__ = (sa.Index("ix_complaint_at_risk", "id", sqlite_where=sa.text("risk_status = 'at_risk'"),
+                               postgresql_where=sa.text("risk_status = 'at_risk'")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_number: Mapped[str] = mapped_column(sa.String(20), unique=True)
@@ -213,11 +217,13 @@ class HumanTask(db.Model):
                       sa.Index("ix_human_task_assignee_due", "assignee_id", "state", "due_at", "id"),
                       sa.Index("ix_human_task_assignee_age", "assignee_id", "state", "created_at", "id"),
                       sa.Index("ix_human_task_open_due", "state", "due_at", "id"),
-                      sa.Index("ix_human_task_open_age", "state", "created_at", "id"))
+                      sa.Index("ix_human_task_open_age", "state", "created_at", "id"),
+                      # A complaint's open tasks in due order, read without the rows (the at-risk complaints' tasks).
+                      sa.Index("ix_human_task_complaint_open", "complaint_id", "state", "due_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(sa.ForeignKey("process_instance.id"), index=True)
-    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"))
     task_guid: Mapped[str] = mapped_column(sa.String(36), unique=True)
     spec_name: Mapped[str] = mapped_column(sa.String(100))
     name: Mapped[str] = mapped_column(sa.String(255))

@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
 
 from app.extensions import db
 from app.models import Complaint, HumanTask, User
@@ -176,37 +178,73 @@ def _branches(user: User, query: InboxQuery) -> list:
     return [mine, *(HumanTask.lane == lane for lane in lanes)]
 
 
-def _at_risk_ids():
-    # Driven from the complaint's indexed risk_status (few rows), not from every open task.
-    return sa.select(Complaint.id).where(Complaint.risk_status == "at_risk")
+# Spelled as a literal, not a bound parameter: the partial index ix_complaint_at_risk matches only its own
+# condition (SQLite never matches a parameter, nor does a prepared statement's generic plan on PostgreSQL).
+_AT_RISK = sa.literal_column("'at_risk'")
 
 
-def _filters(query: InboxQuery, now: datetime) -> tuple[list, bool]:
-    """Conditions every branch shares, and whether they need the complaint joined."""
+def _at_risk_complaints(on_complaint: list):
+    """The at-risk complaints that pass the complaint filters: a few percent of the open ones, read from
+    ix_complaint_at_risk (only a complaint filter reads their rows)."""
+    return sa.select(Complaint.id).where(Complaint.risk_status == _AT_RISK, *on_complaint)
+
+
+def _at_risk_tasks(on_complaint: list, *, drive: bool):
+    """Tasks of those complaints. `drive` reads the at-risk ids first and then each one's open tasks from
+    ix_human_task_complaint_open, whatever the planner would estimate (PostgreSQL: `= ANY(ARRAY(...))` can
+    only be an index condition; SQLite drives an IN list by itself when no index order tempts it)."""
+    at_risk = _at_risk_complaints(on_complaint)
+    if drive and db.engine.dialect.name == "postgresql":
+        return HumanTask.complaint_id == sa.any_(sa.func.array(at_risk.scalar_subquery(),
+                                                               type_=sa.ARRAY(sa.Integer)))
+    return HumanTask.complaint_id.in_(at_risk)
+
+
+class _Unindexed(FunctionElement):
+    """An ORDER BY term no index can serve on SQLite (unary +): with it, SQLite's planner (which has no
+    statistics) reads the at-risk tasks from their complaints and sorts those few, instead of walking every
+    open task in due order looking for them. Elsewhere the column itself."""
+
+    inherit_cache = True
+
+
+@compiles(_Unindexed)
+def _unindexed_default(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_Unindexed, "sqlite")
+def _unindexed_sqlite(element, compiler, **kw):
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+def _limit(n: int):
+    """A literal LIMIT: a prepared statement's generic plan on PostgreSQL guesses an unknown LIMIT at a tenth
+    of the table and then prefers a sequential scan."""
+    return sa.literal_column(str(int(n)))
+
+
+def _filters(query: InboxQuery, now: datetime) -> tuple[list, list]:
+    """Conditions every branch shares: on the task, and on its complaint (those need the complaint joined,
+    or go inside the at-risk subquery)."""
     where = [HumanTask.state == "ready"]
     if query.due == "overdue":
         where.append(HumanTask.due_at < now)
     elif query.due == "today":
         start, end = _day_bounds(now)
         where += [HumanTask.due_at >= start, HumanTask.due_at < end]
-    elif query.due == "at_risk":
-        where.append(HumanTask.complaint_id.in_(_at_risk_ids()))
-    joined = False
+    on_complaint = []
     if query.priority:
-        where.append(Complaint.priority == query.priority)
-        joined = True
+        on_complaint.append(Complaint.priority == query.priority)
     if query.channel:
-        where.append(Complaint.channel == query.channel)
-        joined = True
+        on_complaint.append(Complaint.channel == query.channel)
     if query.kind:
-        where.append(Complaint.kind == query.kind)
-        joined = True
+        on_complaint.append(Complaint.kind == query.kind)
     if query.q:
         pattern = f"%{query.q.lower()}%"
-        where.append(sa.or_(sa.func.lower(Complaint.registration_number) == query.q.lower(),
-                            sa.func.lower(Complaint.customer_name).like(pattern)))
-        joined = True
-    return where, joined
+        on_complaint.append(sa.or_(sa.func.lower(Complaint.registration_number) == query.q.lower(),
+                                   sa.func.lower(Complaint.customer_name).like(pattern)))
+    return where, on_complaint
 
 
 def _segments(user: User, query: InboxQuery) -> list[int]:
@@ -217,34 +255,39 @@ def _segments(user: User, query: InboxQuery) -> list[int]:
     return [DATED, UNDATED]
 
 
-def _segment_rows(segment: int, query: InboxQuery, rep_order: bool, branch, where: list, joined: bool,
+def _segment_rows(segment: int, query: InboxQuery, rep_order: bool, branch, where: list, on_complaint: list,
                   after: _Key | None, need: int) -> list[_Key]:
-    """The first `need` keys of one branch in one segment after the cursor, read in index order."""
+    """The first `need` keys of one branch in one segment after the cursor, read in index order; rows of
+    at-risk complaints only are read from those complaints (few) instead."""
     column = HumanTask.created_at if query.sort == "age" else HumanTask.due_at
     stmt = sa.select(HumanTask.id, column).where(*where, branch)
-    if joined:
-        stmt = stmt.join(Complaint, HumanTask.complaint_id == Complaint.id)
-    if segment in (AT_RISK, AT_RISK_UNDATED):
-        stmt = stmt.where(HumanTask.complaint_id.in_(_at_risk_ids()))
-    elif rep_order:
-        stmt = stmt.where(HumanTask.complaint_id.not_in(_at_risk_ids()))
+    at_risk_only = segment in (AT_RISK, AT_RISK_UNDATED) or query.due == "at_risk"
+    if at_risk_only:
+        stmt = stmt.where(_at_risk_tasks(on_complaint, drive=False))
+    else:
+        if on_complaint:
+            stmt = stmt.join(Complaint, HumanTask.complaint_id == Complaint.id).where(*on_complaint)
+        if rep_order:
+            stmt = stmt.where(HumanTask.complaint_id.not_in(_at_risk_complaints([])))
     cursor = after if after is not None and after.segment == segment else None
     if segment in (AT_RISK_UNDATED, UNDATED):
         stmt = stmt.where(column.is_(None))
-        order = (HumanTask.id,)
+        order = [HumanTask.id]
         if cursor is not None:
             stmt = stmt.where(HumanTask.id > cursor.id)
     else:
         if query.sort != "age":
             stmt = stmt.where(column.is_not(None))
-        order = (column, HumanTask.id)
+        order = [column, HumanTask.id]
         if cursor is not None and cursor.at is not None:
             stmt = stmt.where(sa.or_(column > cursor.at, sa.and_(column == cursor.at, HumanTask.id > cursor.id)))
-    return [_Key(segment, at, task_id) for task_id, at in db.session.execute(stmt.order_by(*order).limit(need))]
+    if at_risk_only:
+        order = [_Unindexed(term) for term in order]
+    return [_Key(segment, at, task_id) for task_id, at in db.session.execute(stmt.order_by(*order).limit(_limit(need)))]
 
 
 def _page_keys(user: User, query: InboxQuery, now: datetime, after: _Key | None, need: int) -> list[_Key]:
-    where, joined = _filters(query, now)
+    where, on_complaint = _filters(query, now)
     branches = _branches(user, query)
     rep_order = query.sort == "due" and can_see_all(user)
     keys: dict[int, _Key] = {}
@@ -253,7 +296,8 @@ def _page_keys(user: User, query: InboxQuery, now: datetime, after: _Key | None,
             continue
         found: dict[int, _Key] = {}
         for branch in branches:
-            for key in _segment_rows(segment, query, rep_order, branch, where, joined, after, need - len(keys)):
+            for key in _segment_rows(segment, query, rep_order, branch, where, on_complaint, after,
+                                     need - len(keys)):
                 found.setdefault(key.id, key)
         keys.update((k.id, k) for k in sorted(found.values(), key=_Key.sort_tuple)[:need - len(keys)])
         if len(keys) >= need:
@@ -264,17 +308,21 @@ def _page_keys(user: User, query: InboxQuery, now: datetime, after: _Key | None,
 def _capped_count(user: User, query: InboxQuery, now: datetime) -> int:
     """Distinct matches, stopping at COUNT_CAP + 1. Without a complaint filter each branch reads at most that
     many index entries (an OR of the branches makes SQLite scan the table); with one, a single OR query lets
-    the database start from the complaint's index once instead of once per branch."""
-    where, joined = _filters(query, now)
+    the database start from the complaint's index once instead of once per branch. The at-risk filter starts
+    from the at-risk complaints and reads their open tasks until the cap."""
+    where, on_complaint = _filters(query, now)
+    at_risk = query.due == "at_risk"
     branches = _branches(user, query)
-    if joined and branches:
+    if (on_complaint or at_risk) and branches:
         branches = [sa.or_(*branches)]
     parts = []
     for branch in branches:
         stmt = sa.select(HumanTask.id).where(*where, branch)
-        if joined:
-            stmt = stmt.join(Complaint, HumanTask.complaint_id == Complaint.id)
-        limited = stmt.limit(COUNT_CAP + 1).subquery()
+        if at_risk:
+            stmt = stmt.where(_at_risk_tasks(on_complaint, drive=True))
+        elif on_complaint:
+            stmt = stmt.join(Complaint, HumanTask.complaint_id == Complaint.id).where(*on_complaint)
+        limited = stmt.limit(_limit(COUNT_CAP + 1)).subquery()
         parts.append(sa.select(limited.c.id))
     if not parts:
         return 0

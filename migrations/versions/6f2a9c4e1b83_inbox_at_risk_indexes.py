@@ -1,0 +1,36 @@
+"""inbox at-risk indexes: the at-risk complaints' ids (partial index) and each complaint's open tasks in due order
+
+Revision ID: 6f2a9c4e1b83
+Revises: 4d2b8e61c9a7
+Create Date: 2026-11-30 03:20:00.000000
+"""
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = '6f2a9c4e1b83'
+down_revision = '4d2b8e61c9a7'
+branch_labels = None
+depends_on = None
+
+AT_RISK = sa.text("risk_status = 'at_risk'")
+
+
+def upgrade():
+    with op.batch_alter_table('complaint', schema=None) as batch_op:
+        batch_op.create_index('ix_complaint_at_risk', ['id'], unique=False, sqlite_where=AT_RISK,
+                              postgresql_where=AT_RISK)
+    with op.batch_alter_table('human_task', schema=None) as batch_op:
+        # Replaces the single-column index: the same look-ups by complaint, and the at-risk tasks in due
+        # order read from the index alone.
+        batch_op.drop_index('ix_human_task_complaint_id')
+        batch_op.create_index('ix_human_task_complaint_open', ['complaint_id', 'state', 'due_at', 'id'],
+                              unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.drop_index('ix_human_task_complaint_open')
+        batch_op.create_index('ix_human_task_complaint_id', ['complaint_id'], unique=False)
+    with op.batch_alter_table('complaint', schema=None) as batch_op:
+        batch_op.drop_index('ix_complaint_at_risk')
