@@ -216,7 +216,9 @@ class HumanTask(db.Model):
                       sa.Index("ix_human_task_lane_age", "state", "lane", "created_at", "id"),
                       sa.Index("ix_human_task_assignee_due", "assignee_id", "state", "due_at", "id"),
                       sa.Index("ix_human_task_assignee_age", "assignee_id", "state", "created_at", "id"),
-                      sa.Index("ix_human_task_open_due", "state", "due_at", "id"),
+                      # complaint_id last: the representative's walk in due order checks each row's complaint
+                      # (at risk or not) from the index alone.
+                      sa.Index("ix_human_task_open_due", "state", "due_at", "id", "complaint_id"),
                       sa.Index("ix_human_task_open_age", "state", "created_at", "id"),
                       # A complaint's open tasks in due order, read without the rows (the at-risk complaints' tasks).
                       sa.Index("ix_human_task_complaint_open", "complaint_id", "state", "due_at", "id"))

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.expression import FunctionElement
 
 from app.extensions import db
@@ -190,9 +191,10 @@ def _at_risk_complaints(on_complaint: list):
 
 
 def _at_risk_tasks(on_complaint: list, *, drive: bool):
-    """Tasks of those complaints. `drive` reads the at-risk ids first and then each one's open tasks from
-    ix_human_task_complaint_open, whatever the planner would estimate (PostgreSQL: `= ANY(ARRAY(...))` can
-    only be an index condition; SQLite drives an IN list by itself when no index order tempts it)."""
+    """Tasks of those complaints. On PostgreSQL `drive` reads the at-risk ids first and then each one's open
+    tasks from ix_human_task_complaint_open whatever the planner estimates (`= ANY(ARRAY(...))` can only be
+    an index condition); without it the planner chooses between that and walking the due index. SQLite is
+    driven by `_from_complaints`."""
     at_risk = _at_risk_complaints(on_complaint)
     if drive and db.engine.dialect.name == "postgresql":
         return HumanTask.complaint_id == sa.any_(sa.func.array(at_risk.scalar_subquery(),
@@ -201,11 +203,13 @@ def _at_risk_tasks(on_complaint: list, *, drive: bool):
 
 
 class _Unindexed(FunctionElement):
-    """An ORDER BY term no index can serve on SQLite (unary +): with it, SQLite's planner (which has no
-    statistics) reads the at-risk tasks from their complaints and sorts those few, instead of walking every
-    open task in due order looking for them. Elsewhere the column itself."""
+    """A column no index can serve on SQLite (unary +). Elsewhere the column itself."""
 
     inherit_cache = True
+
+    def __init__(self, column):
+        super().__init__(column)
+        self.type = column.type
 
 
 @compiles(_Unindexed)
@@ -216,6 +220,25 @@ def _unindexed_default(element, compiler, **kw):
 @compiles(_Unindexed, "sqlite")
 def _unindexed_sqlite(element, compiler, **kw):
     return f"+{compiler.process(element.clauses, **kw)}"
+
+
+_DRIVERS = {HumanTask.__table__.c.complaint_id, Complaint.__table__.c.id, Complaint.__table__.c.risk_status}
+
+
+def _from_complaints(clauses: list) -> list:
+    """SQLite has no statistics: asked for the at-risk tasks in due order it walks every open task in due
+    order (or every undated one, or every fax complaint) looking for them. With every other column out of an
+    index's reach, it reads the at-risk complaints' ids and then each one's tasks, and sorts those few."""
+    if db.engine.dialect.name != "sqlite":
+        return clauses
+
+    def swap(element):
+        if isinstance(element, sa.Column) and element.table in (HumanTask.__table__, Complaint.__table__) \
+                and element not in _DRIVERS:
+            return _Unindexed(element)
+        return None
+
+    return [visitors.replacement_traverse(clause, {}, swap) for clause in clauses]
 
 
 def _limit(n: int):
@@ -260,30 +283,38 @@ def _segment_rows(segment: int, query: InboxQuery, rep_order: bool, branch, wher
     """The first `need` keys of one branch in one segment after the cursor, read in index order; rows of
     at-risk complaints only are read from those complaints (few) instead."""
     column = HumanTask.created_at if query.sort == "age" else HumanTask.due_at
-    stmt = sa.select(HumanTask.id, column).where(*where, branch)
+    conditions = [*where, branch]
+    joined = False
     at_risk_only = segment in (AT_RISK, AT_RISK_UNDATED) or query.due == "at_risk"
     if at_risk_only:
-        stmt = stmt.where(_at_risk_tasks(on_complaint, drive=False))
+        # All at-risk rows in due order: walking the due index to the page's first rows usually reads less than
+        # every at-risk task (PostgreSQL's planner chooses). A complaint filter thins the at-risk complaints
+        # out, and the walk would pass many rows per match: start from those complaints.
+        conditions.append(_at_risk_tasks(on_complaint, drive=bool(on_complaint)))
     else:
-        if on_complaint:
-            stmt = stmt.join(Complaint, HumanTask.complaint_id == Complaint.id).where(*on_complaint)
+        joined = bool(on_complaint)
+        conditions += on_complaint
         if rep_order:
-            stmt = stmt.where(HumanTask.complaint_id.not_in(_at_risk_complaints([])))
+            conditions.append(HumanTask.complaint_id.not_in(_at_risk_complaints([])))
     cursor = after if after is not None and after.segment == segment else None
     if segment in (AT_RISK_UNDATED, UNDATED):
-        stmt = stmt.where(column.is_(None))
+        conditions.append(column.is_(None))
         order = [HumanTask.id]
         if cursor is not None:
-            stmt = stmt.where(HumanTask.id > cursor.id)
+            conditions.append(HumanTask.id > cursor.id)
     else:
         if query.sort != "age":
-            stmt = stmt.where(column.is_not(None))
+            conditions.append(column.is_not(None))
         order = [column, HumanTask.id]
         if cursor is not None and cursor.at is not None:
-            stmt = stmt.where(sa.or_(column > cursor.at, sa.and_(column == cursor.at, HumanTask.id > cursor.id)))
+            conditions.append(sa.or_(column > cursor.at, sa.and_(column == cursor.at, HumanTask.id > cursor.id)))
     if at_risk_only:
-        order = [_Unindexed(term) for term in order]
-    return [_Key(segment, at, task_id) for task_id, at in db.session.execute(stmt.order_by(*order).limit(_limit(need)))]
+        conditions, order = _from_complaints(conditions), _from_complaints(order)
+    stmt = sa.select(HumanTask.id, column).where(*conditions)
+    if joined:
+        stmt = stmt.join(Complaint, HumanTask.complaint_id == Complaint.id)
+    stmt = stmt.order_by(*order).limit(_limit(need))
+    return [_Key(segment, at, task_id) for task_id, at in db.session.execute(stmt)]
 
 
 def _page_keys(user: User, query: InboxQuery, now: datetime, after: _Key | None, need: int) -> list[_Key]:
@@ -319,7 +350,8 @@ def _capped_count(user: User, query: InboxQuery, now: datetime) -> int:
     for branch in branches:
         stmt = sa.select(HumanTask.id).where(*where, branch)
         if at_risk:
-            stmt = stmt.where(_at_risk_tasks(on_complaint, drive=True))
+            stmt = sa.select(HumanTask.id).where(*_from_complaints([*where, branch, _at_risk_tasks(on_complaint,
+                                                                                                   drive=True)]))
         elif on_complaint:
             stmt = stmt.join(Complaint, HumanTask.complaint_id == Complaint.id).where(*on_complaint)
         limited = stmt.limit(_limit(COUNT_CAP + 1)).subquery()
