@@ -11,14 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql import visitors
-from sqlalchemy.sql.expression import FunctionElement
 
 from app.extensions import db
 from app.models import Complaint, HumanTask, User
 from app.services import audit, context
 from app.services.errors import NotFound, ServiceError, TaskAlreadyCompleted, TaskClaimedByOther, ValidationFailed
+from app.services.workflow import inbox_sql as sql
 from app.services.workflow.deadlines import DeadlineStatus, deadline_status
 
 SCOPES = ("visible", "mine", "unassigned", "roles", "all")
@@ -179,74 +177,6 @@ def _branches(user: User, query: InboxQuery) -> list:
     return [mine, *(HumanTask.lane == lane for lane in lanes)]
 
 
-# Spelled as a literal, not a bound parameter: the partial index ix_complaint_at_risk matches only its own
-# condition (SQLite never matches a parameter, nor does a prepared statement's generic plan on PostgreSQL).
-_AT_RISK = sa.literal_column("'at_risk'")
-
-
-def _at_risk_complaints(on_complaint: list):
-    """The at-risk complaints that pass the complaint filters: a few percent of the open ones, read from
-    ix_complaint_at_risk (only a complaint filter reads their rows)."""
-    return sa.select(Complaint.id).where(Complaint.risk_status == _AT_RISK, *on_complaint)
-
-
-def _at_risk_tasks(on_complaint: list, *, drive: bool):
-    """Tasks of those complaints. On PostgreSQL `drive` reads the at-risk ids first and then each one's open
-    tasks from ix_human_task_complaint_open whatever the planner estimates (`= ANY(ARRAY(...))` can only be
-    an index condition); without it the planner chooses between that and walking the due index. SQLite is
-    driven by `_from_complaints`."""
-    at_risk = _at_risk_complaints(on_complaint)
-    if drive and db.engine.dialect.name == "postgresql":
-        return HumanTask.complaint_id == sa.any_(sa.func.array(at_risk.scalar_subquery(),
-                                                               type_=sa.ARRAY(sa.Integer)))
-    return HumanTask.complaint_id.in_(at_risk)
-
-
-class _Unindexed(FunctionElement):
-    """A column no index can serve on SQLite (unary +). Elsewhere the column itself."""
-
-    inherit_cache = True
-
-    def __init__(self, column):
-        super().__init__(column)
-        self.type = column.type
-
-
-@compiles(_Unindexed)
-def _unindexed_default(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(_Unindexed, "sqlite")
-def _unindexed_sqlite(element, compiler, **kw):
-    return f"+{compiler.process(element.clauses, **kw)}"
-
-
-_DRIVERS = {HumanTask.__table__.c.complaint_id, Complaint.__table__.c.id, Complaint.__table__.c.risk_status}
-
-
-def _from_complaints(clauses: list) -> list:
-    """SQLite has no statistics: asked for the at-risk tasks in due order it walks every open task in due
-    order (or every undated one, or every fax complaint) looking for them. With every other column out of an
-    index's reach, it reads the at-risk complaints' ids and then each one's tasks, and sorts those few."""
-    if db.engine.dialect.name != "sqlite":
-        return clauses
-
-    def swap(element):
-        if isinstance(element, sa.Column) and element.table in (HumanTask.__table__, Complaint.__table__) \
-                and element not in _DRIVERS:
-            return _Unindexed(element)
-        return None
-
-    return [visitors.replacement_traverse(clause, {}, swap) for clause in clauses]
-
-
-def _limit(n: int):
-    """A literal LIMIT: a prepared statement's generic plan on PostgreSQL guesses an unknown LIMIT at a tenth
-    of the table and then prefers a sequential scan."""
-    return sa.literal_column(str(int(n)))
-
-
 def _filters(query: InboxQuery, now: datetime) -> tuple[list, list]:
     """Conditions every branch shares: on the task, and on its complaint (those need the complaint joined,
     or go inside the at-risk subquery)."""
@@ -290,12 +220,12 @@ def _segment_rows(segment: int, query: InboxQuery, rep_order: bool, branch, wher
         # All at-risk rows in due order: walking the due index to the page's first rows usually reads less than
         # every at-risk task (PostgreSQL's planner chooses). A complaint filter thins the at-risk complaints
         # out, and the walk would pass many rows per match: start from those complaints.
-        conditions.append(_at_risk_tasks(on_complaint, drive=bool(on_complaint)))
+        conditions.append(sql.at_risk_tasks(on_complaint, drive=bool(on_complaint)))
     else:
         joined = bool(on_complaint)
         conditions += on_complaint
         if rep_order:
-            conditions.append(HumanTask.complaint_id.not_in(_at_risk_complaints([])))
+            conditions.append(HumanTask.complaint_id.not_in(sql.at_risk_complaints([])))
     cursor = after if after is not None and after.segment == segment else None
     if segment in (AT_RISK_UNDATED, UNDATED):
         conditions.append(column.is_(None))
@@ -309,11 +239,11 @@ def _segment_rows(segment: int, query: InboxQuery, rep_order: bool, branch, wher
         if cursor is not None and cursor.at is not None:
             conditions.append(sa.or_(column > cursor.at, sa.and_(column == cursor.at, HumanTask.id > cursor.id)))
     if at_risk_only:
-        conditions, order = _from_complaints(conditions), _from_complaints(order)
+        conditions, order = sql.from_complaints(conditions), sql.from_complaints(order)
     stmt = sa.select(HumanTask.id, column).where(*conditions)
     if joined:
         stmt = stmt.join(Complaint, HumanTask.complaint_id == Complaint.id)
-    stmt = stmt.order_by(*order).limit(_limit(need))
+    stmt = stmt.order_by(*order).limit(sql.literal_limit(need))
     return [_Key(segment, at, task_id) for task_id, at in db.session.execute(stmt)]
 
 
@@ -348,13 +278,13 @@ def _capped_count(user: User, query: InboxQuery, now: datetime) -> int:
         branches = [sa.or_(*branches)]
     parts = []
     for branch in branches:
-        stmt = sa.select(HumanTask.id).where(*where, branch)
+        conditions = [*where, branch]
         if at_risk:
-            stmt = sa.select(HumanTask.id).where(*_from_complaints([*where, branch, _at_risk_tasks(on_complaint,
-                                                                                                   drive=True)]))
-        elif on_complaint:
+            conditions = sql.from_complaints([*conditions, sql.at_risk_tasks(on_complaint, drive=True)])
+        stmt = sa.select(HumanTask.id).where(*conditions)
+        if on_complaint and not at_risk:
             stmt = stmt.join(Complaint, HumanTask.complaint_id == Complaint.id).where(*on_complaint)
-        limited = stmt.limit(_limit(COUNT_CAP + 1)).subquery()
+        limited = stmt.limit(sql.literal_limit(COUNT_CAP + 1)).subquery()
         parts.append(sa.select(limited.c.id))
     if not parts:
         return 0
