@@ -209,18 +209,19 @@ def _segments(user: User, query: InboxQuery) -> list[int]:
 
 
 def _segment_rows(segment: int, query: InboxQuery, rep_order: bool, branch, where: list, on_complaint: list,
-                  after: _Key | None, need: int) -> list[_Key]:
+                  after: _Key | None, need: int, walk_at_risk: bool) -> list[_Key]:
     """The first `need` keys of one branch in one segment after the cursor, read in index order; rows of
     at-risk complaints only are read from those complaints (few) instead."""
     column = HumanTask.created_at if query.sort == "age" else HumanTask.due_at
     conditions = [*where, branch]
     joined = False
     at_risk_only = segment in (AT_RISK, AT_RISK_UNDATED) or query.due == "at_risk"
+    # At-risk rows start from the at-risk complaints and their tasks, sorted. When many complaints are at
+    # risk and no complaint filter thins them out, dated rows are found sooner by walking the due-ordered
+    # index and checking each row's complaint (on PostgreSQL the planner then chooses).
+    drive = not (walk_at_risk and segment in (AT_RISK, DATED) and not on_complaint)
     if at_risk_only:
-        # All at-risk rows in due order: walking the due index to the page's first rows usually reads less than
-        # every at-risk task (PostgreSQL's planner chooses). A complaint filter thins the at-risk complaints
-        # out, and the walk would pass many rows per match: start from those complaints.
-        conditions.append(sql.at_risk_tasks(on_complaint, drive=bool(on_complaint)))
+        conditions.append(sql.at_risk_tasks(on_complaint, drive=drive))
     else:
         joined = bool(on_complaint)
         conditions += on_complaint
@@ -238,7 +239,7 @@ def _segment_rows(segment: int, query: InboxQuery, rep_order: bool, branch, wher
         order = [column, HumanTask.id]
         if cursor is not None and cursor.at is not None:
             conditions.append(sa.or_(column > cursor.at, sa.and_(column == cursor.at, HumanTask.id > cursor.id)))
-    if at_risk_only:
+    if at_risk_only and drive:
         conditions, order = sql.from_complaints(conditions), sql.from_complaints(order)
     stmt = sa.select(HumanTask.id, column).where(*conditions)
     if joined:
@@ -251,6 +252,7 @@ def _page_keys(user: User, query: InboxQuery, now: datetime, after: _Key | None,
     where, on_complaint = _filters(query, now)
     branches = _branches(user, query)
     rep_order = query.sort == "due" and can_see_all(user)
+    walk_at_risk = (rep_order or query.due == "at_risk") and not on_complaint and sql.many_at_risk()
     keys: dict[int, _Key] = {}
     for segment in _segments(user, query):
         if after is not None and segment < after.segment:
@@ -258,7 +260,7 @@ def _page_keys(user: User, query: InboxQuery, now: datetime, after: _Key | None,
         found: dict[int, _Key] = {}
         for branch in branches:
             for key in _segment_rows(segment, query, rep_order, branch, where, on_complaint, after,
-                                     need - len(keys)):
+                                     need - len(keys), walk_at_risk):
                 found.setdefault(key.id, key)
         keys.update((k.id, k) for k in sorted(found.values(), key=_Key.sort_tuple)[:need - len(keys)])
         if len(keys) >= need:

@@ -22,6 +22,17 @@ def at_risk_complaints(on_complaint: list):
     return sa.select(Complaint.id).where(Complaint.risk_status == _AT_RISK, *on_complaint)
 
 
+# Up to this many at-risk complaints the inbox reads their tasks and sorts them; past it the at-risk rows are
+# common enough that walking the due index to the page's first rows reads less.
+DRIVE_MAX = 1000
+
+
+def many_at_risk() -> bool:
+    """More than DRIVE_MAX complaints at risk (read from ix_complaint_risk, at most DRIVE_MAX + 1 entries)."""
+    first = at_risk_complaints([]).limit(literal_limit(DRIVE_MAX + 1)).subquery()
+    return (db.session.scalar(sa.select(sa.func.count()).select_from(first)) or 0) > DRIVE_MAX
+
+
 def at_risk_tasks(on_complaint: list, *, drive: bool):
     """Tasks of those complaints. On PostgreSQL `drive` reads the at-risk ids first and then each one's open
     tasks from ix_human_task_complaint_open whatever the planner estimates (`= ANY(ARRAY(...))` can only be
