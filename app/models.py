@@ -127,7 +127,7 @@ class Complaint(db.Model):
     __tablename__ = "complaint"
     # The complaints by risk: the inbox reads the at-risk ones' ids (a few percent of the open ones), and
     # checks its complaint filters, from this index without touching the rows.
-    __table_args__ = (sa.Index("ix_complaint_risk", "risk_status", "channel", "priority", "kind", "id"),)
+    __table_args__ = (sa.Index("ix_complaint_risk", "risk_status", "id", "channel", "priority", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_number: Mapped[str] = mapped_column(sa.String(20), unique=True)

@@ -17,10 +17,10 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('complaint', schema=None) as batch_op:
-        # Replaces the single-column index: the same look-ups by risk, and the inbox's complaint filters on
-        # the at-risk complaints checked in the index.
+        # Replaces the single-column index: the same look-ups by risk, "is this complaint at risk" answered
+        # from the index (risk, id), and the inbox's complaint filters on the at-risk complaints checked in it.
         batch_op.drop_index('ix_complaint_risk_status')
-        batch_op.create_index('ix_complaint_risk', ['risk_status', 'channel', 'priority', 'kind', 'id'],
+        batch_op.create_index('ix_complaint_risk', ['risk_status', 'id', 'channel', 'priority', 'kind'],
                               unique=False)
     with op.batch_alter_table('human_task', schema=None) as batch_op:
         # Replaces the single-column index: the same look-ups by complaint, and the at-risk tasks in due
