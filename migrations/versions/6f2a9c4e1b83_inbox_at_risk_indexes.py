@@ -1,18 +1,20 @@
-"""inbox at-risk indexes: complaints by risk with the inbox's filters, each complaint's open tasks in due
+"""inbox at-risk indexes: complaints by risk with the inbox's filters, the at-risk ones alone, each complaint's open tasks in due
 order, and the complaint in the all-open-tasks due index
 
 Revision ID: 6f2a9c4e1b83
 Revises: 4d2b8e61c9a7
 Create Date: 2026-11-30 03:20:00.000000
 """
+import sqlalchemy as sa
 from alembic import op
-
 
 # revision identifiers, used by Alembic.
 revision = '6f2a9c4e1b83'
 down_revision = '4d2b8e61c9a7'
 branch_labels = None
 depends_on = None
+
+AT_RISK = sa.text("risk_status = 'at_risk'")
 
 
 def upgrade():
@@ -22,6 +24,9 @@ def upgrade():
         batch_op.drop_index('ix_complaint_risk_status')
         batch_op.create_index('ix_complaint_risk', ['risk_status', 'id', 'channel', 'priority', 'kind'],
                               unique=False)
+        # The at-risk complaints alone: PostgreSQL's walk in due order checks each row's complaint here.
+        batch_op.create_index('ix_complaint_at_risk', ['id'], unique=False, sqlite_where=AT_RISK,
+                              postgresql_where=AT_RISK)
     with op.batch_alter_table('human_task', schema=None) as batch_op:
         # Replaces the single-column index: the same look-ups by complaint, and the at-risk tasks in due
         # order read from the index alone.
@@ -41,5 +46,6 @@ def downgrade():
         batch_op.drop_index('ix_human_task_complaint_open')
         batch_op.create_index('ix_human_task_complaint_id', ['complaint_id'], unique=False)
     with op.batch_alter_table('complaint', schema=None) as batch_op:
+        batch_op.drop_index('ix_complaint_at_risk')
         batch_op.drop_index('ix_complaint_risk')
         batch_op.create_index('ix_complaint_risk_status', ['risk_status'], unique=False)
