@@ -1,5 +1,5 @@
-"""inbox at-risk indexes: complaints by risk with the inbox's filters, the at-risk ones alone, each complaint's open tasks in due
-order, and the complaint in the all-open-tasks due index
+"""inbox at-risk indexes: complaints by risk (with the inbox's filters), the at-risk ones alone, each
+complaint's open tasks in due order, and the complaint in the all-open-tasks due index
 
 Revision ID: 6f2a9c4e1b83
 Revises: 4d2b8e61c9a7
