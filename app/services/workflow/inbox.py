@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import Complaint, HumanTask, User
 from app.services import audit, context
 from app.services.errors import NotFound, ServiceError, TaskAlreadyCompleted, TaskClaimedByOther, ValidationFailed
+from app.services.workflow import inbox_sql as sql
 from app.services.workflow.deadlines import DeadlineStatus, deadline_status
 
 SCOPES = ("visible", "mine", "unassigned", "roles", "all")
@@ -176,37 +177,27 @@ def _branches(user: User, query: InboxQuery) -> list:
     return [mine, *(HumanTask.lane == lane for lane in lanes)]
 
 
-def _at_risk_ids():
-    # Driven from the complaint's indexed risk_status (few rows), not from every open task.
-    return sa.select(Complaint.id).where(Complaint.risk_status == "at_risk")
-
-
-def _filters(query: InboxQuery, now: datetime) -> tuple[list, bool]:
-    """Conditions every branch shares, and whether they need the complaint joined."""
+def _filters(query: InboxQuery, now: datetime) -> tuple[list, list]:
+    """Conditions every branch shares: on the task, and on its complaint (those need the complaint joined,
+    or go inside the at-risk subquery)."""
     where = [HumanTask.state == "ready"]
     if query.due == "overdue":
         where.append(HumanTask.due_at < now)
     elif query.due == "today":
         start, end = _day_bounds(now)
         where += [HumanTask.due_at >= start, HumanTask.due_at < end]
-    elif query.due == "at_risk":
-        where.append(HumanTask.complaint_id.in_(_at_risk_ids()))
-    joined = False
+    on_complaint = []
     if query.priority:
-        where.append(Complaint.priority == query.priority)
-        joined = True
+        on_complaint.append(Complaint.priority == query.priority)
     if query.channel:
-        where.append(Complaint.channel == query.channel)
-        joined = True
+        on_complaint.append(Complaint.channel == query.channel)
     if query.kind:
-        where.append(Complaint.kind == query.kind)
-        joined = True
+        on_complaint.append(Complaint.kind == query.kind)
     if query.q:
         pattern = f"%{query.q.lower()}%"
-        where.append(sa.or_(sa.func.lower(Complaint.registration_number) == query.q.lower(),
-                            sa.func.lower(Complaint.customer_name).like(pattern)))
-        joined = True
-    return where, joined
+        on_complaint.append(sa.or_(sa.func.lower(Complaint.registration_number) == query.q.lower(),
+                                   sa.func.lower(Complaint.customer_name).like(pattern)))
+    return where, on_complaint
 
 
 def _segments(user: User, query: InboxQuery) -> list[int]:
@@ -217,43 +208,59 @@ def _segments(user: User, query: InboxQuery) -> list[int]:
     return [DATED, UNDATED]
 
 
-def _segment_rows(segment: int, query: InboxQuery, rep_order: bool, branch, where: list, joined: bool,
-                  after: _Key | None, need: int) -> list[_Key]:
-    """The first `need` keys of one branch in one segment after the cursor, read in index order."""
+def _segment_rows(segment: int, query: InboxQuery, rep_order: bool, branch, where: list, on_complaint: list,
+                  after: _Key | None, need: int, walk_at_risk: bool) -> list[_Key]:
+    """The first `need` keys of one branch in one segment after the cursor, read in index order; rows of
+    at-risk complaints only are read from those complaints (few) instead."""
     column = HumanTask.created_at if query.sort == "age" else HumanTask.due_at
-    stmt = sa.select(HumanTask.id, column).where(*where, branch)
-    if joined:
-        stmt = stmt.join(Complaint, HumanTask.complaint_id == Complaint.id)
-    if segment in (AT_RISK, AT_RISK_UNDATED):
-        stmt = stmt.where(HumanTask.complaint_id.in_(_at_risk_ids()))
-    elif rep_order:
-        stmt = stmt.where(HumanTask.complaint_id.not_in(_at_risk_ids()))
+    conditions = [*where, branch]
+    joined = False
+    at_risk_only = segment in (AT_RISK, AT_RISK_UNDATED) or query.due == "at_risk"
+    # At-risk rows start from the at-risk complaints and their tasks, sorted. When many complaints are at
+    # risk and no complaint filter thins them out, dated rows are found sooner by walking the due-ordered
+    # index and checking each row's complaint (on PostgreSQL the planner then chooses).
+    drive = not (walk_at_risk and segment in (AT_RISK, DATED) and not on_complaint)
+    if at_risk_only:
+        conditions.append(sql.at_risk_tasks(on_complaint, drive=drive))
+    else:
+        joined = bool(on_complaint)
+        conditions += on_complaint
+        if rep_order:
+            conditions.append(HumanTask.complaint_id.not_in(sql.at_risk_complaints([])))
     cursor = after if after is not None and after.segment == segment else None
     if segment in (AT_RISK_UNDATED, UNDATED):
-        stmt = stmt.where(column.is_(None))
-        order = (HumanTask.id,)
+        conditions.append(column.is_(None))
+        order = [HumanTask.id]
         if cursor is not None:
-            stmt = stmt.where(HumanTask.id > cursor.id)
+            conditions.append(HumanTask.id > cursor.id)
     else:
         if query.sort != "age":
-            stmt = stmt.where(column.is_not(None))
-        order = (column, HumanTask.id)
+            conditions.append(column.is_not(None))
+        order = [column, HumanTask.id]
         if cursor is not None and cursor.at is not None:
-            stmt = stmt.where(sa.or_(column > cursor.at, sa.and_(column == cursor.at, HumanTask.id > cursor.id)))
-    return [_Key(segment, at, task_id) for task_id, at in db.session.execute(stmt.order_by(*order).limit(need))]
+            conditions.append(sa.or_(column > cursor.at, sa.and_(column == cursor.at, HumanTask.id > cursor.id)))
+    if at_risk_only and drive:
+        conditions, order = sql.from_complaints(conditions), sql.from_complaints(order)
+    stmt = sa.select(HumanTask.id, column).where(*conditions)
+    if joined:
+        stmt = stmt.join(Complaint, HumanTask.complaint_id == Complaint.id)
+    stmt = stmt.order_by(*order).limit(sql.literal_limit(need))
+    return [_Key(segment, at, task_id) for task_id, at in db.session.execute(stmt)]
 
 
 def _page_keys(user: User, query: InboxQuery, now: datetime, after: _Key | None, need: int) -> list[_Key]:
-    where, joined = _filters(query, now)
+    where, on_complaint = _filters(query, now)
     branches = _branches(user, query)
     rep_order = query.sort == "due" and can_see_all(user)
+    walk_at_risk = (rep_order or query.due == "at_risk") and not on_complaint and sql.many_at_risk()
     keys: dict[int, _Key] = {}
     for segment in _segments(user, query):
         if after is not None and segment < after.segment:
             continue
         found: dict[int, _Key] = {}
         for branch in branches:
-            for key in _segment_rows(segment, query, rep_order, branch, where, joined, after, need - len(keys)):
+            for key in _segment_rows(segment, query, rep_order, branch, where, on_complaint, after,
+                                     need - len(keys), walk_at_risk):
                 found.setdefault(key.id, key)
         keys.update((k.id, k) for k in sorted(found.values(), key=_Key.sort_tuple)[:need - len(keys)])
         if len(keys) >= need:
@@ -264,17 +271,22 @@ def _page_keys(user: User, query: InboxQuery, now: datetime, after: _Key | None,
 def _capped_count(user: User, query: InboxQuery, now: datetime) -> int:
     """Distinct matches, stopping at COUNT_CAP + 1. Without a complaint filter each branch reads at most that
     many index entries (an OR of the branches makes SQLite scan the table); with one, a single OR query lets
-    the database start from the complaint's index once instead of once per branch."""
-    where, joined = _filters(query, now)
+    the database start from the complaint's index once instead of once per branch. The at-risk filter starts
+    from the at-risk complaints and reads their open tasks until the cap."""
+    where, on_complaint = _filters(query, now)
+    at_risk = query.due == "at_risk"
     branches = _branches(user, query)
-    if joined and branches:
+    if (on_complaint or at_risk) and branches:
         branches = [sa.or_(*branches)]
     parts = []
     for branch in branches:
-        stmt = sa.select(HumanTask.id).where(*where, branch)
-        if joined:
-            stmt = stmt.join(Complaint, HumanTask.complaint_id == Complaint.id)
-        limited = stmt.limit(COUNT_CAP + 1).subquery()
+        conditions = [*where, branch]
+        if at_risk:
+            conditions = sql.from_complaints([*conditions, sql.at_risk_tasks(on_complaint, drive=True)])
+        stmt = sa.select(HumanTask.id).where(*conditions)
+        if on_complaint and not at_risk:
+            stmt = stmt.join(Complaint, HumanTask.complaint_id == Complaint.id).where(*on_complaint)
+        limited = stmt.limit(sql.literal_limit(COUNT_CAP + 1)).subquery()
         parts.append(sa.select(limited.c.id))
     if not parts:
         return 0
