@@ -92,6 +92,7 @@ class BusinessCalendar:
     def extra_days_off(self, dates: Iterable[date]) -> None:
         # datetime is a date subclass but never equals a date, so normalise it away.
         self._extra_days_off = frozenset(d.date() if isinstance(d, datetime) else d for d in dates)
+        self._windows: dict[date, tuple[datetime, datetime] | None] = {}
 
     def set_extra_days_off(self, dates: Iterable[date]) -> None:
         """Replace the extra days off (e.g. after the DB table changed)."""
@@ -116,11 +117,26 @@ class BusinessCalendar:
         """Working-hour windows in UTC from the local day of ``instant_utc`` on, bounded."""
         day = instant_utc.astimezone(self.tz).date()
         for _ in range(_MAX_DAYS_SCANNED):
-            hours = self.working_hours(day)
-            if hours is not None:
-                yield hours[0].astimezone(UTC), hours[1].astimezone(UTC)
+            window = self._utc_window(day)
+            if window is not None:
+                yield window
             day += timedelta(days=1)
         raise ValueError(f"no result within {_MAX_DAYS_SCANNED} days; check the calendar inputs")
+
+    def _utc_window(self, day: date) -> tuple[datetime, datetime] | None:
+        """`working_hours` in UTC, kept per day until the days off change: every deadline shown on
+        an inbox page walks the same few weeks of days."""
+        windows = self._windows  # taken first: a change of days off meanwhile replaces it, never fills it stale
+        try:
+            return windows[day]
+        except KeyError:
+            pass
+        hours = self.working_hours(day)
+        window = None if hours is None else (hours[0].astimezone(UTC), hours[1].astimezone(UTC))
+        if len(windows) >= _MAX_DAYS_SCANNED:
+            windows.clear()
+        windows[day] = window
+        return window
 
     def add_business_days(self, start: datetime, days: float) -> datetime:
         """Instant when ``days`` full business days' worth of business hours have elapsed."""

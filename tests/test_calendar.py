@@ -98,6 +98,9 @@ def test_extra_day_off_pushes_deadlines() -> None:
     cal.extra_days_off = [datetime(2026, 11, 26, 0, 0)]  # a datetime counts as its date
     assert cal.extra_days_off == frozenset({date(2026, 11, 26)})
     assert not cal.is_business_time(ist(2026, 11, 26, 12))
+    # Deadlines walked before the change (kept per day for speed) follow it too.
+    assert cal.acknowledgement_deadline(ist(2026, 11, 25, 19)) == ist(2026, 11, 27, 18)
+    assert cal.business_hours_between(ist(2026, 11, 25, 9), ist(2026, 11, 27, 18)) == 18
 
 
 def test_working_hours(cal: BusinessCalendar) -> None:
