@@ -161,6 +161,22 @@ def chromium_page(base_url: str, *, width: int = 1360, height: int = 900, timeou
             browser.close()
 
 
+def sign_in(page, username: str) -> None:
+    """Sign in through the real form in a browser page (the password of every test account)."""
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form [type=submit]")
+    page.wait_for_load_state()
+
+
+def switch_language(page, lang: str) -> None:
+    """Choose the UI language with the header's switch."""
+    page.select_option("#lang", lang)
+    page.click("header form.inline button[type=submit] >> nth=0")
+    page.wait_for_load_state()
+
+
 @pytest.fixture
 def live_server(app, staff, live_version):
     """The app over the test database on 127.0.0.1:<free port>, with CSRF on as in production."""

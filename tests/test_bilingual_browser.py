@@ -15,7 +15,7 @@ from app.extensions import db
 from app.services.procedure import versions
 
 from .helpers import ANALYSIS, complete, ist, register, task_named
-from .staff_fixtures import PASSWORD, chromium_page
+from .staff_fixtures import chromium_page, sign_in, switch_language
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("live_version")]
 
@@ -31,20 +31,6 @@ def _names() -> tuple[dict[str, str], dict[str, str]]:
     steps = {tr: en for i, (tr, en) in diagram_names(tree).items() if STEP_KINDS.search(kinds[i]) and en and tr != en}
     titles = {f["title"]: localize_schema(f, "en")["title"] for f in FORMS.values()}
     return steps, {tr: en for tr, en in titles.items() if tr != en}
-
-
-def _sign_in(page, username):
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form [type=submit]")
-    page.wait_for_load_state()
-
-
-def _language(page, lang):
-    page.select_option("#lang", lang)
-    page.click("header form.inline button[type=submit] >> nth=0")
-    page.wait_for_load_state()
 
 
 def _desk():
@@ -65,8 +51,8 @@ def _texts(live_server, english: bool, complaint, task) -> tuple[list[str], str,
              "kalite": [f"/review/complaints/{number}"]}
     for username, paths in walks.items():
         with chromium_page(live_server, timeout_ms=30000) as page:
-            _sign_in(page, username)
-            _language(page, "en" if english else "tr")
+            sign_in(page, username)
+            switch_language(page, "en" if english else "tr")
             for path in paths:
                 page.goto(path)
                 page.wait_for_load_state("networkidle")
@@ -76,8 +62,8 @@ def _texts(live_server, english: bool, complaint, task) -> tuple[list[str], str,
                     page.locator("#diagram svg text").all_text_contents()))
             errors += page.js_errors
     with chromium_page(live_server, timeout_ms=30000) as page:
-        _sign_in(page, "analist")
-        _language(page, "en" if english else "tr")
+        sign_in(page, "analist")
+        switch_language(page, "en" if english else "tr")
         page.goto("/modeler/")
         page.wait_for_selector("#canvas[data-ready='1']")
         page.wait_for_function("document.getElementById('modeler-status').dataset.state === 'loaded'")

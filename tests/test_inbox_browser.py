@@ -9,7 +9,7 @@ import pytest
 from app.extensions import db
 from app.models import HumanTask
 
-from .staff_fixtures import PASSWORD, chromium_page
+from .staff_fixtures import PASSWORD, chromium_page, sign_in, switch_language
 from .test_insight_risk import desk  # noqa: F401 - the at-risk desk fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("live_version")]
@@ -18,20 +18,6 @@ TURKISH = ("Gelen kutusu", "Risk altında", "Kalan adımlar geçmişte ortanca 7
            "iş saati kaldı (takvimde", "Atanmamış", "Ata")
 ENGLISH = ("Inbox", "At risk", "The remaining steps took a median of 7.5 business hours in the past; 7 business "
            "hours left", "business hours left (", "Unassigned", "Assign")
-
-
-def _sign_in(page, username):
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form [type=submit]")
-    page.wait_for_load_state()
-
-
-def _language(page, lang):
-    page.select_option("#lang", lang)
-    page.click("header form.inline button[type=submit] >> nth=0")
-    page.wait_for_load_state()
 
 
 def _shown(page) -> str:
@@ -50,10 +36,10 @@ def test_the_inbox_follows_each_language_switch_and_assigns_from_its_box(live_se
     with chromium_page(live_server, timeout_ms=30000) as page:
         dialogs = []
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        _sign_in(page, "temsilci")
+        sign_in(page, "temsilci")
         for lang in ("tr", "en", "tr", "en", "tr"):
             if lang != "tr" or page.get_attribute("html", "lang") != "tr":
-                _language(page, lang)
+                switch_language(page, lang)
             text = _shown(page)
             shown, hidden = (TURKISH, ENGLISH) if lang == "tr" else (ENGLISH, TURKISH)
             assert page.get_attribute("html", "lang") == lang

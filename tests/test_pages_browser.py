@@ -11,7 +11,7 @@ from app.extensions import db
 from app.services.complaints import customer
 
 from .helpers import ACK, ANALYSIS, ESCALATION, answer, complete, fire, ist, ready, register
-from .staff_fixtures import PASSWORD, chromium_page
+from .staff_fixtures import chromium_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("live_version")]
 
@@ -60,14 +60,6 @@ def _desk():
     return closed, late, fresh, overdue
 
 
-def _sign_in(page, username):
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form [type=submit]")
-    page.wait_for_load_state()
-
-
 def _english(page):
     page.select_option("#lang", "en")
     page.click("header form.inline button[type=submit] >> nth=0")
@@ -104,7 +96,7 @@ def test_no_page_shows_a_stored_code(live_server, english):
     codes, violations, errors = [], [], []
     for username, paths in walks.items():
         with chromium_page(live_server, timeout_ms=30000) as page:
-            _sign_in(page, username)
+            sign_in(page, username)
             if english:
                 _english(page)
             _walk(page, paths)
