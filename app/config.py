@@ -95,6 +95,10 @@ class Config:
     # Due instances one sweep fires at once on PostgreSQL (each in its own transaction); SQLite: one.
     TIMER_SWEEP_THREADS = int(setting("TIMER_SWEEP_THREADS", "4"))
     SCHEDULER_IN_PROCESS = setting("SCHEDULER_IN_PROCESS", "1") == "1"
+    # Processes an outage's resolution is shared among (0: one per core; 1: in the request's own process).
+    INCIDENT_WORKERS = int(setting("INCIDENT_WORKERS", "0"))
+    # How often the scheduler looks for incident decisions to apply (the in-process one starts at once).
+    INCIDENT_SWEEP_SECONDS = float(setting("INCIDENT_SWEEP_SECONDS", "5"))
     # /readyz: the scheduler counts as alive while its last timer sweep is at most this old.
     SCHEDULER_MAX_SILENCE_SECONDS = float(setting("SCHEDULER_MAX_SILENCE_SECONDS", "120"))
     AUDIT_CHECK_HOURS = float(setting("AUDIT_CHECK_HOURS", "24"))

@@ -556,6 +556,14 @@ class Incident(db.Model):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(sa.String(100))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Applying the decision runs in the background (the scheduler's incident job): a request waits here
+    # until a run has taken it, and the last run leaves its report (how many applied, waiting, failed).
+    application_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    application_requested_by: Mapped[str | None] = mapped_column(sa.String(100))
+    application_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    application_applied: Mapped[int] = mapped_column(default=0, server_default="0")
+    application_waiting: Mapped[int] = mapped_column(default=0, server_default="0")
+    application_failed: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class IncidentLink(db.Model):

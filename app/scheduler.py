@@ -1,5 +1,5 @@
 """APScheduler jobs: the timer sweep, outbox delivery, KVKK retention, the audit-chain check, the at-risk
-estimate and the IMAP mailbox (when one is set).
+estimate, the incident decisions waiting to be applied and the IMAP mailbox (when one is set).
 
 APScheduler 3 cannot share a job store between processes, so exactly one scheduler runs: in-process
 under `complaintflow run`, or as `complaintflow scheduler` beside the web workers. The sweep itself
@@ -118,6 +118,34 @@ def recompute_risk(app: Flask) -> int:
     return _run_job(app, "at-risk", work).get("at_risk", 0)
 
 
+def apply_incident_resolutions(app: Flask) -> int:
+    """The decisions handlers asked to apply to their outage's complaints (each complaint its own transaction)."""
+    from .services.complaints import incidents
+
+    def work():
+        reports = incidents.apply_requested()
+        applied = sum(len(outcome.applied) for _, outcome in reports)
+        failed = sum(len(outcome.failed) for _, outcome in reports)
+        return True, f"{len(reports)} incident decision(s) applied to {applied} complaint(s)", {
+            "applied": applied, "failed": failed}
+
+    return _run_job(app, INCIDENT_RESOLUTIONS, work).get("applied", 0)
+
+
+INCIDENT_RESOLUTIONS = "incident-resolutions"
+_EXTENSION = "complaintflow.scheduler"
+
+
+def wake(app: Flask, job: str) -> bool:
+    """Run an interval job now when this process holds the scheduler (`complaintflow run`); False when the
+    scheduler is another process, which takes the work at the job's next interval."""
+    scheduler = app.extensions.get(_EXTENSION)
+    if scheduler is None or not scheduler.running or scheduler.get_job(job) is None:
+        return False
+    scheduler.modify_job(job, next_run_time=datetime.now(UTC))
+    return True
+
+
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     start = datetime.now(UTC)  # APScheduler's own timing, not the desk clock: when to run, not what is due
@@ -126,10 +154,13 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
             ("outbox-delivery", deliver_outbox, {"seconds": app.config["OUTBOX_SWEEP_SECONDS"]}),
             ("kvkk-retention", apply_retention, {"hours": app.config["RETENTION_SWEEP_HOURS"]}),
             ("audit-check", check_audit_chains, {"hours": app.config["AUDIT_CHECK_HOURS"]}),
-            ("at-risk", recompute_risk, {"minutes": app.config["AT_RISK_SWEEP_MINUTES"]})):
+            ("at-risk", recompute_risk, {"minutes": app.config["AT_RISK_SWEEP_MINUTES"]}),
+            (INCIDENT_RESOLUTIONS, apply_incident_resolutions, {"seconds": app.config["INCIDENT_SWEEP_SECONDS"]})):
         scheduler.add_job(function, "interval", args=[app], id=job, max_instances=1, coalesce=True,
                           next_run_time=start, **every)
     if (app.config.get("IMAP_HOST") or "").strip() and app.config["IMAP_POLL_SECONDS"] > 0:
         scheduler.add_job(poll_mailbox, "interval", args=[app], id="imap-poll", max_instances=1, coalesce=True,
                           next_run_time=start, seconds=app.config["IMAP_POLL_SECONDS"])
+    if not blocking:
+        app.extensions[_EXTENSION] = scheduler  # the web requests of this process may `wake` a job
     return scheduler

@@ -402,7 +402,7 @@ class Bench:
         self.add("sqlite.incident_resolve", f"incident resolved once for {result['linked']} linked complaints",
                  result["seconds"], "s", target=lambda v: at_most(v, 10, "s"),
                  population=f"{result['linked']} linked",
-                 note=f"{result['applied']} applied, {result['failed']} failed, "
+                 note=f"{result['applied']} applied, {result['failed']} failed, {result['processes']} process(es), "
                       f"{result['seconds'] / max(result['applied'], 1) * 1000:.1f} ms each (own transaction + audit)")
 
     def storage(self, numbers: list[str]) -> None:

@@ -180,7 +180,7 @@ def incident_resolution(count: int, at: datetime) -> dict:
                                                                   "Kablo onarıldı."), actor="bench", at=at)
     elapsed = time.perf_counter() - started
     return {"linked": len(linked.linked), "applied": len(outcome.applied), "failed": len(outcome.failed),
-            "seconds": elapsed}
+            "processes": outcome.processes, "seconds": elapsed}
 
 
 def seed_open_tasks(count: int, at: datetime, user_id: int, lanes: dict[str, float], at_risk: float = 0.03,

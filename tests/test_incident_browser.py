@@ -11,9 +11,11 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from app.extensions import db
 from app.models import HumanTask
+from app.scheduler import apply_incident_resolutions
 from app.services.complaints import lookup
 
 from .helpers import classify, ist, ready_names, refreshed, register
@@ -85,8 +87,15 @@ def test_an_outage_is_suggested_linked_resolved_once_and_answered_by_each_custom
     page.get_by_label("Müşteriye iletilecek çözüm / karar").fill(SOLUTION)
     page.get_by_role("button", name="Arızayı çözüldü olarak kapat ve kararı uygula").click()
     page.wait_for_load_state()
-    assert f"Karar {SIZE} şikâyete uygulandı." in page.content()
     assert page.locator("#incident-status").inner_text() == "Çözüldü"
+    assert f"0 / {SIZE} uygulandı" in page.locator("#application").inner_text()
+    # The scheduler's incident job applies it (here in the test's process, as `complaintflow scheduler` would).
+    assert apply_incident_resolutions(current_app._get_current_object()) == SIZE
+    # The page follows on its own (its progress line is fetched again), then offers the updated table.
+    page.locator("#application").filter(has_text=f"{SIZE} şikâyete uygulandı.").wait_for(timeout=30_000)
+    page.get_by_role("link", name="Bağlı şikâyetleri güncel göster").click()
+    page.wait_for_load_state()
+    assert page.locator("#linked tbody tr td:last-child").filter(has_text="–").count() == 0
     page.screenshot(path="/tmp/complaintflow-incident.png", full_page=True)
 
     # The e-mails go out (one each) and the phone customers become call tasks.

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Complaint, Incident, IncidentLink, OutboxMessage
+from app.scheduler import apply_incident_resolutions
 from app.services.complaints import incidents
+from app.services.errors import ValidationFailed
 
 from .helpers import answer, audit_actions, classify, complete, ist, ready_names, refreshed, register, task_named
 from .mailbox import deliver, text_of
@@ -126,6 +130,56 @@ def test_an_interrupted_resolution_finishes_the_rest_once_when_run_again(desk_cl
     assert refreshed(done[0]).decision_notified_at == ist(2026, 11, 25, 13, 0)
 
 
+def test_a_large_outage_is_shared_among_processes_and_each_complaint_gets_the_decision_once(desk_clock, monkeypatch):
+    monkeypatch.setattr(incidents, "MIN_SHARE", 2)  # a share of two complaints is worth a process here
+    incident = outage()
+    by_mail = affected(4)
+    by_phone = affected(2, phone=True)
+    not_yet = register("telefon", at=ist(2026, 11, 25, 10, 0), description="Moda'da fiber kesintisi var.")
+    incidents.link(incident.id, numbers(by_mail + by_phone + [not_yet]), how="bulk", actor="uzman")
+    outcome = incidents.resolve(incident.id, DECISION, actor="temsilci", at=ist(2026, 11, 25, 13, 0), workers=3)
+    assert sorted(outcome.applied) == sorted(numbers(by_mail + by_phone)) and not outcome.failed
+    assert outcome.processes == 3
+    assert outcome.waiting == [not_yet.registration_number]
+    for complaint in by_mail + by_phone:
+        assert audit_actions(complaint).count("incident_resolution_applied") == 1
+        assert refreshed(complaint).solution == DECISION.solution
+    assert {ready_names(c)[0] for c in by_phone} == {"task_notify_phone"}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.kind == "decision")) == len(by_mail)
+
+
+def test_a_worker_process_that_dies_midway_leaves_the_rest_untouched_for_a_run_again(desk_clock, monkeypatch):
+    import os
+
+    monkeypatch.setattr(incidents, "MIN_SHARE", 2)
+    incident = outage()
+    linked = affected(6)
+    incidents.link(incident.id, numbers(linked), how="bulk", actor="uzman")
+    parent, apply = os.getpid(), incidents._apply
+    victim = linked[3].registration_number  # the second complaint of the second share
+
+    def killed_midway(link_id, complaint_id, step):
+        if os.getpid() != parent and db.session.get(Complaint, complaint_id).registration_number == victim:
+            os._exit(1)  # the worker process is gone (killed, out of memory) before this complaint commits
+        return apply(link_id, complaint_id, step)
+
+    monkeypatch.setattr(incidents, "_apply", killed_midway)
+    first = incidents.resolve(incident.id, DECISION, actor="temsilci", at=ist(2026, 11, 25, 13, 0), workers=2)
+    assert victim in first.failed and "run it again" in first.failed[victim]
+    assert linked[1].registration_number in first.applied  # the same share, committed before the process died
+    assert set(first.applied) | set(first.failed) == set(numbers(linked))
+    assert ready_names(refreshed(linked[3])) == ["task_analyse"]
+    assert "incident_resolution_applied" not in audit_actions(linked[3])
+
+    monkeypatch.setattr(incidents, "_apply", apply)
+    second = incidents.resolve(incident.id, None, actor="temsilci", at=ist(2026, 11, 25, 13, 5), workers=2)
+    assert sorted(second.applied) == sorted(first.failed)
+    for complaint in linked:
+        assert audit_actions(complaint).count("incident_resolution_applied") == 1
+        assert ready_names(complaint) == ["task_customer_answer"]
+
+
 def test_a_customer_of_a_linked_complaint_rejects_and_the_reopen_works(desk_clock):
     incident = outage()
     happy, unhappy = affected(2)
@@ -189,8 +243,68 @@ def test_a_handler_opens_an_incident_links_suggestions_and_resolves_it_on_its_pa
     assert "Bu şikâyet bir arızaya bağlı" in case and "Moda fiber kesintisi" in case
     client.post(f"/incidents/{incident.id}/resolve", data={
         "root_cause_category": "network_infrastructure", "root_cause": "Kablo kesildi.", "solution": "Kablo onarıldı."})
+    # The request returns at once; the scheduler's incident job applies the decision, and the page follows it.
+    page = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "uygulanıyor: 0 / 2 uygulandı" in page and "data-poll" in page
+    assert ready_names(complaints[0]) == ["task_analyse"]
+    assert apply_incident_resolutions(client.application) == 2
     assert refreshed(complaints[0]).solution == "Kablo onarıldı."
     assert ready_names(complaints[2]) == ["task_analyse"]  # not linked: untouched
+    line = client.get(f"/incidents/{incident.id}/application").get_data(as_text=True)  # what the page fetches
+    assert "2 şikâyete uygulandı" in line and "data-poll" not in line
+    client.post("/language", data={"lang": "en", "next": "/inbox"})
+    assert "Last run (" in client.get(f"/incidents/{incident.id}/application").get_data(as_text=True)
+    assert apply_incident_resolutions(client.application) == 0  # nothing asked since
+
+
+def test_asking_again_during_a_run_is_kept_for_the_next_run(desk_clock, monkeypatch):
+    incident = outage()
+    (first,) = affected(1)
+    later = register("telefon", at=ist(2026, 11, 25, 10, 0), description="Moda'da fiber kesintisi var.")
+    incidents.link(incident.id, numbers([first, later]), how="bulk", actor="uzman")
+    incidents.request_application(incident.id, DECISION, actor="temsilci", at=ist(2026, 11, 25, 13, 0))
+    resolve = incidents.resolve
+
+    def while_running(*args, **kwargs):
+        outcome = resolve(*args, **kwargs)
+        classify(later, "normal", ist(2026, 11, 25, 13, 1))  # reaches analysis after this run passed it by
+        incidents.request_application(incident.id, None, actor="uzman", at=ist(2026, 11, 25, 13, 2))
+        return outcome
+
+    monkeypatch.setattr(incidents, "resolve", while_running)
+    ((_, outcome),) = incidents.apply_requested(at=ist(2026, 11, 25, 13, 1))
+    assert outcome.applied == [first.registration_number] and outcome.waiting == [later.registration_number]
+    kept = db.session.get(Incident, incident.id)
+    assert kept.application_requested_by == "uzman" and (kept.application_applied, kept.application_waiting) == (1, 1)
+    monkeypatch.setattr(incidents, "resolve", resolve)
+    ((_, outcome),) = incidents.apply_requested(at=ist(2026, 11, 25, 13, 3))
+    assert outcome.applied == [later.registration_number]
+    assert incidents.apply_requested() == []
+
+
+def test_an_invalid_decision_asks_for_nothing(desk_clock):
+    incident = outage()
+    with pytest.raises(ValidationFailed):
+        incidents.request_application(incident.id, incidents.Resolution("network_infrastructure", " ", "x"),
+                                      actor="temsilci")
+    incident = db.session.get(Incident, incident.id)
+    assert incident.status == "open" and incident.application_requested_at is None
+
+
+def test_the_in_process_scheduler_starts_the_incident_job_at_once(app):
+    from app.scheduler import INCIDENT_RESOLUTIONS, build_scheduler, wake
+
+    assert not wake(app, INCIDENT_RESOLUTIONS)  # no scheduler in this process: the other one's interval
+    scheduler = build_scheduler(app, blocking=False)
+    scheduler.start(paused=True)
+    try:
+        job = scheduler.get_job(INCIDENT_RESOLUTIONS)
+        scheduler.modify_job(INCIDENT_RESOLUTIONS, next_run_time=datetime.now(UTC) + timedelta(hours=1))
+        assert wake(app, INCIDENT_RESOLUTIONS)
+        assert scheduler.get_job(INCIDENT_RESOLUTIONS).next_run_time <= datetime.now(UTC)
+        assert job.trigger.interval == timedelta(seconds=app.config["INCIDENT_SWEEP_SECONDS"])
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 def test_bulk_link_from_a_search_result_takes_every_matching_complaint(as_user, staff, desk_clock):
@@ -220,6 +334,7 @@ def test_other_roles_cannot_open_link_or_resolve(as_user, staff, desk_clock, rol
     (complaint,) = affected(1)
     client = as_user(role)
     assert client.get("/incidents").status_code == 403
+    assert client.get(f"/incidents/{incident.id}/application").status_code == 403
     number = complaint.registration_number
     assert client.post(f"/incidents/{incident.id}/link", data={"numbers": [number]}).status_code == 403
     assert client.post("/incidents/bulk-link", data={"incident": incident.id, "all_matching": "1"}).status_code == 403
@@ -233,6 +348,7 @@ def test_other_roles_cannot_open_link_or_resolve(as_user, staff, desk_clock, rol
 
 def test_outsiders_are_sent_to_sign_in(client, desk_clock):
     incident = outage()
+    assert "/login" in client.get(f"/incidents/{incident.id}/application").headers["Location"]
     for url in ("/incidents/new", f"/incidents/{incident.id}/resolve", f"/incidents/{incident.id}/link",
                 "/incidents/bulk-link"):
         response = client.post(url, data={})

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
+from .. import scheduler
 from ..access import INCIDENT_ROLES, get_complaint_or_404, roles_required
 from ..formkit import options
 from ..services import context
@@ -75,8 +76,21 @@ def incident_page(incident_id: int):
     resolve_form = IncidentResolveForm()
     resolve_form.root_cause_category.choices = _choices("root_cause_category")
     suggestions = incidents.suggestions(incident) if incident.status == "open" else []
-    return render_template("inbox/incident.html", incident=incident, linked=incidents.linked_complaints(incident.id),
-                           suggestions=suggestions, resolve_form=resolve_form, token_form=ClaimForm())
+    linked = incidents.linked_complaints(incident.id)
+    applied = sum(1 for _complaint, link in linked if link.resolution_applied_at)
+    return render_template("inbox/incident.html", incident=incident, linked=linked, applied=applied,
+                           linked_count=len(linked), suggestions=suggestions, resolve_form=resolve_form,
+                           token_form=ClaimForm())
+
+
+@bp.get("/incidents/<int:incident_id>/application")
+@roles_required(*INCIDENT_ROLES)
+def incident_application(incident_id: int):
+    """The progress line of the decision's application, fetched again by the incident page while it runs."""
+    incident = _incident_or_404(incident_id)
+    linked, applied = incidents.application_progress(incident.id)
+    return render_template("inbox/_incident_application.html", incident=incident, applied=applied,
+                           linked_count=linked, refreshed=True)
 
 
 def _report_links(outcome: incidents.LinkOutcome) -> None:
@@ -151,7 +165,8 @@ def complaint_incident(number: str):
 @bp.post("/incidents/<int:incident_id>/resolve")
 @roles_required(*INCIDENT_ROLES)
 def incident_resolve(incident_id: int):
-    """Give the decision once; on a resolved incident the same button finishes what is left."""
+    """Give the decision once; on a resolved incident the same button finishes what is left. Both ask the
+    scheduler's incident job to apply it (a large outage takes longer than a request should)."""
     incident = _incident_or_404(incident_id)
     decision = None
     if incident.status == "open":
@@ -164,18 +179,11 @@ def incident_resolve(incident_id: int):
     elif not ClaimForm().validate_on_submit():
         abort(400)
     try:
-        outcome = incidents.resolve(incident_id, decision, actor=current_user.username)
+        incidents.request_application(incident_id, decision, actor=current_user.username)
     except ValidationFailed as exc:
         flash(next(iter(exc.errors.values())), "error")
         return redirect(url_for("inbox.incident_page", incident_id=incident_id))
-    flash(ngettext("Karar %(num)d şikâyete uygulandı.", "Karar %(num)d şikâyete uygulandı.",
-                   len(outcome.applied)), "success")
-    if outcome.waiting:
-        flash(ngettext("%(num)d bağlı şikâyet analizde beklemiyor; karar kayıtta, analiz adımına gelince yeniden "
-                       "uygulayın.", "%(num)d bağlı şikâyet analizde beklemiyor; karar kayıtta, analiz adımına gelince "
-                       "yeniden uygulayın.", len(outcome.waiting)), "info")
-    if outcome.failed:
-        flash(ngettext("%(num)d şikâyette karar uygulanamadı; yeniden deneyin.",
-                       "%(num)d şikâyette karar uygulanamadı; yeniden deneyin.", len(outcome.failed)), "error")
+    scheduler.wake(current_app, scheduler.INCIDENT_RESOLUTIONS)
+    flash(_("Karar kayıtta; analizde bekleyen bağlı şikâyetlere arka planda uygulanıyor. İlerleme bu sayfada."),
+          "success")
     return redirect(url_for("inbox.incident_page", incident_id=incident_id))
-

@@ -8,12 +8,15 @@ interruption leaves every complaint done or untouched and running it again finis
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -22,7 +25,7 @@ from app.engine import ProcedureFailure
 from app.engine.conformance import INCIDENT_RESOLVED_MESSAGE as RESOLVED_MESSAGE
 from app.extensions import db
 from app.models import Complaint, HumanTask, Incident, IncidentLink, ProcessInstance
-from app.services import audit, context, text_rules
+from app.services import audit, context, parallel, text_rules
 from app.services.errors import ConcurrentUpdate, NotFound, ValidationFailed
 from app.services.workflow import runtime
 
@@ -219,54 +222,173 @@ class ResolveOutcome:
     applied: list[str]
     waiting: list[str]  # linked and open but not in analysis (yet, or any more): the decision is on record
     failed: dict[str, str]
+    processes: int = 1  # how many processes shared the work
 
 
 def resolve(incident_id: int, decision: Resolution | None, *, actor: str, at: datetime | None = None,
-            stop_after: int | None = None) -> ResolveOutcome:
+            stop_after: int | None = None, workers: int | None = None) -> ResolveOutcome:
     """Record the decision once (the first time) and apply it to every linked complaint waiting in analysis.
 
     Running it again (after an interruption, or once more complaints reached analysis) applies the same
     recorded decision to the complaints it has not reached; `stop_after` simulates an interruption.
+    A large outage is shared among `workers` processes (default: the INCIDENT_WORKERS setting): the
+    engine's work is CPU-bound, and each complaint is still its own transaction.
     """
     at = context.utc(at)
     incident = get_incident(incident_id)
     if incident.status == "open":
-        if decision is None:
-            raise ValidationFailed({"solution": "the decision is required"})
-        errors = {k: "required" for k in ("root_cause_category", "root_cause", "solution")
-                  if not str(getattr(decision, k) or "").strip()}
-        errors.update(text_rules.text_errors(vars(decision), single=("root_cause_category",),
-                                             multi=("root_cause", "solution")))
-        if errors:
-            raise ValidationFailed(errors)
-        incident.root_cause_category = decision.root_cause_category
-        incident.root_cause, incident.solution = decision.root_cause.strip(), decision.solution.strip()
-        incident.status, incident.resolved_by, incident.resolved_at = "resolved", actor, at
+        _record_decision(incident, decision, actor=actor, at=at)
         db.session.commit()
-    payload = {"incident_id": incident.id, "root_cause_category": incident.root_cause_category,
-               "root_cause": incident.root_cause, "solution": incident.solution}
-    outcome = ResolveOutcome([], [], {})
-    pending = db.session.execute(
+    step = _Step(incident.id, incident.title, incident.solution, actor, at,
+                 {"incident_id": incident.id, "root_cause_category": incident.root_cause_category,
+                  "root_cause": incident.root_cause, "solution": incident.solution})
+    pending = [tuple(row) for row in db.session.execute(
         sa.select(IncidentLink.id, Complaint.id, Complaint.registration_number)
         .join(Complaint, Complaint.id == IncidentLink.complaint_id)
         .where(IncidentLink.incident_id == incident.id, IncidentLink.resolution_applied_at.is_(None),
-               Complaint.status == "open").order_by(Complaint.id)).all()
+               Complaint.status == "open").order_by(Complaint.id))]
+    processes = 1 if stop_after is not None else _processes_for(len(pending), workers)
+    if processes > 1:
+        outcome = parallel.run_shares(_apply_share, [pending[i::processes] for i in range(processes)], step,
+                                      merge=_merge, lost=functools.partial(_lost_share, step))
+        outcome.processes = processes
+        return outcome
+    return _apply_each(pending, step, stop_after)
+
+
+def _record_decision(incident: Incident, decision: Resolution | None, *, actor: str, at: datetime) -> None:
+    if decision is None:
+        raise ValidationFailed({"solution": "the decision is required"})
+    errors = {k: "required" for k in ("root_cause_category", "root_cause", "solution")
+              if not str(getattr(decision, k) or "").strip()}
+    errors.update(text_rules.text_errors(vars(decision), single=("root_cause_category",),
+                                         multi=("root_cause", "solution")))
+    if errors:
+        raise ValidationFailed(errors)
+    incident.root_cause_category = decision.root_cause_category
+    incident.root_cause, incident.solution = decision.root_cause.strip(), decision.solution.strip()
+    incident.status, incident.resolved_by, incident.resolved_at = "resolved", actor, at
+
+
+def request_application(incident_id: int, decision: Resolution | None, *, actor: str,
+                        at: datetime | None = None) -> Incident:
+    """Record the decision (on an open incident) and ask for it to be applied in the background.
+
+    An outage of a thousand complaints takes longer than a web request should wait, so the page asks
+    and the scheduler's incident job applies (`apply_requested`); asking again on a resolved incident
+    reaches the linked complaints that came to analysis since.
+    """
+    at = context.utc(at)
+    incident = get_incident(incident_id)
+    if incident.status == "open":
+        _record_decision(incident, decision, actor=actor, at=at)
+    incident.application_requested_at, incident.application_requested_by = at, actor
+    db.session.commit()
+    return incident
+
+
+def application_progress(incident_id: int) -> tuple[int, int]:
+    """(complaints linked, complaints the decision has reached) for the progress line."""
+    linked, applied = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count(IncidentLink.resolution_applied_at))
+        .where(IncidentLink.incident_id == incident_id)).one()
+    return linked, applied
+
+
+def apply_requested(at: datetime | None = None) -> list[tuple[int, ResolveOutcome]]:
+    """The scheduler's incident job: apply each requested decision and file the run's report.
+
+    A request made again while its run was going on stays, so the next run takes it.
+    """
+    requests = db.session.execute(
+        sa.select(Incident.id, Incident.application_requested_at, Incident.application_requested_by)
+        .where(Incident.application_requested_at.is_not(None), Incident.status == "resolved")
+        .order_by(Incident.application_requested_at, Incident.id)).all()
+    reports = []
+    for incident_id, requested_at, requested_by in requests:
+        outcome = resolve(incident_id, None, actor=requested_by or "scheduler", at=at)
+        mine = Incident.id == incident_id
+        db.session.execute(sa.update(Incident).where(mine).values(
+            application_finished_at=context.utc(at), application_applied=len(outcome.applied),
+            application_waiting=len(outcome.waiting), application_failed=len(outcome.failed)))
+        db.session.execute(sa.update(Incident).where(mine, Incident.application_requested_at == requested_at)
+                           .values(application_requested_at=None))
+        db.session.commit()
+        reports.append((incident_id, outcome))
+    return reports
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What applying the decision to one complaint needs (plain values: it crosses to worker processes)."""
+
+    incident_id: int
+    title: str
+    solution: str
+    actor: str
+    at: datetime
+    payload: dict
+
+
+# Below this many complaints per process, starting a process costs more than it saves.
+MIN_SHARE = 25
+
+
+def _processes_for(count: int, workers: int | None) -> int:
+    if workers is None:
+        workers = int(current_app.config["INCIDENT_WORKERS"])
+    if workers <= 0:
+        workers = os.cpu_count() or 1
+    if not parallel.can_fork(db.engine):
+        return 1
+    return max(1, min(workers, count // MIN_SHARE))
+
+
+def _apply_each(pending: list[tuple[int, int, str]], step: _Step, stop_after: int | None) -> ResolveOutcome:
+    outcome = ResolveOutcome([], [], {})
     for link_id, complaint_id, number in pending:
         if stop_after is not None and len(outcome.applied) >= stop_after:
             break
         try:
-            done = _apply(link_id, complaint_id, incident, payload, actor=actor, at=at)
+            done = _apply(link_id, complaint_id, step)
         except (ProcedureFailure, StaleDataError, IntegrityError, OperationalError, ConcurrentUpdate) as exc:
             db.session.rollback()
             if isinstance(exc, ProcedureFailure):
-                runtime.flag_failure(complaint_id, exc, at=at, actor=actor)
+                runtime.flag_failure(complaint_id, exc, at=step.at, actor=step.actor)
             outcome.failed[number] = str(exc)[:200]
             continue
         (outcome.applied if done else outcome.waiting).append(number)
     return outcome
 
 
-def _apply(link_id: int, complaint_id: int, incident: Incident, payload: dict, *, actor: str, at: datetime) -> bool:
+def _apply_share(share: list[tuple[int, int, str]], step: _Step) -> ResolveOutcome:
+    """In a worker process: one share of the outage, complaint by complaint."""
+    return _apply_each(share, step, None)
+
+
+def _merge(outcomes: list[ResolveOutcome]) -> ResolveOutcome:
+    merged = ResolveOutcome([], [], {})
+    for outcome in outcomes:
+        merged.applied.extend(outcome.applied)
+        merged.waiting.extend(outcome.waiting)
+        merged.failed.update(outcome.failed)
+    return merged
+
+
+def _lost_share(step: _Step, share: list[tuple[int, int, str]], reason: str) -> ResolveOutcome:
+    """A worker process died mid-share: what it committed is done; the rest is untouched, for a run again."""
+    applied = set(db.session.scalars(sa.select(IncidentLink.id).where(
+        IncidentLink.id.in_([link_id for link_id, _, _ in share]), IncidentLink.resolution_applied_at.is_not(None))))
+    outcome = ResolveOutcome([], [], {})
+    for link_id, _, number in share:
+        if link_id in applied:
+            outcome.applied.append(number)
+        else:
+            outcome.failed[number] = reason
+    return outcome
+
+
+def _apply(link_id: int, complaint_id: int, step: _Step) -> bool:
     """One complaint, one transaction: deliver the message if its analysis waits for it."""
     complaint = db.session.scalar(
         sa.select(Complaint).join(HumanTask, HumanTask.complaint_id == Complaint.id)
@@ -276,14 +398,16 @@ def _apply(link_id: int, complaint_id: int, incident: Incident, payload: dict, *
         return False
     instance = complaint.instance
     run = runtime.load(instance)
-    if not run.deliver_message(RESOLVED_MESSAGE, payload, at=at):
+    if not run.deliver_message(RESOLVED_MESSAGE, step.payload, at=step.at):
         return False
-    db.session.execute(sa.update(IncidentLink).where(IncidentLink.id == link_id).values(resolution_applied_at=at))
     # The step's first audit event, written in the same set-based insert as the events the run adds.
     applied = ("incident_resolution_applied",
-               {"incident": incident.id, "title": incident.title, "solution": incident.solution})
-    runtime.save_run(complaint, instance, run, at=at, actor=actor, opening=applied)
-    db.session.commit()
+               {"incident": step.incident_id, "title": step.title, "solution": step.solution})
+    with parallel.write_turn():
+        runtime.save_run(complaint, instance, run, at=step.at, actor=step.actor, opening=applied)
+        db.session.execute(sa.update(IncidentLink).where(IncidentLink.id == link_id)
+                           .values(resolution_applied_at=step.at))
+        db.session.commit()
     return True
 
 

@@ -1,0 +1,21 @@
+// While an incident's decision is being applied, its progress line is fetched again every two seconds
+// (no page reload: the line is a status region that screen readers announce as it changes).
+(function () {
+  function follow() {
+    var line = document.getElementById("application");
+    if (!line || !line.dataset.poll) { return; }
+    window.setTimeout(function () {
+      fetch(line.dataset.poll, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (html === null) { return; }
+          var holder = document.createElement("div");
+          holder.innerHTML = html;
+          var fresh = holder.querySelector("#application");
+          if (fresh) { line.replaceWith(fresh); follow(); }
+        })
+        .catch(function () { follow(); });
+    }, 2000);
+  }
+  follow();
+})();
