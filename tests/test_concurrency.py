@@ -217,3 +217,21 @@ def test_a_registration_refused_after_its_number_was_taken_leaves_at_most_a_gap(
     assert _numbers() == [first, after]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
                              .where(AuditEvent.actor == "test", AuditEvent.action == "registered")) == 2
+
+
+def test_the_number_counter_connects_with_the_apps_engine_options(app, monkeypatch):
+    """Options an operator gives the engine (here the name PostgreSQL shows for each connection) reach
+    the counter's own connections too."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the counter has its own connections only on PostgreSQL")
+    from app.services.complaints import registration
+
+    monkeypatch.setitem(app.config, "SQLALCHEMY_ENGINE_OPTIONS",
+                        {"connect_args": {"application_name": "complaintflow-counter-test"}})
+    registration._counter_engine.cache_clear()
+    try:
+        with registration._counter_engine(db.engine).connect() as conn:
+            assert conn.execute(sa.text("SHOW application_name")).scalar() == "complaintflow-counter-test"
+    finally:
+        registration._counter_engine(db.engine).dispose()
+        registration._counter_engine.cache_clear()

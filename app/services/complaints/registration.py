@@ -200,8 +200,12 @@ def _next_registration_number(year: int, prefix: str) -> str:
 @functools.lru_cache(maxsize=4)
 def _counter_engine(engine: sa.Engine) -> sa.Engine:
     """A small pool of its own: a request holding its session's connection never waits for a counter
-    connection held by a request that waits for the session pool (16 threads would deadlock one pool)."""
-    return sa.create_engine(engine.url, pool_size=2, max_overflow=14, pool_pre_ping=True)
+    connection held by a request that waits for the session pool (16 threads would deadlock one pool).
+    It takes the app's engine options (connect arguments, for one), with its own pool size."""
+    options = dict(current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if "poolclass" not in options:
+        options.update(pool_size=2, max_overflow=14)
+    return sa.create_engine(engine.url, **{**options, "pool_pre_ping": True})
 
 
 def _number_outside_transaction(year: int) -> int:
