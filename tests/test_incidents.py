@@ -444,3 +444,17 @@ def test_the_gate_refuses_a_hostile_correlation_expression(app):
     bundle, problems = validation.run_gate(hostile, forms)
     assert bundle is None or problems
     assert any("incident resolved" in (p.get("path") or "") for p in problems), problems
+
+
+def test_an_incident_form_with_a_future_start_and_no_region_is_shown_again_with_both_messages(as_user, staff,
+                                                                                               desk_clock):
+    client = as_user("handler")
+    form = {"title": "Moda fiber kesintisi", "service": "connection", "districts": "", "service_numbers": "",
+            "started_at": "2026-11-26T09:00", "description": "Kesinti"}  # the desk clock says 25 November
+    page = client.post("/incidents/new", data=form).get_data(as_text=True)
+    assert "Başlangıç zamanı ileride olamaz." in page and db.session.scalar(sa.select(Incident)) is None
+    form["started_at"] = "2026-11-25T09:00"
+    client.post("/language", data={"lang": "en", "next": "/inbox"})
+    page = client.post("/incidents/new", data=form).get_data(as_text=True)
+    assert "Enter a region (districts / neighbourhoods) or service numbers." in page
+    assert db.session.scalar(sa.select(Incident)) is None
