@@ -282,6 +282,30 @@ def test_asking_again_during_a_run_is_kept_for_the_next_run(desk_clock, monkeypa
     assert incidents.apply_requested() == []
 
 
+def test_a_run_that_fails_for_one_incident_applies_the_others_and_keeps_its_request(desk_clock, monkeypatch):
+    broken, working = outage(), outage(title="Caferağa fiber kesintisi")
+    first, second = affected(2)
+    incidents.link(broken.id, numbers([first]), how="bulk", actor="uzman")
+    incidents.link(working.id, numbers([second]), how="bulk", actor="uzman")
+    for incident in (broken, working):
+        incidents.request_application(incident.id, DECISION, actor="temsilci", at=ist(2026, 11, 25, 13, 0))
+    resolve = incidents.resolve
+
+    def failing_for_one(incident_id, *args, **kwargs):
+        if incident_id == broken.id:
+            raise RuntimeError("the database went away")
+        return resolve(incident_id, *args, **kwargs)
+
+    monkeypatch.setattr(incidents, "resolve", failing_for_one)
+    reports = incidents.apply_requested(at=ist(2026, 11, 25, 13, 1))
+    assert [incident_id for incident_id, _ in reports] == [working.id]
+    assert refreshed(second).solution == DECISION.solution and ready_names(first) == ["task_analyse"]
+    assert db.session.get(Incident, broken.id).application_requested_at is not None  # the next run tries again
+    monkeypatch.setattr(incidents, "resolve", resolve)
+    ((incident_id, outcome),) = incidents.apply_requested(at=ist(2026, 11, 25, 13, 2))
+    assert incident_id == broken.id and outcome.applied == [first.registration_number]
+
+
 def test_an_invalid_decision_asks_for_nothing(desk_clock):
     incident = outage()
     with pytest.raises(ValidationFailed):

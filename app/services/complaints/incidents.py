@@ -9,6 +9,7 @@ interruption leaves every complaint done or untouched and running it again finis
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import re
 import unicodedata
@@ -28,6 +29,8 @@ from app.models import Complaint, HumanTask, Incident, IncidentLink, ProcessInst
 from app.services import audit, context, parallel, text_rules
 from app.services.errors import ConcurrentUpdate, NotFound, ValidationFailed
 from app.services.workflow import runtime
+
+log = logging.getLogger(__name__)
 
 # The user task a resolution may end (the complaint is "waiting in analysis").
 ANALYSIS_TASK = "task_analyse"
@@ -298,7 +301,8 @@ def application_progress(incident_id: int) -> tuple[int, int]:
 def apply_requested(at: datetime | None = None) -> list[tuple[int, ResolveOutcome]]:
     """The scheduler's incident job: apply each requested decision and file the run's report.
 
-    A request made again while its run was going on stays, so the next run takes it.
+    A request made again while its run was going on stays, so the next run takes it; so does one whose
+    run failed as a whole (logged), without holding up the other incidents' requests.
     """
     requests = db.session.execute(
         sa.select(Incident.id, Incident.application_requested_at, Incident.application_requested_by)
@@ -306,7 +310,12 @@ def apply_requested(at: datetime | None = None) -> list[tuple[int, ResolveOutcom
         .order_by(Incident.application_requested_at, Incident.id)).all()
     reports = []
     for incident_id, requested_at, requested_by in requests:
-        outcome = resolve(incident_id, None, actor=requested_by or "scheduler", at=at)
+        try:
+            outcome = resolve(incident_id, None, actor=requested_by or "scheduler", at=at)
+        except Exception:  # noqa: BLE001 - each complaint is its own transaction: what got done stays done
+            db.session.rollback()
+            log.exception("applying the decision of incident %s failed; the next run tries again", incident_id)
+            continue
         mine = Incident.id == incident_id
         db.session.execute(sa.update(Incident).where(mine).values(
             application_finished_at=context.utc(at), application_applied=len(outcome.applied),
