@@ -366,6 +366,13 @@ def _apply_each(pending: list[tuple[int, int, str]], step: _Step, stop_after: in
                 runtime.flag_failure(complaint_id, exc, at=step.at, actor=step.actor)
             outcome.failed[number] = str(exc)[:200]
             continue
+        except Exception as exc:  # noqa: BLE001 - one complaint's bug must not stop the outage's other complaints
+            # (the background job would fail on this complaint at every run, its request kept for ever and the
+            # complaints after it never reached); it is reported failed and logged with its traceback.
+            db.session.rollback()
+            log.exception("applying incident %s's decision to %s failed", step.incident_id, number)
+            outcome.failed[number] = f"{type(exc).__name__}: {exc}"[:200]
+            continue
         (outcome.applied if done else outcome.waiting).append(number)
     return outcome
 
