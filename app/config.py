@@ -95,7 +95,7 @@ class Config:
     # Due instances one sweep fires at once on PostgreSQL (each in its own transaction); SQLite: one.
     TIMER_SWEEP_THREADS = int(setting("TIMER_SWEEP_THREADS", "4"))
     SCHEDULER_IN_PROCESS = setting("SCHEDULER_IN_PROCESS", "1") == "1"
-    # Processes an outage's resolution is shared among (0: one per core; 1: in the request's own process).
+    # Processes an outage's resolution is shared among (0: one per core; 1: in the scheduler job's own process).
     INCIDENT_WORKERS = int(setting("INCIDENT_WORKERS", "0"))
     # How often the scheduler looks for incident decisions to apply (the in-process one starts at once).
     INCIDENT_SWEEP_SECONDS = float(setting("INCIDENT_SWEEP_SECONDS", "5"))

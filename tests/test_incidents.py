@@ -445,9 +445,13 @@ def test_outsiders_are_sent_to_sign_in(client, desk_clock):
 def test_posts_without_a_csrf_token_change_nothing(app, as_user, staff, desk_clock):
     incident = outage()
     (complaint,) = affected(1)
+    resolved = outage(title="Çözülmüş kesinti")
+    incidents.resolve(resolved.id, DECISION, actor="temsilci", at=ist(2026, 11, 25, 13, 0))
     client = as_user("representative")
     app.config["WTF_CSRF_ENABLED"] = True
     try:
+        # "Apply to the complaints it has not reached" on a resolved incident: a forged post asks for nothing.
+        assert client.post(f"/incidents/{resolved.id}/resolve", data={}).status_code == 400
         client.post(f"/incidents/{incident.id}/link", data={"numbers": [complaint.registration_number]})
         client.post("/incidents/bulk-link", data={"incident": incident.id, "all_matching": "1"})
         client.post(f"/complaints/{complaint.registration_number}/incident", data={"incident": str(incident.id)})
@@ -458,7 +462,8 @@ def test_posts_without_a_csrf_token_change_nothing(app, as_user, staff, desk_clo
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert incidents.link_of(complaint.id) is None and db.session.get(Incident, incident.id).status == "open"
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Incident)) == 1
+    assert db.session.get(Incident, resolved.id).application_requested_at is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Incident)) == 2
 
 
 def test_hostile_text_is_refused_and_shown_escaped(as_user, staff, desk_clock):
