@@ -180,6 +180,21 @@ def test_a_worker_process_that_dies_midway_leaves_the_rest_untouched_for_a_run_a
         assert ready_names(complaint) == ["task_customer_answer"]
 
 
+def test_a_worker_forked_while_a_timer_sweep_thread_reads_the_spec_cache_can_read_it_too():
+    # The incident job forks its workers from the scheduler, where the timer sweep's threads go through
+    # SPEC_CACHE at any moment; a child that inherited the lock held waited for ever, and so did the job.
+    import os
+
+    from app.engine import SPEC_CACHE
+
+    with SPEC_CACHE._lock:  # what a sweep thread holds at the instant of the fork
+        child = os.fork()
+        if child == 0:
+            os._exit(0 if SPEC_CACHE._lock.acquire(blocking=False) else 1)
+        _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
 def test_a_customer_of_a_linked_complaint_rejects_and_the_reopen_works(desk_clock):
     incident = outage()
     happy, unhappy = affected(2)

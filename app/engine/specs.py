@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -198,6 +199,12 @@ class SpecCache:
     def __init__(self, size: int = 32):
         self._size = size
         self._items: OrderedDict[str, ProcessBundle] = OrderedDict()
+        self._lock = threading.Lock()
+        # A process forked while another thread held the lock (the incident job's workers are forked from the
+        # scheduler, whose timer-sweep threads read this cache) would inherit it held, for ever.
+        os.register_at_fork(after_in_child=self._after_fork)
+
+    def _after_fork(self) -> None:
         self._lock = threading.Lock()
 
     def get(self, key: str, spec_json_loader) -> ProcessBundle:
