@@ -564,3 +564,51 @@ def test_an_incident_form_with_a_future_start_and_no_region_is_shown_again_with_
     page = client.post("/incidents/new", data=form).get_data(as_text=True)
     assert "Enter a region (districts / neighbourhoods) or service numbers." in page
     assert db.session.scalar(sa.select(Incident)) is None
+
+
+def test_a_refused_decision_shows_the_form_again_with_what_was_typed(as_user, staff, desk_clock):
+    incident = outage()
+    client = as_user("handler")
+    form = {"root_cause_category": "network_infrastructure", "root_cause": "Kazıda fiber kablo kesildi, ekip yolda.",
+            "solution": ""}
+    response = client.post(f"/incidents/{incident.id}/resolve", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Kazıda fiber kablo kesildi, ekip yolda." in page  # not lost
+    assert "Kök neden, kök neden analizi ve çözüm zorunludur." in page and 'id="solution-error"' in page
+    form["root_cause"] = "Kablo kesildi\x00"  # the desk's character rule, past the form's own checks
+    form["solution"] = "Kablo onarıldı."
+    client.post("/language", data={"lang": "en", "next": "/inbox"})
+    page = client.post(f"/incidents/{incident.id}/resolve", data=form).get_data(as_text=True)
+    assert "The decision was not saved; correct the marked fields." in page and 'id="root_cause-error"' in page
+    assert "Kablo onarıldı." in page
+    incident = db.session.get(Incident, incident.id)
+    assert incident.status == "open" and incident.application_requested_at is None
+
+
+def test_a_second_decision_on_an_incident_resolved_meanwhile_is_refused_not_dropped(as_user, staff, desk_clock):
+    """Two people with the open incident's page: the first decision stands, the second person is told theirs
+    was not kept; the same decision posted twice (a double click) asks once."""
+    incident = outage()
+    affected(1)
+    first, second = as_user("handler"), as_user("representative")
+    mine = {"root_cause_category": "network_infrastructure", "root_cause": "Kablo kesildi.", "solution": "Onarıldı."}
+    assert client_post(first, incident, mine).status_code == 302
+    asked = db.session.get(Incident, incident.id).application_requested_at
+    theirs = dict(mine, solution="Modeminizi yeniden başlatın.")  # typed on a page opened before
+    page = second.get(client_post(second, incident, theirs).headers["Location"]).get_data(as_text=True)
+    assert "sizden önce başka bir kararla çözdü" in page and "Girdiğiniz karar kaydedilmedi." in page
+    db.session.expire_all()
+    kept = db.session.get(Incident, incident.id)
+    assert (kept.solution, kept.resolved_by) == ("Onarıldı.", staff["handler"].username)
+    desk_clock.pin(asked + timedelta(minutes=1))  # a later click would move the request's time
+    page = first.get(client_post(first, incident, mine).headers["Location"]).get_data(as_text=True)
+    assert "arka planda uygulanıyor" in page
+    db.session.expire_all()
+    assert db.session.get(Incident, incident.id).application_requested_at == asked  # asked once
+    with pytest.raises(incidents.ResolvedMeanwhile):
+        incidents.request_application(incident.id, incidents.Resolution(**theirs), actor="temsilci")
+
+
+def client_post(client, incident, form):
+    """The decision form of the incident's page, as the browser posts it."""
+    return client.post(f"/incidents/{incident.id}/resolve", data=form)

@@ -72,9 +72,16 @@ _MESSAGES = {
 @bp.get("/incidents/<int:incident_id>")
 @roles_required(*INCIDENT_ROLES)
 def incident_page(incident_id: int):
-    incident = _incident_or_404(incident_id)
-    resolve_form = IncidentResolveForm()
-    resolve_form.root_cause_category.choices = _choices("root_cause_category")
+    return _incident_page(_incident_or_404(incident_id), _resolve_form())
+
+
+def _resolve_form() -> IncidentResolveForm:
+    form = IncidentResolveForm()
+    form.root_cause_category.choices = _choices("root_cause_category")
+    return form
+
+
+def _incident_page(incident, resolve_form: IncidentResolveForm):
     suggestions = incidents.suggestions(incident) if incident.status == "open" else []
     linked = incidents.linked_complaints(incident.id)
     applied = sum(1 for _complaint, link in linked if link.resolution_applied_at)
@@ -169,21 +176,37 @@ def incident_resolve(incident_id: int):
     scheduler's incident job to apply it (a large outage takes longer than a request should)."""
     incident = _incident_or_404(incident_id)
     decision = None
-    if incident.status == "open":
-        form = IncidentResolveForm()
-        form.root_cause_category.choices = _choices("root_cause_category")
+    # The decision form (also when posted from a page opened before someone else resolved the incident);
+    # the "apply again" button of a resolved incident sends no decision.
+    if incident.status == "open" or "solution" in request.form:
+        form = _resolve_form()
         if not form.validate_on_submit():
+            if incident.status != "open":
+                return _resolved_meanwhile(incident)
+            # The page again with what was typed and a message at each field (a redirect would lose the text).
             flash(_("Kök neden, kök neden analizi ve çözüm zorunludur."), "error")
-            return redirect(url_for("inbox.incident_page", incident_id=incident_id))
+            return _incident_page(incident, form)
         decision = incidents.Resolution(form.root_cause_category.data, form.root_cause.data, form.solution.data)
     elif not ClaimForm().validate_on_submit():
         abort(400)
     try:
         incidents.request_application(incident_id, decision, actor=current_user.username)
+    except incidents.ResolvedMeanwhile:
+        return _resolved_meanwhile(incident)
     except ValidationFailed as exc:
-        flash(next(iter(exc.errors.values())), "error")
-        return redirect(url_for("inbox.incident_page", incident_id=incident_id))
+        for name, message in exc.errors.items():
+            getattr(form, name, form.solution).errors = [str(_MESSAGES.get(message, _(message)))]
+        flash(_("Karar kaydedilmedi; işaretli alanları düzeltin."), "error")
+        return _incident_page(incidents.get_incident(incident_id), form)
     scheduler.wake(current_app, scheduler.INCIDENT_RESOLUTIONS)
     flash(_("Karar kayıtta; analizde bekleyen bağlı şikâyetlere arka planda uygulanıyor. İlerleme bu sayfada."),
           "success")
     return redirect(url_for("inbox.incident_page", incident_id=incident_id))
+
+
+def _resolved_meanwhile(incident):
+    """Someone resolved the incident after this page was opened: their decision stands, this one was not kept."""
+    incident = incidents.get_incident(incident.id)
+    flash(_("Bu arızayı %(who)s sizden önce başka bir kararla çözdü; geçerli karar aşağıda. Girdiğiniz karar "
+            "kaydedilmedi.", who=incident.resolved_by), "error")
+    return redirect(url_for("inbox.incident_page", incident_id=incident.id))

@@ -27,7 +27,7 @@ from app.engine.conformance import INCIDENT_RESOLVED_MESSAGE as RESOLVED_MESSAGE
 from app.extensions import db
 from app.models import Complaint, HumanTask, Incident, IncidentLink, ProcessInstance
 from app.services import audit, context, parallel, text_rules
-from app.services.errors import ConcurrentUpdate, NotFound, ValidationFailed
+from app.services.errors import ConcurrentUpdate, NotFound, ServiceError, ValidationFailed
 from app.services.workflow import runtime
 
 log = logging.getLogger(__name__)
@@ -259,7 +259,8 @@ def resolve(incident_id: int, decision: Resolution | None, *, actor: str, at: da
     return _apply_each(pending, step, stop_after)
 
 
-def _record_decision(incident: Incident, decision: Resolution | None, *, actor: str, at: datetime) -> None:
+def _decision_values(decision: Resolution | None) -> dict[str, str]:
+    """The decision as the incident stores it, or ValidationFailed."""
     if decision is None:
         raise ValidationFailed({"solution": "the decision is required"})
     errors = {k: "required" for k in ("root_cause_category", "root_cause", "solution")
@@ -268,14 +269,30 @@ def _record_decision(incident: Incident, decision: Resolution | None, *, actor: 
                                          multi=("root_cause", "solution")))
     if errors:
         raise ValidationFailed(errors)
-    incident.root_cause_category = decision.root_cause_category
-    incident.root_cause, incident.solution = decision.root_cause.strip(), decision.solution.strip()
+    return {"root_cause_category": decision.root_cause_category, "root_cause": decision.root_cause.strip(),
+            "solution": decision.solution.strip()}
+
+
+def _record_decision(incident: Incident, decision: Resolution | None, *, actor: str, at: datetime) -> None:
+    for name, value in _decision_values(decision).items():
+        setattr(incident, name, value)
     incident.status, incident.resolved_by, incident.resolved_at = "resolved", actor, at
+
+
+class ResolvedMeanwhile(ServiceError):
+    """Someone else resolved the incident first, with another decision: theirs stands, this one is not kept."""
+
+    def __init__(self, by: str | None, at: datetime | None):
+        self.by, self.at = by, at
+        super().__init__(f"the incident was resolved by {by} with another decision")
 
 
 def request_application(incident_id: int, decision: Resolution | None, *, actor: str,
                         at: datetime | None = None) -> Incident:
     """Record the decision (on an open incident) and ask for it to be applied in the background.
+
+    A decision posted to an incident already resolved is refused when it differs (`ResolvedMeanwhile`)
+    and asks nothing more when it is the same (a double click).
 
     An outage of a thousand complaints takes longer than a web request should wait, so the page asks
     and the scheduler's incident job applies (`apply_requested`); asking again on a resolved incident
@@ -283,11 +300,32 @@ def request_application(incident_id: int, decision: Resolution | None, *, actor:
     """
     at = context.utc(at)
     incident = get_incident(incident_id)
-    if incident.status == "open":
-        _record_decision(incident, decision, actor=actor, at=at)
+    recording = decision is not None or incident.status == "open"
+    if recording and not _resolve_once(incident, decision, actor=actor, at=at):
+        return incident  # the same decision again (a double click): the first request stands
     incident.application_requested_at, incident.application_requested_by = at, actor
     db.session.commit()
     return incident
+
+
+def _resolve_once(incident: Incident, decision: Resolution | None, *, actor: str, at: datetime) -> bool:
+    """Record the decision unless the incident is resolved already; False when it was, with this same decision.
+
+    One conditional UPDATE, so of two people who press the button on the same open incident (or one who
+    presses it twice) exactly one resolves it; a different decision arriving second is refused, not dropped.
+    """
+    values = _decision_values(decision)
+    claimed = db.session.execute(
+        sa.update(Incident).where(Incident.id == incident.id, Incident.status == "open")
+        .values(status="resolved", resolved_by=actor, resolved_at=at, **values)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(incident)
+    if claimed:
+        return True
+    db.session.rollback()
+    if any(getattr(incident, name) != value for name, value in values.items()):
+        raise ResolvedMeanwhile(incident.resolved_by, incident.resolved_at)
+    return False
 
 
 def application_progress(incident_id: int) -> tuple[int, int]:
