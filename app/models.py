@@ -560,6 +560,8 @@ class Incident(db.Model):
     # until a run has taken it, and the last run leaves its report (how many applied, waiting, failed).
     application_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     application_requested_by: Mapped[str | None] = mapped_column(sa.String(100))
+    # Set by the scheduler that took the request (a lease: another one leaves it alone until it is old).
+    application_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     application_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     application_applied: Mapped[int] = mapped_column(default=0, server_default="0")
     application_waiting: Mapped[int] = mapped_column(default=0, server_default="0")

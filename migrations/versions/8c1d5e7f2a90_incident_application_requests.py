@@ -1,4 +1,5 @@
-"""incident application requests: the decision is applied in the background, with the last run's report
+"""incident application requests: the decision is applied in the background (one scheduler at a time),
+with the last run's report
 
 Revision ID: 8c1d5e7f2a90
 Revises: 6f2a9c4e1b83
@@ -18,6 +19,7 @@ def upgrade():
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.add_column(sa.Column('application_requested_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('application_requested_by', sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column('application_started_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('application_finished_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('application_applied', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('application_waiting', sa.Integer(), server_default='0', nullable=False))
@@ -30,5 +32,6 @@ def downgrade():
         batch_op.drop_column('application_waiting')
         batch_op.drop_column('application_applied')
         batch_op.drop_column('application_finished_at')
+        batch_op.drop_column('application_started_at')
         batch_op.drop_column('application_requested_by')
         batch_op.drop_column('application_requested_at')

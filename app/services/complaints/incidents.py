@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -336,33 +336,58 @@ def application_progress(incident_id: int) -> tuple[int, int]:
     return linked, applied
 
 
+# A scheduler that took a request and died leaves it taken this long; another one takes it after that.
+APPLICATION_LEASE = timedelta(minutes=15)
+
+
 def apply_requested(at: datetime | None = None) -> list[tuple[int, ResolveOutcome]]:
     """The scheduler's incident job: apply each requested decision and file the run's report.
 
-    A request made again while its run was going on stays, so the next run takes it; so does one whose
-    run failed as a whole (logged), without holding up the other incidents' requests.
+    Each request is taken first (a lease on the incident, committed), so a second scheduler — a
+    failover one, or `complaintflow` run by hand — leaves it alone instead of doing the same outage
+    again and overwriting the report. A request made again while its run was going on stays, so the
+    next run takes it; so does one whose run failed as a whole (logged), without holding up the other
+    incidents' requests.
     """
     requests = db.session.execute(
         sa.select(Incident.id, Incident.application_requested_at, Incident.application_requested_by)
         .where(Incident.application_requested_at.is_not(None), Incident.status == "resolved")
         .order_by(Incident.application_requested_at, Incident.id)).all()
+    db.session.rollback()
     reports = []
     for incident_id, requested_at, requested_by in requests:
+        if not _take(incident_id, requested_at, context.utc(at)):
+            continue
+        mine = Incident.id == incident_id
         try:
             outcome = resolve(incident_id, None, actor=requested_by or "scheduler", at=at)
         except Exception:  # noqa: BLE001 - each complaint is its own transaction: what got done stays done
             db.session.rollback()
             log.exception("applying the decision of incident %s failed; the next run tries again", incident_id)
+            db.session.execute(sa.update(Incident).where(mine).values(application_started_at=None))
+            db.session.commit()
             continue
-        mine = Incident.id == incident_id
         db.session.execute(sa.update(Incident).where(mine).values(
             application_finished_at=context.utc(at), application_applied=len(outcome.applied),
-            application_waiting=len(outcome.waiting), application_failed=len(outcome.failed)))
+            application_waiting=len(outcome.waiting), application_failed=len(outcome.failed),
+            application_started_at=None))
         db.session.execute(sa.update(Incident).where(mine, Incident.application_requested_at == requested_at)
                            .values(application_requested_at=None))
         db.session.commit()
         reports.append((incident_id, outcome))
     return reports
+
+
+def _take(incident_id: int, requested_at: datetime, now: datetime) -> bool:
+    """Take the request for this run unless another scheduler holds it (its lease not yet run out)."""
+    taken = db.session.execute(
+        sa.update(Incident).where(
+            Incident.id == incident_id, Incident.application_requested_at == requested_at,
+            sa.or_(Incident.application_started_at.is_(None),
+                   Incident.application_started_at < now - APPLICATION_LEASE))
+        .values(application_started_at=now).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return bool(taken)
 
 
 @dataclass(frozen=True)
@@ -385,17 +410,20 @@ def _processes_for(count: int, workers: int | None) -> int:
     if workers is None:
         workers = int(current_app.config["INCIDENT_WORKERS"])
     if workers <= 0:
-        workers = os.cpu_count() or 1
+        workers = parallel.cores()
     if not parallel.can_fork(db.engine):
         return 1
     return max(1, min(workers, count // MIN_SHARE))
 
 
-def _apply_each(pending: list[tuple[int, int, str]], step: _Step, stop_after: int | None) -> ResolveOutcome:
+def _apply_each(pending: list[tuple[int, int, str]], step: _Step, stop_after: int | None,
+                tick: Callable[[], None] | None = None) -> ResolveOutcome:
     outcome = ResolveOutcome([], [], {})
     for link_id, complaint_id, number in pending:
         if stop_after is not None and len(outcome.applied) >= stop_after:
             break
+        if tick is not None:
+            tick()  # a worker process says it is alive, one complaint at a time
         try:
             done = _apply(link_id, complaint_id, step)
         except (ProcedureFailure, StaleDataError, IntegrityError, OperationalError, ConcurrentUpdate) as exc:
@@ -415,9 +443,9 @@ def _apply_each(pending: list[tuple[int, int, str]], step: _Step, stop_after: in
     return outcome
 
 
-def _apply_share(share: list[tuple[int, int, str]], step: _Step) -> ResolveOutcome:
+def _apply_share(share: list[tuple[int, int, str]], step: _Step, tick: Callable[[], None]) -> ResolveOutcome:
     """In a worker process: one share of the outage, complaint by complaint."""
-    return _apply_each(share, step, None)
+    return _apply_each(share, step, None, tick)
 
 
 def _merge(outcomes: list[ResolveOutcome]) -> ResolveOutcome:
@@ -431,8 +459,11 @@ def _merge(outcomes: list[ResolveOutcome]) -> ResolveOutcome:
 
 def _lost_share(step: _Step, share: list[tuple[int, int, str]], reason: str) -> ResolveOutcome:
     """A worker process died mid-share: what it committed is done; the rest is untouched, for a run again."""
-    applied = set(db.session.scalars(sa.select(IncidentLink.id).where(
-        IncidentLink.id.in_([link_id for link_id, _, _ in share]), IncidentLink.resolution_applied_at.is_not(None))))
+    ids = [link_id for link_id, _, _ in share]
+    applied = set()
+    for start in range(0, len(ids), 1000):  # bounded IN lists, whatever the outage's size
+        applied.update(db.session.scalars(sa.select(IncidentLink.id).where(
+            IncidentLink.id.in_(ids[start:start + 1000]), IncidentLink.resolution_applied_at.is_not(None))))
     outcome = ResolveOutcome([], [], {})
     for link_id, _, number in share:
         if link_id in applied:
