@@ -267,6 +267,11 @@ def test_a_handler_opens_an_incident_links_suggestions_and_resolves_it_on_its_pa
     assert ready_names(complaints[2]) == ["task_analyse"]  # not linked: untouched
     line = client.get(f"/incidents/{incident.id}/application").get_data(as_text=True)  # what the page fetches
     assert "2 şikâyete uygulandı" in line and "data-poll" not in line
+    # Asking again reaches nobody new: the report says so without hiding what the first run did.
+    client.post(f"/incidents/{incident.id}/resolve", data={})
+    assert apply_incident_resolutions(client.application) == 0
+    line = client.get(f"/incidents/{incident.id}/application").get_data(as_text=True)
+    assert "0 şikâyete uygulandı" in line and "şimdiye dek 2 / 2 bağlı şikâyete ulaştı" in line
     client.post("/language", data={"lang": "en", "next": "/inbox"})
     assert "Last run (" in client.get(f"/incidents/{incident.id}/application").get_data(as_text=True)
     assert apply_incident_resolutions(client.application) == 0  # nothing asked since

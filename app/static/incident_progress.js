@@ -6,9 +6,12 @@
     if (!line || !line.dataset.poll) { return; }
     window.setTimeout(function () {
       fetch(line.dataset.poll, { credentials: "same-origin", headers: { "Accept": "text/html" } })
-        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
         .then(function (html) {
-          if (html === null) { return; }
+          if (html === null) {  // signed out, or an error: say so rather than stand still
+            line.append(" ", line.dataset.pollFailed);
+            return;
+          }
           var holder = document.createElement("div");
           holder.innerHTML = html;
           var fresh = holder.querySelector("#application");
