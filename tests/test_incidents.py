@@ -401,6 +401,20 @@ def test_a_request_taken_by_a_scheduler_that_died_is_taken_again_once_its_lease_
     assert incident.application_started_at is None and incident.application_requested_at is None
 
 
+def test_the_progress_line_says_how_many_linked_complaints_no_run_reaches_yet(as_user, staff, desk_clock):
+    incident = outage()
+    in_analysis = affected(2)
+    classifying = register("telefon", at=ist(2026, 11, 25, 10, 0), description="Moda'da fiber kesintisi var.")
+    incidents.link(incident.id, numbers(in_analysis + [classifying]), how="bulk", actor="uzman")
+    incidents.request_application(incident.id, DECISION, actor="temsilci", at=ist(2026, 11, 25, 13, 0))
+    assert incidents.application_progress(incident.id) == incidents.Progress(linked=3, applied=0, outside_analysis=1)
+    client = as_user("representative")
+    line = client.get(f"/incidents/{incident.id}/application").get_data(as_text=True)
+    assert "0 / 3 uygulandı" in line and "1 bağlı şikâyet analizde değil" in line
+    incidents.apply_requested(at=ist(2026, 11, 25, 13, 1))
+    assert incidents.application_progress(incident.id) == incidents.Progress(linked=3, applied=2, outside_analysis=1)
+
+
 def test_an_invalid_decision_asks_for_nothing(desk_clock):
     incident = outage()
     with pytest.raises(ValidationFailed):

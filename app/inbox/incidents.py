@@ -83,11 +83,9 @@ def _resolve_form() -> IncidentResolveForm:
 
 def _incident_page(incident, resolve_form: IncidentResolveForm):
     suggestions = incidents.suggestions(incident) if incident.status == "open" else []
-    linked = incidents.linked_complaints(incident.id)
-    applied = sum(1 for _complaint, link in linked if link.resolution_applied_at)
-    return render_template("inbox/incident.html", incident=incident, linked=linked, applied=applied,
-                           linked_count=len(linked), suggestions=suggestions, resolve_form=resolve_form,
-                           token_form=ClaimForm())
+    return render_template("inbox/incident.html", incident=incident, linked=incidents.linked_complaints(incident.id),
+                           progress=incidents.application_progress(incident.id), suggestions=suggestions,
+                           resolve_form=resolve_form, token_form=ClaimForm())
 
 
 @bp.get("/incidents/<int:incident_id>/application")
@@ -95,9 +93,8 @@ def _incident_page(incident, resolve_form: IncidentResolveForm):
 def incident_application(incident_id: int):
     """The progress line of the decision's application, fetched again by the incident page while it runs."""
     incident = _incident_or_404(incident_id)
-    linked, applied = incidents.application_progress(incident.id)
-    return render_template("inbox/_incident_application.html", incident=incident, applied=applied,
-                           linked_count=linked, refreshed=True)
+    return render_template("inbox/_incident_application.html", incident=incident,
+                           progress=incidents.application_progress(incident.id), refreshed=True)
 
 
 def _report_links(outcome: incidents.LinkOutcome) -> None:

@@ -328,12 +328,25 @@ def _resolve_once(incident: Incident, decision: Resolution | None, *, actor: str
     return False
 
 
-def application_progress(incident_id: int) -> tuple[int, int]:
-    """(complaints linked, complaints the decision has reached) for the progress line."""
-    linked, applied = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count(IncidentLink.resolution_applied_at))
+@dataclass(frozen=True)
+class Progress:
+    """How far the decision has got: complaints linked, reached, and not in analysis (no run reaches
+    those until they come to it)."""
+
+    linked: int
+    applied: int
+    outside_analysis: int
+
+
+def application_progress(incident_id: int) -> Progress:
+    in_analysis = sa.exists().where(HumanTask.complaint_id == IncidentLink.complaint_id, HumanTask.state == "ready",
+                                    HumanTask.spec_name == ANALYSIS_TASK)
+    not_applied = IncidentLink.resolution_applied_at.is_(None)
+    linked, applied, outside = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count(IncidentLink.resolution_applied_at),
+                  sa.func.sum(sa.case((sa.and_(not_applied, ~in_analysis), 1), else_=0)))
         .where(IncidentLink.incident_id == incident_id)).one()
-    return linked, applied
+    return Progress(linked, applied, int(outside or 0))
 
 
 # A scheduler that took a request and died leaves it taken this long; another one takes it after that.
