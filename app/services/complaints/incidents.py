@@ -240,7 +240,7 @@ def resolve(incident_id: int, decision: Resolution | None, *, actor: str, at: da
     at = context.utc(at)
     incident = get_incident(incident_id)
     if incident.status == "open":
-        _record_decision(incident, decision, actor=actor, at=at)
+        _resolve_once(incident, decision, actor=actor, at=at)
         db.session.commit()
     step = _Step(incident.id, incident.title, incident.solution, actor, at,
                  {"incident_id": incident.id, "root_cause_category": incident.root_cause_category,
@@ -271,12 +271,6 @@ def _decision_values(decision: Resolution | None) -> dict[str, str]:
         raise ValidationFailed(errors)
     return {"root_cause_category": decision.root_cause_category, "root_cause": decision.root_cause.strip(),
             "solution": decision.solution.strip()}
-
-
-def _record_decision(incident: Incident, decision: Resolution | None, *, actor: str, at: datetime) -> None:
-    for name, value in _decision_values(decision).items():
-        setattr(incident, name, value)
-    incident.status, incident.resolved_by, incident.resolved_at = "resolved", actor, at
 
 
 class ResolvedMeanwhile(ServiceError):
