@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import functools
 import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from app.engine import ProcedureFailure
@@ -173,18 +176,31 @@ def _counter_bump(year: int):
 
 
 def _next_registration_number(year: int, prefix: str) -> str:
-    """Allocate the next number of the year.
+    """Allocate the next number of the year, in a short transaction of its own.
 
-    SQLite: inside the registration's transaction (it holds the one write lock anyway), so a failed
-    registration gives its number back. PostgreSQL: in a short transaction of its own, so the counter
-    row is locked for one statement rather than through the engine run and the inserts of every
-    registration (that lock kept more web workers from registering more complaints). A registration
-    that fails after that leaves a gap; a number is never given twice. The counter's commit does not
-    wait for the disk: the registration's own durable commit comes later in the same WAL and carries
-    it, so a crash can only lose numbers that no stored complaint used.
+    The counter row is locked for one statement, not through the engine run and the inserts of a
+    registration: on PostgreSQL that lock kept more web workers from registering more complaints, and on
+    SQLite the bump was the registration's first write, so the database's one write lock was held
+    through the whole engine run (80% of a registration) and a second web worker only queued. A
+    registration that fails after this leaves a gap; a number is never given twice. The counter's
+    commit does not wait for the disk: the registration's own durable commit comes later in the same
+    log (PostgreSQL's WAL, SQLite's -wal file) and carries it, so a crash can only lose numbers that no
+    stored complaint used. An in-memory SQLite database has no second connection to the same data and
+    bumps the counter inside the registration's transaction.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        return f"{prefix}-{year}-{_number_outside_transaction(year):06d}"
+    engine = db.session.get_bind()
+    if _in_memory(engine):
+        return f"{prefix}-{year}-{_number_inside_transaction(year):06d}"
+    return f"{prefix}-{year}-{_number_outside_transaction(engine, year):06d}"
+
+
+def _in_memory(engine: sa.Engine) -> bool:
+    url = engine.url
+    return url.get_backend_name() == "sqlite" and (
+        url.database in (None, "", ":memory:") or url.query.get("mode") == "memory")
+
+
+def _number_inside_transaction(year: int) -> int:
     bump = _counter_bump(year)
     number = db.session.execute(bump).scalar()
     if number is None:
@@ -194,31 +210,44 @@ def _next_registration_number(year: int, prefix: str) -> str:
         except IntegrityError:
             pass
         number = db.session.execute(bump).scalar_one()
-    return f"{prefix}-{year}-{number:06d}"
+    return number
+
+
+def _counter_session_settings(dbapi_connection, _record) -> None:
+    """Commits on the counter's own connections do not wait for the disk (see _next_registration_number)."""
+    cursor = dbapi_connection.cursor()
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+    else:
+        cursor.execute("SET synchronous_commit TO OFF")
+    cursor.close()
+    dbapi_connection.commit()  # a session setting, kept; leaves no transaction open before autocommit is set
 
 
 @functools.lru_cache(maxsize=4)
 def _counter_engine(engine: sa.Engine) -> sa.Engine:
     """A small pool of its own: a request holding its session's connection never waits for a counter
     connection held by a request that waits for the session pool (16 threads would deadlock one pool).
-    It takes the app's engine options (connect arguments, for one), with its own pool size."""
+    It takes the app's engine options (connect arguments, for one), with its own pool size; its
+    connections autocommit, so a bump is one statement and one round trip."""
     options = dict(current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if "poolclass" not in options:
         options.update(pool_size=2, max_overflow=14)
-    return sa.create_engine(engine.url, **{**options, "pool_pre_ping": True})
+    counter = sa.create_engine(engine.url, **{**options, "pool_pre_ping": True, "isolation_level": "AUTOCOMMIT"})
+    sa.event.listen(counter, "connect", _counter_session_settings)
+    return counter
 
 
-def _number_outside_transaction(year: int) -> int:
-    from sqlalchemy.dialects.postgresql import insert
-
-    with _counter_engine(db.engine).connect() as conn:
-        conn.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
+def _number_outside_transaction(engine: sa.Engine, year: int) -> int:
+    with _counter_engine(engine).connect() as conn:
         number = conn.execute(_counter_bump(year)).scalar()
         if number is None:
-            conn.execute(insert(RegistrationCounter.__table__).values(year=year, last_number=0)
-                         .on_conflict_do_nothing())
+            table = RegistrationCounter.__table__
+            dialect_insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+            conn.execute(dialect_insert(table).values(year=year, last_number=0).on_conflict_do_nothing())
             number = conn.execute(_counter_bump(year)).scalar_one()
-        conn.commit()
     return number
 
 
