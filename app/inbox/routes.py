@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -16,6 +17,7 @@ from ..services.workflow import inbox
 from ..web import format_instant
 from . import bp
 from .forms import AssignForm, ClaimForm, InboxFilterForm
+from .rows import row_views
 
 
 @bp.get("/inbox")
@@ -36,8 +38,27 @@ def index():
         assignees = assignee_options({row.task.lane for row in page.rows})
     args = {k: v for k, v in request.args.items() if k not in ("page", "after")}
     attention = inbox.needing_attention() if inbox.can_see_all(current_user) else []
-    return render_template("inbox/index.html", form=form, page=page, query=query, claim_form=ClaimForm(),
-                           assignees=assignees, page_args=args, attention=attention)
+    return render_template("inbox/index.html", filters=filters_html(form), page=page, query=query,
+                           rows=row_views(current_user, page.rows), assignees=assignees, page_args=args,
+                           attention=attention)
+
+
+# The filter form's HTML depends only on the language, whether the user may see all tasks and the filters:
+# rendered through WTForms once, then kept (a tenth of the page's time otherwise).
+_FILTERS: dict[tuple, Markup] = {}
+_FILTERS_KEPT = 256
+
+
+def filters_html(form: InboxFilterForm) -> Markup:
+    key = (str(get_locale()), inbox.can_see_all(current_user),
+           tuple(sorted((k, v) for k, v in request.args.items(multi=True) if k not in ("page", "after"))))
+    html = _FILTERS.get(key)
+    if html is None:
+        html = Markup(render_template("inbox/_filters.html", form=form))
+        if len(_FILTERS) >= _FILTERS_KEPT:
+            _FILTERS.clear()
+        _FILTERS[key] = html
+    return html
 
 
 def assign_form_for(task) -> AssignForm:
