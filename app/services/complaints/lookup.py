@@ -95,20 +95,22 @@ class TimelineEntry:
 
 
 def timeline(complaint_id: int) -> list[TimelineEntry]:
-    """Audit events, internal notes and messages to the customer, oldest first."""
-    entries = [
-        TimelineEntry(e.at, e.actor, "event", e.action, json.loads(e.data_json or "{}"))
-        for e in db.session.scalars(sa.select(AuditEvent).where(AuditEvent.complaint_id == complaint_id))
-        if e.action not in _HIDDEN_ACTIONS
-    ]
-    entries += [
-        TimelineEntry(n.created_at, n.author, "note", "note", {"body": n.body})
-        for n in db.session.scalars(sa.select(ComplaintNote).where(ComplaintNote.complaint_id == complaint_id))
-    ]
-    entries += [
-        TimelineEntry(m.created_at, "system", "message", m.kind,
-                      {"recipient": m.recipient, "status": m.status, "sent_at": m.sent_at})
-        for m in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.complaint_id == complaint_id))
-    ]
+    """Audit events, internal notes and messages to the customer, oldest first.
+
+    Only the columns shown are read (no ORM objects): after twenty reopens a complaint has a few hundred
+    audit events, and the status look-up reads them on every call."""
+    events = sa.select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.data_json) \
+        .where(AuditEvent.complaint_id == complaint_id)
+    entries = [TimelineEntry(at, actor, "event", action, json.loads(data_json or "{}"))
+               for at, actor, action, data_json in db.session.execute(events) if action not in _HIDDEN_ACTIONS]
+    notes = sa.select(ComplaintNote.created_at, ComplaintNote.author, ComplaintNote.body) \
+        .where(ComplaintNote.complaint_id == complaint_id)
+    entries += [TimelineEntry(at, author, "note", "note", {"body": body})
+                for at, author, body in db.session.execute(notes)]
+    messages = sa.select(OutboxMessage.created_at, OutboxMessage.kind, OutboxMessage.recipient, OutboxMessage.status,
+                         OutboxMessage.sent_at).where(OutboxMessage.complaint_id == complaint_id)
+    entries += [TimelineEntry(at, "system", "message", kind, {"recipient": recipient, "status": status,
+                                                              "sent_at": sent_at})
+                for at, kind, recipient, status, sent_at in db.session.execute(messages)]
     order = {"event": 0, "message": 1, "note": 2}
     return sorted(entries, key=lambda e: (e.at, order[e.kind]))

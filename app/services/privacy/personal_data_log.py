@@ -21,15 +21,16 @@ CSV_HEADER = ("at", "actor", "user_id", "registration_number", "context", "ip")
 
 
 def record_personal_data_view(user: User | None, complaint: Complaint | int, context: str, *, ip: str | None = None,
-                              actor: str | None = None, at: datetime | None = None) -> PersonalDataView:
-    """Log that `user` saw `complaint`'s (or complaint id's) personal data on `context` (a page) from `ip`."""
+                              actor: str | None = None, at: datetime | None = None) -> None:
+    """Log that `user` saw `complaint`'s (or complaint id's) personal data on `context` (a page) from `ip`.
+
+    One INSERT and the commit, without the ORM's unit of work: every case page and API look-up pays it."""
     complaint_id = complaint if isinstance(complaint, int) else complaint.id
-    row = PersonalDataView(complaint_id=complaint_id, user_id=user.id if user is not None else None,
-                           actor=(actor or (user.username if user is not None else "?"))[:100],
-                           context=context[:100], ip=(ip or "")[:45] or None, at=clock.utc(at))
-    db.session.add(row)
+    db.session.execute(sa.insert(PersonalDataView).values(
+        complaint_id=complaint_id, user_id=user.id if user is not None else None,
+        actor=(actor or (user.username if user is not None else "?"))[:100], context=context[:100],
+        ip=(ip or "")[:45] or None, at=clock.utc(at)))
     db.session.commit()
-    return row
 
 
 def record_search_views(user: User | None, complaints: Iterable[Complaint], context: str, *,

@@ -56,12 +56,14 @@ def _instant(value) -> datetime | None:
 
 def save_run(complaint: Complaint, instance: ProcessInstance, run: WorkflowRun, *, at: datetime, actor: str,
              completed_guid: str | None = None, new: bool = False,
-             opening: tuple[str, dict] | None = None) -> None:
+             opening: tuple[str, dict] | list[tuple[str, dict]] | None = None) -> None:
     """Write the run's results.
 
     `new`: the complaint and its instance were built in this transaction and are not in the database
     yet: they are inserted here once, with their final values (no insert-then-update). `opening` is the
-    step's first audit event (the registration, an incident's resolution), written with the others.
+    step's first audit event, or events (the registration, an incident's resolution, a completed task),
+    written with the others: nothing is written before the run is serialized, so on SQLite the one write
+    lock is taken only for the writes themselves.
     The task tree is walked once for the inbox, the data and compaction; audit events and new inbox
     rows go in set-based INSERTs.
     """
@@ -69,7 +71,7 @@ def save_run(complaint: Complaint, instance: ProcessInstance, run: WorkflowRun, 
     survey = run.survey()
     views = run.ready_human_tasks(survey)
     complaint.attention_reason = complaint.attention_at = None
-    events: list[tuple[str, dict]] = [opening] if opening else []
+    events: list[tuple[str, dict]] = list(opening) if isinstance(opening, list) else [opening] if opening else []
     _mirror_process_data(complaint, run.data_snapshot(survey), views, events, at=at)
     instance.state_json = run.serialize(survey)  # last: serializing compacts finished history away
     instance.updated_at = at

@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.engine import ProcedureFailure, TaskNotReady
 from app.extensions import db
 from app.models import Complaint, HumanTask, ProcessInstance, User
-from app.services import audit, context
+from app.services import context
 from app.services.errors import (
     ComplaintNotActive,
     ConcurrentUpdate,
@@ -94,12 +94,12 @@ def complete_task(task_id: int, data: dict, *, actor: str, user: User | None = N
     try:
         run = runtime.load(instance)
         run.complete(task.task_guid, data, at=at)
-        audit.record(complaint.id, "task_completed", actor=actor, at=at,
-                     data={"task": task.name, "spec": task.spec_name, "form": task.form, "data": data})
+        opening = [("task_completed", {"task": task.name, "spec": task.spec_name, "form": task.form, "data": data})]
         if overridden is not None:
-            audit.record(complaint.id, "priority_overridden", actor=actor, at=at, data=overridden)
+            opening.append(("priority_overridden", overridden))
             complaint.priority_overridden = True
-        runtime.save_run(complaint, instance, run, at=at, actor=actor, completed_guid=task.task_guid)
+        runtime.save_run(complaint, instance, run, at=at, actor=actor, completed_guid=task.task_guid,
+                         opening=opening)
         context.commit_keeping_loaded()
     except TaskNotReady as exc:
         db.session.rollback()
