@@ -302,3 +302,36 @@ def test_assign_is_refused_to_the_wrong_role_to_a_deactivated_or_out_of_lane_col
     assert _assignee(task.id) is None
     actions = [e.action for e in db.session.query(AuditEvent).filter_by(complaint_id=complaint.id)]
     assert "task_assigned" not in actions
+
+
+def test_the_filter_form_kept_between_pages_follows_the_readers_role_language_and_filters(as_user):
+    """The filter form's HTML is kept per page view: one reader's form never reaches another. The same query
+    by a handler and a representative, in Turkish and in English, and with a search word that holds markup."""
+    register("telefon", customer_name="Tarık Telefon")
+    query = "/inbox?scope=visible&due=overdue"
+    representative, handler = as_user("representative"), as_user("handler")
+    rep_page, handler_page = _text(representative.get(query)), _text(handler.get(query))
+    assert '<option value="all">Tüm açık görevler</option>' in rep_page
+    assert 'value="all"' not in handler_page.split('class="filters"')[1].split("</form>")[0]
+    assert '<option selected value="overdue">Süresi geçmiş</option>' in handler_page
+    handler.post("/language", data={"lang": "en", "next": "/inbox"})
+    english = _text(handler.get(query))
+    assert "Overdue" in english and "Süresi geçmiş" not in english
+    assert "Süresi geçmiş" in _text(as_user("handler").get(query))  # a Turkish reader of the same query
+    marked = _text(handler.get('/inbox?q=<script>alert(1)</script>'))
+    assert "<script>alert(1)" not in marked and "&lt;script&gt;alert(1)&lt;/script&gt;" in marked
+    assert 'value="overdue" selected' not in marked and '<option selected value="overdue">' not in marked
+
+
+def test_each_row_links_to_its_own_task_and_complaint_and_offers_only_the_buttons_that_work(as_user, staff):
+    mine, free = register("telefon", customer_name="Benim Görevim"), register("telefon", customer_name="Boş Görev")
+    inbox.claim(ready(mine)[0].id, staff["handler"])
+    page = _text(as_user("handler").get("/inbox"))
+    for complaint, button in ((mine, "Bırak"), (free, "Üstlen")):
+        task_id = ready(complaint)[0].id
+        row = page.split(f'href="/complaints/{complaint.registration_number}"')[1].split("</tr>")[0]
+        assert f'href="/tasks/{task_id}"' in row
+        action = "unclaim" if button == "Bırak" else "claim"
+        assert f'action="/tasks/{task_id}/{action}"' in row and f"{button}<span" in row
+    other_lane = _text(as_user("intake").get("/inbox"))
+    assert mine.registration_number not in other_lane and "Üstlen" not in other_lane

@@ -50,7 +50,7 @@ _FILTERS_KEPT = 256
 
 
 def filters_html(form: InboxFilterForm) -> Markup:
-    key = (str(get_locale()), inbox.can_see_all(current_user),
+    key = (str(get_locale()), request.script_root, inbox.can_see_all(current_user),
            tuple(sorted((k, v) for k, v in request.args.items(multi=True) if k not in ("page", "after"))))
     html = _FILTERS.get(key)
     if html is None:

@@ -30,6 +30,7 @@ class RowView:
     task_url: str
     step: str
     escalation: bool
+    at_risk: bool
     risk: str | None  # the at-risk reason, when the complaint is at risk and the task is no escalation
     customer: str
     kind: str
@@ -72,12 +73,13 @@ def row_views(user, rows) -> list[RowView]:
             action, action_url = "claim", links.with_id(links.claim, task.id)
         else:
             action, action_url = None, None
-        at_risk = complaint.risk_status == "at_risk" and not task.escalation
+        at_risk = complaint.risk_status == "at_risk"
         views.append(RowView(
             task_id=task.id, lane=task.lane, number=complaint.registration_number,
             complaint_url=links.complaint.replace(_NUMBER, quote(complaint.registration_number, safe="")),
             task_url=links.with_id(links.task, task.id), step=labels.step_name(task),
-            escalation=bool(task.escalation), risk=risk_text(complaint) if at_risk else None,
+            escalation=bool(task.escalation), at_risk=at_risk,
+            risk=risk_text(complaint) if at_risk and not task.escalation else None,
             customer=complaint.customer_name, kind=str(labels.KIND_LABELS.get(complaint.kind, complaint.kind)),
             priority=complaint.priority,
             priority_label=str(labels.PRIORITY_LABELS.get(complaint.priority, complaint.priority or "")),
