@@ -335,3 +335,24 @@ def test_each_row_links_to_its_own_task_and_complaint_and_offers_only_the_button
         assert f'action="/tasks/{task_id}/{action}"' in row and f"{button}<span" in row
     other_lane = _text(as_user("intake").get("/inbox"))
     assert mine.registration_number not in other_lane and "Üstlen" not in other_lane
+
+
+def _filter_form(page: str) -> str:
+    return page.split('<form class="filters"')[1].split("</form>")[0]
+
+
+def test_the_kept_filter_form_shows_the_filter_the_list_applies_and_posts_where_the_desk_is_mounted(as_user):
+    """The form shows a repeated parameter's first value, as the list applies it: two queries with the same
+    values in another order are two forms. Its action follows the mount point of each request."""
+    register("faks", customer_name="Fatma Faks")
+    register("telefon", customer_name="Tarık Telefon")
+    rep = as_user("representative")
+    first = _text(rep.get("/inbox?scope=all&channel=telefon&channel=faks"))
+    assert "Tarık Telefon" in first and "Fatma Faks" not in first
+    assert '<option selected value="telefon">' in _filter_form(first)
+    swapped = _text(rep.get("/inbox?scope=all&channel=faks&channel=telefon"))
+    assert "Fatma Faks" in swapped and "Tarık Telefon" not in swapped
+    assert '<option selected value="faks">' in _filter_form(swapped), "the form shows another filter than the list"
+    mounted = _text(rep.get("/inbox?scope=all", base_url="http://localhost/desk"))
+    assert 'action="/desk/inbox"' in _filter_form(mounted)
+    assert 'action="/inbox"' in _filter_form(_text(rep.get("/inbox?scope=all")))

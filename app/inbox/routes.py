@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from operator import itemgetter
+
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -43,21 +45,27 @@ def index():
                            attention=attention)
 
 
-# The filter form's HTML depends only on the language, whether the user may see all tasks and the filters:
-# rendered through WTForms once, then kept (a tenth of the page's time otherwise).
-_FILTERS: dict[tuple, Markup] = {}
+# The filter form's HTML depends only on the language, whether the user may see all tasks, the filters and
+# where the app is mounted (the form's action): rendered through WTForms once, then kept per app (a tenth
+# of the page's time otherwise).
 _FILTERS_KEPT = 256
 
 
 def filters_html(form: InboxFilterForm) -> Markup:
-    key = (str(get_locale()), request.script_root, inbox.can_see_all(current_user),
-           tuple(sorted((k, v) for k, v in request.args.items(multi=True) if k not in ("page", "after"))))
-    html = _FILTERS.get(key)
+    """The filter form's HTML, from the app's cache when the same inputs rendered it before.
+
+    A repeated parameter keeps its order in the key (the form shows its first value: `?channel=a&channel=b`
+    and `?channel=b&channel=a` are different forms); different parameters are sorted by name only."""
+    kept: dict[tuple, Markup] = current_app.extensions.setdefault("inbox_filters_html", {})
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "after")]
+    key = (str(get_locale()), inbox.can_see_all(current_user), request.script_root,
+           tuple(sorted(args, key=itemgetter(0))))  # a stable sort: one name's values stay in order
+    html = kept.get(key)
     if html is None:
         html = Markup(render_template("inbox/_filters.html", form=form))
-        if len(_FILTERS) >= _FILTERS_KEPT:
-            _FILTERS.clear()
-        _FILTERS[key] = html
+        if len(kept) >= _FILTERS_KEPT:
+            kept.clear()
+        kept[key] = html
     return html
 
 
