@@ -91,3 +91,23 @@ def test_a_long_straight_line_script_is_still_checked():
     namespace = sandbox.restricted_globals({})
     with pytest.raises(sandbox.ScriptTimeout):
         sandbox.run_bounded(code, namespace, sandbox.Limits(seconds=-1), evaluate=False)
+
+
+def test_a_completion_with_a_priority_override_writes_nothing_before_the_run_is_saved(app, live_version):
+    """The override's flag on the complaint is one of the step's changes: written once, with the others, after
+    the run is serialized (an early write takes SQLite's one write lock for the serialization too)."""
+    from .helpers import complete, refreshed
+
+    complaint = register("telefon", service_impact="no_service", customer_segment="corporate")  # suggests high
+    db.session.remove()
+    with statements() as seen:
+        complete(complaint, "task_classify", {"priority": "low", "category": "connection"}, ist(2026, 11, 25, 10, 20))
+    writes = _writes(seen)
+    assert writes == ["UPDATE process_instance", "UPDATE complaint", "UPDATE human_task", "INSERT audit_event",
+                      "INSERT human_task"], writes
+    actions = [e.action for e in db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.complaint_id == complaint.id).order_by(AuditEvent.seq))]
+    assert actions == ["registered", "task_completed", "priority_overridden"]
+    stored = refreshed(complaint)
+    assert stored.priority_overridden and stored.priority == "low"
+    assert not audit_check.verify_chains(complaint.registration_number).breaks
