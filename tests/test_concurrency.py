@@ -266,3 +266,46 @@ def test_the_number_counter_connects_with_the_apps_engine_options(app, monkeypat
     finally:
         registration._counter_engine(db.engine).dispose()
         registration._counter_engine.cache_clear()
+
+
+def _closed(driver_connection) -> bool:
+    import sqlite3
+
+    if isinstance(driver_connection, sqlite3.Connection):
+        try:
+            driver_connection.execute("SELECT 1")
+        except sqlite3.ProgrammingError:
+            return True
+        return False
+    return driver_connection.closed
+
+
+def _counter_connection():
+    from app.services.complaints import registration
+
+    with registration._counter_engine(db.engine).connect() as conn:
+        return conn.connection.driver_connection  # back in the counter's pool, open
+
+
+def test_disposing_the_apps_engine_closes_the_number_counters_connections(app, monkeypatch):
+    """The app disposes its engine when no connection may stay open: after a restore, at the end of a test,
+    before it forks bulk workers (parallel.run_shares). The number counter's own pool goes with it, so no
+    counter connection outlives the app's or crosses the fork; a forked child leaves the parent's alone."""
+    from app.services.complaints import registration
+
+    if registration._in_memory(db.engine):
+        pytest.skip("an in-memory database takes its numbers on the session's connection")
+    assert register("telefon").registration_number == "SK-2026-000001"
+    kept = _counter_connection()
+    db.session.remove()
+    db.engine.dispose()
+    assert _closed(kept), "the counter's connection stayed open after the app's engine was disposed"
+    assert register("telefon").registration_number == "SK-2026-000002"  # a fresh pool takes over
+
+    parents = _counter_connection()
+    db.session.remove()
+    with monkeypatch.context() as child:
+        child.setattr(registration.os, "getpid", lambda: -1)  # as in a child forked from this process
+        db.engine.dispose()
+    assert not _closed(parents)
+    parents.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 import sqlite3
 from collections.abc import Callable
@@ -237,6 +238,14 @@ def _counter_engine(engine: sa.Engine) -> sa.Engine:
         options.update(pool_size=2, max_overflow=14)
     counter = sa.create_engine(engine.url, **{**options, "pool_pre_ping": True, "isolation_level": "AUTOCOMMIT"})
     sa.event.listen(counter, "connect", _counter_session_settings)
+    owner = os.getpid()
+
+    def with_the_apps_engine(_engine) -> None:
+        # The app disposes its engine when no connection may stay open (a restore, the end of a test, before
+        # forking bulk workers): the counter's go too. In a forked child the parent's are left to the parent.
+        counter.dispose(close=os.getpid() == owner)
+
+    sa.event.listen(engine, "engine_disposed", with_the_apps_engine)
     return counter
 
 
