@@ -4,13 +4,20 @@ Flask-Babel finds the request's domain, locale and catalog again on every call (
 look-ups each time); an inbox page makes hundreds of calls for the same few labels. Here the catalog
 is kept on the request's Babel context beside the locale it was found for, so a changed locale
 (`force_locale` for a customer's e-mail, a language switch) is noticed and looked up afresh.
+
+The services build their messages with `gettext` when they raise them, so every caller gets the
+reader's language: a request's locale, the default locale (Turkish) in an app context without a
+request (the CLI, the scheduler), and the msgid itself (Turkish) outside any app context. A message
+kept in a module constant is marked with `N_` (extracted by pybabel) and translated where it is used.
 """
 
 from __future__ import annotations
 
 from flask import g
-from flask_babel import get_translations
+from flask_babel import force_locale, get_locale, get_translations
 from flask_babel.speaklater import LazyString
+
+DESK_LOCALE = "tr"  # the language the desk records in (audit trail), whatever the reader's
 
 
 def translations():
@@ -25,6 +32,21 @@ def translations():
     if ctx is not None and getattr(ctx, "babel_locale", None) is not None:
         ctx.cf_translations = (ctx.babel_locale, getattr(ctx, "babel_domain", None), found)
     return found
+
+
+def N_(string: str) -> str:  # noqa: N802 - Babel's marker: extract this text, translate it where it is used
+    return string
+
+
+def desk_language():
+    """`force_locale` of the desk's own language (Turkish): for what a service records, such as a refusal
+    kept in the audit trail, whoever (and in whatever language) runs it."""
+    return force_locale(DESK_LOCALE)
+
+
+def locale():
+    """The reader's Babel locale (see the module docstring), or None outside any app context."""
+    return get_locale()
 
 
 def gettext(string: str, **variables) -> str:

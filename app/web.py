@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh as babel_refresh
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -22,7 +22,9 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def select_locale() -> str:
-    lang = session.get("lang")
+    """The language the reader chose (kept in the session); the default one where there is no reader:
+    an app context without a request (the CLI, the scheduler), where the services' messages are Turkish."""
+    lang = session.get("lang") if has_request_context() else None
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -72,6 +74,12 @@ def _fresh_request_caches() -> None:
     babel_refresh()
 
 
+def _forget_request_locale(_exc=None) -> None:
+    """After a request, code that goes on in the same app context (tests, CLI-driven code) has no
+    reader: it gets the default language again, not the last request's."""
+    babel_refresh()
+
+
 class _IdConverter(IntegerConverter):
     """`<int:...>` in a URL: a database id, so anything past 32 bits is simply not found."""
 
@@ -104,6 +112,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["time_left"] = durations.left_text
     app.jinja_env.filters["risk_text"] = risk_text
     app.before_request(_fresh_request_caches)
+    app.teardown_request(_forget_request_locale)
     app.after_request(_security_headers)
 
     @app.context_processor

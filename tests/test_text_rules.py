@@ -10,8 +10,9 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from flask import session
+from flask_babel import refresh as babel_refresh
 
-from app import formkit
 from app.extensions import db
 from app.models import AuditEvent, Complaint, ComplaintNote, HumanTask, SurveyResponse
 from app.services import text_rules
@@ -37,9 +38,17 @@ def count(model=Complaint) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-def test_the_pages_translate_the_messages_the_services_raise(app):
+def test_the_services_raise_the_messages_in_the_reader_language(app):
     with app.test_request_context():
-        assert [str(m) for m in formkit.SERVICE_MESSAGES] == [SINGLE, MULTI, idempotency.FORM_KEY_MESSAGE]
+        assert [text_rules.single_line_problem("a\n"), text_rules.multi_line_problem("a\x00")] == [SINGLE, MULTI]
+        session["lang"] = "en"
+        babel_refresh()  # the language chosen after the first message: look it up again
+        english = text_rules.single_line_problem("a\n")
+        assert english == "Line breaks and control characters are not allowed in this field."
+        with pytest.raises(ValidationFailed) as refused:
+            idempotency.portal_key("not-a-uuid")
+    assert refused.value.errors["idempotency_key"] != idempotency.FORM_KEY_MESSAGE
+    assert refused.value.errors["idempotency_key"].startswith("The form is invalid or out of date.")
 
 
 @pytest.mark.parametrize("value", SINGLE_LINE_BAD)

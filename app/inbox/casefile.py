@@ -108,8 +108,8 @@ def correct_kind(number: str):
     try:
         kinds.correct_kind(complaint.id, form.kind.data, form.reason.data or "", actor=current_user.username)
     except ValidationFailed as exc:
-        for message in exc.errors.values():
-            flash(_(message), "error")
+        for message in exc.errors.values():  # in the reader's language
+            flash(message, "error")
     except (ConcurrentUpdate, ProcedureFailed) as exc:
         flash(_("Başvuru türü düzeltilemedi: %(error)s", error=str(exc)), "error")
     else:

@@ -54,13 +54,15 @@ def incident_new():
                 started, form.description.data), actor=current_user.username)
         except ValidationFailed as exc:
             for name, message in exc.errors.items():
-                getattr(form, name, form.title).errors = [str(_MESSAGES.get(message, _(message)))]
+                getattr(form, name, form.title).errors = [str(_MESSAGES.get(message, message))]
         else:
             flash(_("Arıza kaydı açıldı."), "success")
             return redirect(url_for("inbox.incident_page", incident_id=incident.id))
     return render_template("inbox/incident_new.html", form=form)
 
 
+# The incident service's refusals are English codes (the API shows them as they are); a page shows them in
+# the reader's language through this table. The text rule's messages come in the reader's language already.
 _MESSAGES = {
     "required": _l("Bu alan zorunludur."),
     "the start lies in the future": _l("Başlangıç zamanı ileride olamaz."),
@@ -192,7 +194,7 @@ def incident_resolve(incident_id: int):
         return _resolved_meanwhile(incident)
     except ValidationFailed as exc:
         for name, message in exc.errors.items():
-            getattr(form, name, form.solution).errors = [str(_MESSAGES.get(message, _(message)))]
+            getattr(form, name, form.solution).errors = [str(_MESSAGES.get(message, message))]
         flash(_("Karar kaydedilmedi; işaretli alanları düzeltin."), "error")
         return _incident_page(incidents.get_incident(incident_id), form)
     scheduler.wake(current_app, scheduler.INCIDENT_RESOLUTIONS)

@@ -108,7 +108,7 @@ def _claim_outcome(action):
     except inbox.NotAllowed:
         flash(_("Bu görev için yetkiniz yok."), "error")
     except ValidationFailed as exc:
-        flash(_(next(iter(exc.errors.values()))), "error")  # the service's Turkish, from the catalog
+        flash(next(iter(exc.errors.values())), "error")  # the service's message, in the reader's language
     except NotFound:
         flash(_("Görev bulunamadı."), "error")
     else:

@@ -73,7 +73,7 @@ class IntakeForm(FlaskForm):
             for name, message in exc.errors.items():
                 field = getattr(self, name, None)
                 if field is not None and hasattr(field, "errors") and not field.errors:
-                    field.errors = [*field.errors, gettext(message)]
+                    field.errors = [*field.errors, message]  # already in the reader's language
             return False
         return valid
 

@@ -41,13 +41,13 @@ def new():
                                "bir şikâyet kaydetmek için formu yeniden gönderin.", number=exc.registration_number))
         except ValidationFailed as exc:
             if "idempotency_key" in exc.errors:
-                _renew_key(form, _(exc.errors.pop("idempotency_key")))
-            for name, message in exc.errors.items():
+                _renew_key(form, exc.errors.pop("idempotency_key"))
+            for name, message in exc.errors.items():  # the service's messages, in the reader's language
                 field = getattr(form, name, None)
                 if field is not None and hasattr(field, "errors"):
-                    field.errors = [*field.errors, _(message)]
+                    field.errors = [*field.errors, message]
                 else:
-                    flash(_(message), "error")
+                    flash(message, "error")
         else:
             return redirect(url_for("intake.done", number=complaint.registration_number))
     return render_template("intake/new.html", form=form), status

@@ -29,12 +29,13 @@ def _stage_labels():
 
 
 def _attach_errors(form, exc: ValidationFailed) -> None:
+    """The service's messages (already in the reader's language) at their fields, the rest flashed."""
     for name, message in exc.errors.items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, _(message)]
+            field.errors = [*field.errors, message]
         else:
-            flash(_(message), "error")
+            flash(message, "error")
 
 
 @bp.route("/sikayet", methods=["GET", "POST"])
@@ -63,7 +64,7 @@ def complaint_form():
                                    "Bu bilgilerle yeni bir şikâyet kaydetmek için formu yeniden gönderin."))
             except ValidationFailed as exc:
                 if "idempotency_key" in exc.errors:
-                    _renew_key(form, _(exc.errors.pop("idempotency_key")))
+                    _renew_key(form, exc.errors.pop("idempotency_key"))
                 _attach_errors(form, exc)
             else:
                 session["portal_filed"] = complaint.registration_number

@@ -6,6 +6,7 @@ character is allowed at all (nor the Unicode line and paragraph separators). A m
 (a description, note or reason) keeps line breaks and tabs; a browser's CR LF is read as one line
 break. NUL is refused everywhere: PostgreSQL cannot store it and SQLite would, so refusing it here
 gives both databases the same behaviour — a message on the field, never a 400 or a 500.
+The message is in the reader's language (app.i18n); the constants hold its Turkish source text.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-SINGLE_LINE_MESSAGE = "Bu alanda satır sonu veya kontrol karakteri kullanılamaz."
-MULTI_LINE_MESSAGE = "Bu alanda kullanılamayan bir kontrol karakteri var (ör. NUL)."
+from app.i18n import N_, gettext
+
+SINGLE_LINE_MESSAGE = N_("Bu alanda satır sonu veya kontrol karakteri kullanılamaz.")
+MULTI_LINE_MESSAGE = N_("Bu alanda kullanılamayan bir kontrol karakteri var (ör. NUL).")
 _MULTI_LINE_ALLOWED = frozenset("\n\t")
 _SEPARATORS = frozenset("\u2028\u2029")
 
@@ -28,7 +31,7 @@ def single_line_problem(value: str) -> str | None:
     """The message for a single-line value holding a control character, or None when it is fine."""
     for ch in value:
         if unicodedata.category(ch) == "Cc" or ch in _SEPARATORS or _unstorable(ch):
-            return SINGLE_LINE_MESSAGE
+            return gettext(SINGLE_LINE_MESSAGE)
     return None
 
 
@@ -41,7 +44,7 @@ def multi_line_problem(value: str) -> str | None:
     """The message for multi-line text holding a control character other than LF and tab (CR is read as LF)."""
     for ch in normalise_newlines(value):
         if (unicodedata.category(ch) == "Cc" and ch not in _MULTI_LINE_ALLOWED) or _unstorable(ch):
-            return MULTI_LINE_MESSAGE
+            return gettext(MULTI_LINE_MESSAGE)
     return None
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
+from app.i18n import gettext
 from app.models import LoginThrottle, User
 from app.services import context
 from app.services.errors import NotFound, ServiceError, ValidationFailed
@@ -61,7 +62,7 @@ def _roles_string(roles: Iterable[str]) -> str:
     chosen = [r.strip() for r in roles if r and r.strip()]
     unknown = sorted(set(chosen) - set(ROLES))
     if unknown:
-        raise ValidationFailed({"roles": f"Bilinmeyen rol: {', '.join(unknown)}"})
+        raise ValidationFailed({"roles": gettext("Bilinmeyen rol: %(roles)s", roles=", ".join(unknown))})
     return " ".join(r for r in ROLES if r in chosen)
 
 
@@ -69,11 +70,11 @@ def _check_password(password: str, username: str = "") -> None:
     """Policy: at least MIN_PASSWORD_LENGTH characters, not only digits, not the username."""
     password = password or ""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed({"password": f"Parola en az {MIN_PASSWORD_LENGTH} karakter olmalıdır."})
+        raise ValidationFailed({"password": gettext("Parola en az %(n)d karakter olmalıdır.", n=MIN_PASSWORD_LENGTH)})
     if password.isdigit():
-        raise ValidationFailed({"password": "Parola yalnızca rakamlardan oluşamaz."})
+        raise ValidationFailed({"password": gettext("Parola yalnızca rakamlardan oluşamaz.")})
     if username and password.strip().lower() == username.strip().lower():
-        raise ValidationFailed({"password": "Parola kullanıcı adıyla aynı olamaz."})
+        raise ValidationFailed({"password": gettext("Parola kullanıcı adıyla aynı olamaz.")})
 
 
 def get_user(username: str) -> User:
@@ -91,10 +92,10 @@ def create_user(username: str, full_name: str, password: str, roles: Iterable[st
                 at: datetime | None = None) -> User:
     username = (username or "").strip().lower()
     if not username or len(username) > 64 or not username.replace(".", "").replace("_", "").isalnum():
-        raise ValidationFailed({"username": "Kullanıcı adı harf, rakam, nokta ve alt çizgiden oluşmalıdır."})
+        raise ValidationFailed({"username": gettext("Kullanıcı adı harf, rakam, nokta ve alt çizgiden oluşmalıdır.")})
     _check_password(password, username)
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
-        raise ValidationFailed({"username": "Bu kullanıcı adı zaten var."})
+        raise ValidationFailed({"username": gettext("Bu kullanıcı adı zaten var.")})
     user = User(username=username, full_name=full_name.strip() or username, email=email,
                 password_hash=generate_password_hash(password), roles=_roles_string(roles),
                 created_at=context.utc(at))
@@ -254,7 +255,7 @@ def change_own_password(user: User, current: str, new: str, *, at: datetime | No
     at = context.utc(at)
     _reserve_guess(user.username, at)
     if not check_password_hash(user.password_hash, current or ""):
-        raise ValidationFailed({"current_password": "Mevcut parola hatalı."})
+        raise ValidationFailed({"current_password": gettext("Mevcut parola hatalı.")})
     _forget_guesses(user.username)
     try:
         _check_password(new, user.username)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
+from app.i18n import gettext
 from app.models import Attachment, Complaint, ComplaintNote, MailMessage
 from app.services import audit, context
 from app.services.errors import NotFound, ValidationFailed
@@ -73,14 +74,17 @@ def check_upload(filename: str | None, stream: BinaryIO) -> Upload:
     content = stream.read(limit + 1)
     name = _safe_name(filename)
     if not content:
-        raise ValidationFailed({"attachments": f"{name}: dosya boş."})
+        raise ValidationFailed({"attachments": gettext("%(name)s: dosya boş.", name=name)})
     if len(content) > limit:
-        raise ValidationFailed({"attachments": f"{name}: dosya en fazla {limit // (1024 * 1024) or 1} MB olabilir."
-                                if limit >= 1024 * 1024 else f"{name}: dosya en fazla {limit} bayt olabilir."})
+        if limit >= 1024 * 1024:
+            too_big = gettext("%(name)s: dosya en fazla %(n)d MB olabilir.", name=name, n=limit // (1024 * 1024))
+        else:
+            too_big = gettext("%(name)s: dosya en fazla %(n)d bayt olabilir.", name=name, n=limit)
+        raise ValidationFailed({"attachments": too_big})
     content_type = sniff(content)
     if content_type not in ALLOWED_TYPES:
-        raise ValidationFailed({"attachments": f"{name}: bu dosya türü kabul edilmiyor "
-                                               "(PDF, PNG, JPEG, TIFF, GIF veya düz metin)."})
+        raise ValidationFailed({"attachments": gettext(
+            "%(name)s: bu dosya türü kabul edilmiyor (PDF, PNG, JPEG, TIFF, GIF veya düz metin).", name=name)})
     return Upload(name, content_type, content, hashlib.sha256(content).hexdigest())
 
 
@@ -108,7 +112,7 @@ def _write(relative: str, content: bytes) -> None:
 def _refuse_if_anonymised(complaint_id: int) -> None:
     """KVKK: personal data erased from a complaint must not come back through a note or a file."""
     if db.session.scalar(sa.select(Complaint.anonymised_at).where(Complaint.id == complaint_id)) is not None:
-        raise ValidationFailed({"": "Bu şikâyetin kişisel verileri silindi (KVKK); not veya dosya eklenemez."})
+        raise ValidationFailed({"": gettext("Bu şikâyetin kişisel verileri silindi (KVKK); not veya dosya eklenemez.")})
 
 
 def add_attachments(complaint_id: int, uploads: list[Upload], *, actor: str,
@@ -135,8 +139,9 @@ def add_attachments(complaint_id: int, uploads: list[Upload], *, actor: str,
         except OSError as exc:
             for path in written:
                 (_root() / path).unlink(missing_ok=True)
-            raise ValidationFailed({"attachments": f"{upload.filename}: dosya kaydedilemedi (disk dolu veya "
-                                                   "yazılamıyor); hiçbir dosya eklenmedi."}) from exc
+            raise ValidationFailed({"attachments": gettext(
+                "%(name)s: dosya kaydedilemedi (disk dolu veya yazılamıyor); hiçbir dosya eklenmedi.",
+                name=upload.filename)}) from exc
         row = Attachment(complaint_id=complaint_id, original_filename=upload.filename,
                          content_type=upload.content_type, size=len(upload.content), sha256=upload.sha256,
                          storage_path=relative, uploaded_by=actor, created_at=at)
@@ -187,9 +192,9 @@ def add_note(complaint_id: int, body: str, *, actor: str, at: datetime | None = 
     at = context.utc(at)
     body = normalise_newlines((body or "").strip())
     if not body:
-        raise ValidationFailed({"body": "Not boş olamaz."})
+        raise ValidationFailed({"body": gettext("Not boş olamaz.")})
     if len(body) > MAX_NOTE_LENGTH:
-        raise ValidationFailed({"body": f"En fazla {MAX_NOTE_LENGTH} karakter girilebilir."})
+        raise ValidationFailed({"body": gettext("En fazla %(n)d karakter girilebilir.", n=MAX_NOTE_LENGTH)})
     if multi_line_problem(body):
         raise ValidationFailed({"body": multi_line_problem(body)})
     _refuse_if_anonymised(complaint_id)

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.i18n import gettext
 from app.models import Complaint, HumanTask, SurveyResponse
 from app.services import audit, context
 from app.services.complaints import links
@@ -48,9 +49,9 @@ def record_customer_answer(token_or_complaint: str | Complaint, accepted: bool |
         accepted = action == "accept"
     reason = (reason or "").strip()
     if not accepted and not reason:
-        raise ValidationFailed({"rejection_reason": "Lütfen çözümü neden yeterli bulmadığınızı yazın."})
+        raise ValidationFailed({"rejection_reason": gettext("Lütfen çözümü neden yeterli bulmadığınızı yazın.")})
     if len(reason) > MAX_TEXT:
-        raise ValidationFailed({"rejection_reason": f"En fazla {MAX_TEXT} karakter girilebilir."})
+        raise ValidationFailed({"rejection_reason": gettext("En fazla %(n)d karakter girilebilir.", n=MAX_TEXT)})
     data = {"answer": "accepted"} if accepted else {"answer": "rejected", "rejection_reason": reason}
     try:
         tasks.complete_task(task.id, data, actor=actor, at=at)
@@ -69,12 +70,12 @@ def record_survey(token_or_complaint: str | Complaint, score: int, solved: bool,
         complaint = token_or_complaint
     errors = {}
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
-        errors["score"] = "Lütfen 1 ile 5 arasında bir puan seçin."
+        errors["score"] = gettext("Lütfen 1 ile 5 arasında bir puan seçin.")
     if not isinstance(solved, bool):
-        errors["solved"] = "Lütfen sorununuzun çözülüp çözülmediğini belirtin."
+        errors["solved"] = gettext("Lütfen sorununuzun çözülüp çözülmediğini belirtin.")
     comment = normalise_newlines((comment or "").strip()) or None
     if comment and len(comment) > MAX_TEXT:
-        errors["comment"] = f"En fazla {MAX_TEXT} karakter girilebilir."
+        errors["comment"] = gettext("En fazla %(n)d karakter girilebilir.", n=MAX_TEXT)
     elif comment and multi_line_problem(comment):
         errors["comment"] = multi_line_problem(comment)
     if errors:

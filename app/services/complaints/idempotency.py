@@ -14,12 +14,13 @@ import hashlib
 import json
 import re
 
+from app.i18n import N_, gettext
 from app.services.errors import ServiceError, ValidationFailed
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # str(uuid4()), exactly
 API_KEY_PATTERN = r"^[\x21-\x7e]{1,80}$"
 _API_KEY = re.compile(API_KEY_PATTERN)  # $ also matches before a final newline: use fullmatch
-FORM_KEY_MESSAGE = "Form geçersiz veya eskimiş. Lütfen bilgilerinizi kontrol edip formu yeniden gönderin."
+FORM_KEY_MESSAGE = N_("Form geçersiz veya eskimiş. Lütfen bilgilerinizi kontrol edip formu yeniden gönderin.")
 
 
 class KeyReused(ServiceError):
@@ -34,7 +35,7 @@ def _form_key(raw: str | None) -> str | None:
     if raw is None or raw == "":
         return None
     if not _UUID.fullmatch(raw):
-        raise ValidationFailed({"idempotency_key": FORM_KEY_MESSAGE})
+        raise ValidationFailed({"idempotency_key": gettext(FORM_KEY_MESSAGE)})
     return raw
 
 

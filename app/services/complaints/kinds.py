@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine import ProcedureFailure
 from app.extensions import db
+from app.i18n import gettext
 from app.models import KINDS, Complaint
 from app.services import audit, context
 from app.services.errors import ConcurrentUpdate, NotFound, ValidationFailed
@@ -59,19 +60,19 @@ def correct_kind(complaint_id: int, kind: str, reason: str, *, actor: str, at: d
     at = context.utc(at)
     errors = {}
     if kind not in KINDS:
-        errors["kind"] = "Geçerli bir başvuru türü seçin (şikâyet, istek, görüş/öneri veya teşekkür)."
+        errors["kind"] = gettext("Geçerli bir başvuru türü seçin (şikâyet, istek, görüş/öneri veya teşekkür).")
     reason = normalise_newlines((reason or "").strip()) if isinstance(reason, str) else ""
     if not reason:
-        errors["reason"] = "Düzeltmenin nedenini yazın."
+        errors["reason"] = gettext("Düzeltmenin nedenini yazın.")
     elif len(reason) > MAX_REASON:
-        errors["reason"] = f"En fazla {MAX_REASON} karakter girilebilir."
+        errors["reason"] = gettext("En fazla %(n)d karakter girilebilir.", n=MAX_REASON)
     elif multi_line_problem(reason):
         errors["reason"] = multi_line_problem(reason)
     complaint = db.session.get(Complaint, complaint_id)
     if complaint is None:
         raise NotFound(f"no complaint {complaint_id}")
     if not errors and kind == complaint.kind:
-        errors["kind"] = "Başvuru zaten bu türde."
+        errors["kind"] = gettext("Başvuru zaten bu türde.")
     if errors:
         raise ValidationFailed(errors)
     previous = complaint.kind

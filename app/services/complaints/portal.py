@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
+from app.i18n import gettext
 from app.models import Complaint, ConsentRecord, LookupAttempt
 from app.services import audit, context
 from app.services.complaints import casefile, idempotency
@@ -50,7 +51,7 @@ def file_complaint(fields: dict, uploads: list[Upload], *, consent: bool, langua
     at = context.utc(at)
     key = idempotency.portal_key(idempotency_key)
     if consent is not True:
-        raise ValidationFailed({"consent": "Şikâyetinizi alabilmemiz için onayınız gereklidir."})
+        raise ValidationFailed({"consent": gettext("Şikâyetinizi alabilmemiz için onayınız gereklidir.")})
     fields = {**fields, "channel": "web"}
     fingerprint = idempotency.fingerprint(fields, *(u.sha256 for u in uploads))
     language = language if language in LANGUAGES else "tr"

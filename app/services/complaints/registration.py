@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.engine import ProcedureFailure
 from app.extensions import db
+from app.i18n import gettext
 from app.models import KINDS, Complaint, ProcessInstance, RegistrationCounter
 from app.services import context
 from app.services.complaints.channels import (
@@ -68,20 +69,21 @@ def _check_received_at(value, channel: str | None, at: datetime, errors: dict) -
     if value is None or value == "":
         return None
     if not isinstance(value, datetime) or value.tzinfo is None:
-        errors["received_at"] = "Geçerli bir tarih ve saat girin."
+        errors["received_at"] = gettext("Geçerli bir tarih ve saat girin.")
     elif channel not in RECEIVED_EARLIER_CHANNELS:
-        errors["received_at"] = "Alınma zamanı yalnızca faks ve posta ile gelen şikâyetler için girilir."
+        errors["received_at"] = gettext("Alınma zamanı yalnızca faks ve posta ile gelen şikâyetler için girilir.")
     elif value > at:
-        errors["received_at"] = "Alınma zamanı gelecekte olamaz."
+        errors["received_at"] = gettext("Alınma zamanı gelecekte olamaz.")
     elif at - value > MAX_RECEIPT_AGE:
-        errors["received_at"] = f"Alınma zamanı {MAX_RECEIPT_AGE.days} günden eski olamaz."
+        errors["received_at"] = gettext("Alınma zamanı %(days)d günden eski olamaz.", days=MAX_RECEIPT_AGE.days)
     else:
         return context.utc(value)
     return None
 
 
 def validate_intake(fields: dict, at: datetime | None = None) -> dict:
-    """Checked, trimmed intake fields; raises ValidationFailed with Turkish messages per field.
+    """Checked, trimmed intake fields; raises ValidationFailed with messages per field,
+    in the reader's language (Turkish outside a request).
 
     `received_at` (optional, faks and posta_kargo only) is when the complaint reached the desk, checked
     against `at`, the instant it is keyed in.
@@ -90,40 +92,40 @@ def validate_intake(fields: dict, at: datetime | None = None) -> dict:
     errors: dict[str, str] = {}
     data["received_at"] = _check_received_at(fields.get("received_at"), data["channel"], context.utc(at), errors)
     if data["channel"] not in CHANNELS:
-        errors["channel"] = "Geçerli bir başvuru kanalı seçin."
+        errors["channel"] = gettext("Geçerli bir başvuru kanalı seçin.")
     data["kind"] = data["kind"] or DEFAULT_KIND
     if data["kind"] not in KINDS:
-        errors["kind"] = "Geçerli bir başvuru türü seçin (şikâyet, istek, görüş/öneri veya teşekkür)."
+        errors["kind"] = gettext("Geçerli bir başvuru türü seçin (şikâyet, istek, görüş/öneri veya teşekkür).")
     if not data["customer_name"]:
-        errors["customer_name"] = "Müşteri adı zorunludur."
+        errors["customer_name"] = gettext("Müşteri adı zorunludur.")
     if not data["description"]:
-        errors["description"] = "Şikâyet açıklaması zorunludur."
+        errors["description"] = gettext("Şikâyet açıklaması zorunludur.")
     if not data["customer_email"] and not data["customer_phone"]:
-        errors["customer_email"] = "E-posta adresi veya telefon numarasından en az biri gereklidir."
+        errors["customer_email"] = gettext("E-posta adresi veya telefon numarasından en az biri gereklidir.")
     if data["customer_email"] and not _EMAIL.match(data["customer_email"]):
-        errors["customer_email"] = "Geçerli bir e-posta adresi girin."
+        errors["customer_email"] = gettext("Geçerli bir e-posta adresi girin.")
     if data["customer_phone"] and not _PHONE.match(data["customer_phone"]):
-        errors["customer_phone"] = "Geçerli bir telefon numarası girin."
+        errors["customer_phone"] = gettext("Geçerli bir telefon numarası girin.")
     for key, limit in _LIMITS.items():
         if data[key] and len(data[key]) > limit:
-            errors[key] = f"En fazla {limit} karakter girilebilir."
+            errors[key] = gettext("En fazla %(n)d karakter girilebilir.", n=limit)
     preferred = data["preferred_contact"] or ("eposta" if data["customer_email"] else "telefon")
     if preferred not in CONTACT_CHANNELS:
-        errors["preferred_contact"] = "Geçerli bir iletişim tercihi seçin."
+        errors["preferred_contact"] = gettext("Geçerli bir iletişim tercihi seçin.")
     elif preferred == "eposta" and not data["customer_email"] and "customer_email" not in errors:
-        errors["customer_email"] = "E-posta ile iletişim için e-posta adresi gereklidir."
+        errors["customer_email"] = gettext("E-posta ile iletişim için e-posta adresi gereklidir.")
     elif preferred == "telefon" and not data["customer_phone"] and "customer_phone" not in errors:
-        errors["customer_phone"] = "Telefonla iletişim için telefon numarası gereklidir."
+        errors["customer_phone"] = gettext("Telefonla iletişim için telefon numarası gereklidir.")
     data["preferred_contact"] = preferred
     data["service_impact"] = data["service_impact"] or "other"
     data["customer_segment"] = data["customer_segment"] or "individual"
     if data["service_impact"] not in SERVICE_IMPACTS:
-        errors["service_impact"] = "Geçerli bir hizmet etkisi seçin."
+        errors["service_impact"] = gettext("Geçerli bir hizmet etkisi seçin.")
     if data["customer_segment"] not in CUSTOMER_SEGMENTS:
-        errors["customer_segment"] = "Geçerli bir müşteri segmenti seçin."
+        errors["customer_segment"] = gettext("Geçerli bir müşteri segmenti seçin.")
     if data["category"] is not None and (not _CATEGORY.match(data["category"])
                                         or data["category"] not in (intake_categories() or {data["category"]})):
-        errors["category"] = "Geçerli bir kategori seçin."
+        errors["category"] = gettext("Geçerli bir kategori seçin.")
     # Last, so it replaces a vaguer message: a CR/LF in a name would break every e-mail to the customer.
     errors.update(text_errors(data, single=SINGLE_LINE_FIELDS, multi=MULTI_LINE_FIELDS))
     if errors:

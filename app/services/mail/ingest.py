@@ -28,6 +28,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from app.extensions import db
+from app.i18n import desk_language
 from app.models import Complaint, MailMessage
 from app.services import audit, context
 from app.services.complaints import casefile, customer, kinds, links
@@ -228,7 +229,15 @@ def _append_reply(complaint: Complaint, mail: InboundMail, raw: bytes, *, source
 
 
 def ingest_bytes(raw: bytes, *, source: str = "stdin", at: datetime | None = None) -> IngestResult:
-    """Process one message; returns what became of it (never raises for a message we cannot read)."""
+    """Process one message; returns what became of it (never raises for a message we cannot read).
+
+    The services' refusals it records (an attachment's, in the audit trail) are in Turkish, the desk's
+    language, whoever runs it."""
+    with desk_language():
+        return _ingest(raw, source=source, at=at)
+
+
+def _ingest(raw: bytes, *, source: str, at: datetime | None) -> IngestResult:
     at = context.utc(at)
     limit = current_app.config["MAIL_MAX_BYTES"]
     if len(raw) > limit:

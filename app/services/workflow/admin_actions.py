@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
+from app.i18n import gettext
 from app.models import Complaint, HumanTask, OutboxMessage, ProcessInstance, User
 from app.services import audit, context
 from app.services.errors import ConcurrentUpdate, NotFound, ServiceError, ValidationFailed
@@ -32,9 +33,9 @@ def _check(user: User, reason: str | None) -> str:
         raise NotAllowed("only a quality manager or an admin can intervene")
     reason = normalise_newlines((reason or "").strip())
     if not reason:
-        raise ValidationFailed({"reason": "Gerekçe zorunludur."})
+        raise ValidationFailed({"reason": gettext("Gerekçe zorunludur.")})
     if len(reason) > MAX_REASON:
-        raise ValidationFailed({"reason": f"Gerekçe en fazla {MAX_REASON} karakter olabilir."})
+        raise ValidationFailed({"reason": gettext("Gerekçe en fazla %(n)d karakter olabilir.", n=MAX_REASON)})
     if multi_line_problem(reason):
         raise ValidationFailed({"reason": multi_line_problem(reason)})
     return reason
@@ -67,7 +68,7 @@ def reassign_task(task_id: int, assignee_username: str | None, *, user: User, re
     if (assignee_username or "").strip():
         assignee = db.session.scalar(sa.select(User).where(User.username == assignee_username.strip()))
         if assignee is None or not assignee.active or not (assignee.role_set & roles_for_lane(task.lane)):
-            raise ValidationFailed({"assignee": "Bu görevi yapabilecek bir çalışma arkadaşı seçin."})
+            raise ValidationFailed({"assignee": gettext("Bu görevi yapabilecek bir çalışma arkadaşı seçin.")})
     previous = task.assignee.username if task.assignee else None
     task.assignee_id, task.claimed_at = (assignee.id, at) if assignee else (None, None)
     audit.record(task.complaint_id, "admin_reassigned", actor=user.username, at=at,

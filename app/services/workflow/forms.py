@@ -1,4 +1,7 @@
-"""Validate submitted task data against the task's JSON Schema (the version's own copy)."""
+"""Validate submitted task data against the task's JSON Schema (the version's own copy).
+
+Messages are in the reader's language (app.i18n), a field's title too (its `x-i18n` English, app.bilingual).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from functools import lru_cache
 
 from jsonschema import Draft202012Validator
 
+from app.bilingual import node_text
+from app.i18n import gettext, locale
 from app.services.errors import ValidationFailed
 from app.services.text_rules import multi_line_problem, nested_problem, normalise_newlines, single_line_problem
 
@@ -25,7 +30,7 @@ def field_errors(schema: dict, data: dict) -> dict[str, str]:
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
         if error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else ""
-            errors.setdefault(missing, "Bu alan zorunludur.")
+            errors.setdefault(missing, gettext("Bu alan zorunludur."))
             continue
         if error.validator == "additionalProperties":
             errors.setdefault("", error.message)
@@ -61,18 +66,19 @@ def normalised(schema: dict, data: dict) -> dict:
 
 
 def _message(error, schema: dict) -> str:
-    title = schema.get("properties", {}).get(str(error.path[0]) if error.path else "", {}).get("title")
+    prop = schema.get("properties", {}).get(str(error.path[0]) if error.path else "", {})
+    title = node_text(prop, "title", locale()) if isinstance(prop, dict) else ""
     prefix = f"{title}: " if title else ""
     if error.validator in ("enum", "oneOf", "const"):
-        return prefix + "Geçerli bir seçenek seçin."
+        return prefix + gettext("Geçerli bir seçenek seçin.")
     if error.validator == "minLength":
-        return prefix + "Bu alan boş bırakılamaz."
+        return prefix + gettext("Bu alan boş bırakılamaz.")
     if error.validator == "maxLength":
-        return prefix + f"En fazla {error.validator_value} karakter girilebilir."
+        return prefix + gettext("En fazla %(n)d karakter girilebilir.", n=error.validator_value)
     if error.validator == "format":
-        return prefix + f"Geçerli bir değer girin ({error.validator_value})."
+        return prefix + gettext("Geçerli bir değer girin (%(format)s).", format=error.validator_value)
     if error.validator == "type":
-        return prefix + "Geçersiz değer türü."
+        return prefix + gettext("Geçersiz değer türü.")
     return prefix + error.message
 
 

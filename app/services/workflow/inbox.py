@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
+from app.i18n import gettext
 from app.models import Complaint, HumanTask, User
 from app.services import audit, context
 from app.services.errors import NotFound, ServiceError, TaskAlreadyCompleted, TaskClaimedByOther, ValidationFailed
@@ -397,7 +398,7 @@ def assign(task_id: int, assignee_username: str, by: User, *, at: datetime | Non
     _refuse_if_closed(task)
     assignee = db.session.scalar(sa.select(User).where(User.username == (assignee_username or "").strip()))
     if assignee is None or not assignee.active or not (assignee.role_set & roles_for_lane(task.lane)):
-        raise ValidationFailed({"assignee": "Bu görevi yapabilecek bir çalışma arkadaşı seçin."})
+        raise ValidationFailed({"assignee": gettext("Bu görevi yapabilecek bir çalışma arkadaşı seçin.")})
     _set_assignee(task, assignee, expect_free=False, at=at)
     audit.record(task.complaint_id, "task_assigned", actor=by.username, at=at,
                  data={"task": task.name, "to": assignee.username})

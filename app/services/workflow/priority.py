@@ -7,6 +7,7 @@ to the audit trail and the complaint is counted among the overrides in the figur
 
 from __future__ import annotations
 
+from app.i18n import gettext
 from app.models import Complaint
 from app.services.errors import ValidationFailed
 
@@ -25,7 +26,8 @@ def override(complaint: Complaint, data: dict) -> dict | None:
     reason = data.get(REASON_FIELD)
     reason = reason.strip() if isinstance(reason, str) else ""
     if not reason:
-        raise ValidationFailed({REASON_FIELD: "Önerilen öncelikten farklı bir öncelik seçtiniz; gerekçesini yazın."})
+        raise ValidationFailed({REASON_FIELD: gettext(
+            "Önerilen öncelikten farklı bir öncelik seçtiniz; gerekçesini yazın.")})
     return {"suggested": suggested, "chosen": chosen, "reason": reason[:MAX_REASON]}
 
 
