@@ -106,6 +106,26 @@ def test_claim_release_and_a_claimed_task_is_not_claimable_by_a_colleague(as_use
     assert actions.count("task_claimed") == 1 and actions.count("task_unclaimed") == 1
 
 
+def test_a_claim_that_loses_a_race_on_its_complaint_asks_to_try_again_and_changes_nothing(as_user, monkeypatch):
+    """A completion of the same complaint committed first and took the audit chain's next number: the claim
+    is refused with "try again" (it was a 500), and the task is left as it was."""
+    from app.services import audit
+
+    complaint = register("telefon")
+    task = ready(complaint)[0]
+    tail = audit._tail
+
+    def taken_meanwhile(complaint_id):
+        seq, digest = tail(complaint_id)
+        return seq - 1, digest  # the next number is already written: what a racing completion leaves
+
+    monkeypatch.setattr(audit, "_tail", taken_meanwhile)
+    page = _text(as_user("handler").post(f"/tasks/{task.id}/claim", follow_redirects=True))
+    assert "Şikâyet aynı anda değişti; lütfen tekrar deneyin." in page and "Görevi üstlendiniz." not in page
+    db.session.expire_all()
+    assert db.session.get(HumanTask, task.id).assignee_id is None
+
+
 def test_claiming_outside_ones_lanes_is_refused(as_user):
     complaint = register("telefon")
     task = ready(complaint)[0]

@@ -14,7 +14,7 @@ from .. import labels
 from ..access import TASK_WORKERS, roles_required, safe_next
 from ..formkit import options
 from ..services.accounts import users
-from ..services.errors import NotFound, TaskAlreadyCompleted, TaskClaimedByOther, ValidationFailed
+from ..services.errors import ConcurrentUpdate, NotFound, TaskAlreadyCompleted, TaskClaimedByOther, ValidationFailed
 from ..services.workflow import inbox
 from ..web import format_instant
 from . import bp
@@ -111,6 +111,8 @@ def _claim_outcome(action):
         flash(next(iter(exc.errors.values())), "error")  # the service's message, in the reader's language
     except NotFound:
         flash(_("Görev bulunamadı."), "error")
+    except ConcurrentUpdate:
+        flash(_("Şikâyet aynı anda değişti; lütfen tekrar deneyin."), "error")
     else:
         return True
     return False

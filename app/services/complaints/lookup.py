@@ -100,15 +100,16 @@ def timeline(complaint_id: int) -> list[TimelineEntry]:
     Only the columns shown are read (no ORM objects): after twenty reopens a complaint has a few hundred
     audit events, and the status look-up reads them on every call."""
     events = sa.select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.data_json) \
-        .where(AuditEvent.complaint_id == complaint_id)
+        .where(AuditEvent.complaint_id == complaint_id).order_by(AuditEvent.seq)  # one instant: chain order
     entries = [TimelineEntry(at, actor, "event", action, json.loads(data_json or "{}"))
                for at, actor, action, data_json in db.session.execute(events) if action not in _HIDDEN_ACTIONS]
     notes = sa.select(ComplaintNote.created_at, ComplaintNote.author, ComplaintNote.body) \
-        .where(ComplaintNote.complaint_id == complaint_id)
+        .where(ComplaintNote.complaint_id == complaint_id).order_by(ComplaintNote.id)
     entries += [TimelineEntry(at, author, "note", "note", {"body": body})
                 for at, author, body in db.session.execute(notes)]
     messages = sa.select(OutboxMessage.created_at, OutboxMessage.kind, OutboxMessage.recipient, OutboxMessage.status,
-                         OutboxMessage.sent_at).where(OutboxMessage.complaint_id == complaint_id)
+                         OutboxMessage.sent_at).where(OutboxMessage.complaint_id == complaint_id) \
+        .order_by(OutboxMessage.id)
     entries += [TimelineEntry(at, "system", "message", kind, {"recipient": recipient, "status": status,
                                                               "sent_at": sent_at})
                 for at, kind, recipient, status, sent_at in db.session.execute(messages)]

@@ -11,12 +11,20 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.extensions import db
 from app.i18n import gettext
 from app.models import Complaint, HumanTask, User
 from app.services import audit, context
-from app.services.errors import NotFound, ServiceError, TaskAlreadyCompleted, TaskClaimedByOther, ValidationFailed
+from app.services.errors import (
+    ConcurrentUpdate,
+    NotFound,
+    ServiceError,
+    TaskAlreadyCompleted,
+    TaskClaimedByOther,
+    ValidationFailed,
+)
 from app.services.workflow import inbox_sql as sql
 from app.services.workflow.deadlines import DeadlineStatus, deadline_status
 
@@ -357,6 +365,19 @@ def _set_assignee(task: HumanTask, assignee: User | None, *, expect_free: bool, 
         raise TaskClaimedByOther(task.assignee.full_name if task.assignee else "?", task.claimed_at)
 
 
+def _commit_assignment() -> None:
+    """Commit a claim, release or assignment. A completion (or another assignment) of the same complaint
+    that committed first took the audit chain's next number (or, on SQLite, the write lock): nothing of
+    this one was written, and trying again is safe."""
+    try:
+        db.session.commit()
+    except (IntegrityError, OperationalError) as exc:
+        db.session.rollback()
+        if isinstance(exc, OperationalError) and "locked" not in str(exc.orig).lower():
+            raise
+        raise ConcurrentUpdate("the complaint was changed by another request; try again") from exc
+
+
 def claim(task_id: int, user: User, *, at: datetime | None = None) -> HumanTask:
     at = context.utc(at)
     task = _task(task_id)
@@ -369,7 +390,7 @@ def claim(task_id: int, user: User, *, at: datetime | None = None) -> HumanTask:
         raise TaskClaimedByOther(task.assignee.full_name, task.claimed_at)
     _set_assignee(task, user, expect_free=True, at=at)
     audit.record(task.complaint_id, "task_claimed", actor=user.username, at=at, data={"task": task.name})
-    db.session.commit()
+    _commit_assignment()
     return task
 
 
@@ -385,7 +406,7 @@ def unclaim(task_id: int, user: User, *, at: datetime | None = None) -> HumanTas
     _set_assignee(task, None, expect_free=False, at=at)
     audit.record(task.complaint_id, "task_unclaimed", actor=user.username, at=at,
                  data={"task": task.name, "from": previous})
-    db.session.commit()
+    _commit_assignment()
     return task
 
 
@@ -402,7 +423,7 @@ def assign(task_id: int, assignee_username: str, by: User, *, at: datetime | Non
     _set_assignee(task, assignee, expect_free=False, at=at)
     audit.record(task.complaint_id, "task_assigned", actor=by.username, at=at,
                  data={"task": task.name, "to": assignee.username})
-    db.session.commit()
+    _commit_assignment()
     return task
 
 
