@@ -309,3 +309,26 @@ def test_disposing_the_apps_engine_closes_the_number_counters_connections(app, m
         db.engine.dispose()
     assert not _closed(parents)
     parents.close()
+
+
+def test_an_in_memory_database_numbers_its_registrations_inside_their_own_transaction():
+    """An in-memory SQLite database has no second connection to the same data: the counter is bumped on the
+    registration's own connection there (a counter connection would see an empty database and fail)."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.config import PROJECT_ROOT, TestConfig
+    from app.services.procedure import versions
+
+    class InMemory(TestConfig):
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    memory_app = create_app(InMemory)
+    with memory_app.app_context():
+        upgrade(directory=str(PROJECT_ROOT / "migrations"))
+        versions.deploy_version((PROJECT_ROOT / "processes" / "complaint.bpmn").read_text(encoding="utf-8"),
+                                versions.load_forms_dir(PROJECT_ROOT / "forms"), author="test")
+        numbers = [register(channel).registration_number for channel in ("telefon", "faks")]
+        db.session.remove()
+        db.engine.dispose()
+    assert numbers == ["SK-2026-000001", "SK-2026-000002"]
