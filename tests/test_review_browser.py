@@ -87,3 +87,33 @@ def test_the_report_prints(page):
     assert not page.locator("header.site").is_visible()
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+def test_a_diagram_whose_box_has_no_size_yet_is_fitted_once_it_has_one(app, page):
+    """CI saw bpmn-js fail ("SVGMatrix scale: non-finite") fitting a diagram into a box with no size:
+    bpmn-js cannot fit into 0×0. Here the box is hidden until after the diagram is drawn."""
+    _needs_vendor_route(app)
+    number = _reopened().registration_number
+    page.add_init_script(script="""document.addEventListener('readystatechange', () => {
+        const box = document.getElementById('diagram');
+        if (document.readyState === 'interactive' && box) { box.style.display = 'none'; } });""")
+    page.goto(f"/review/complaints/{number}")
+    page.wait_for_selector("#diagram[data-ready='1']", state="attached", timeout=15000)
+    assert page.locator("#diagram").evaluate("node => node.clientHeight") == 0
+    assert page.js_errors == []
+
+    page.evaluate("document.getElementById('diagram').style.display = ''")  # the box gets its size
+    page.wait_for_function(
+        """() => { const v = document.querySelector('#diagram svg .viewport');
+                   const m = v && v.getAttribute('transform');
+                   return m && m !== 'matrix(1,0,0,1,0,0)' && !/NaN|Infinity/.test(m); }""")
+    box = page.locator(".djs-element[data-element-id='task_analyse']").bounding_box()
+    frame = page.locator("#diagram").bounding_box()
+    assert box and frame["y"] <= box["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"]
+    assert box["x"] >= frame["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]
+    assert page.js_errors == []
+
+    page.evaluate("document.getElementById('diagram').style.display = 'none'")  # hidden again, then
+    page.set_viewport_size({"width": 1000, "height": 700})  # the window is resized
+    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert page.js_errors == []

@@ -1,9 +1,14 @@
-/* Fit a diagram into its box to the right of the bpmn-js palette, so the palette never covers it. */
+/* Fit a diagram into its box to the right of the bpmn-js palette, so the palette never covers it.
+   A box without a size yet is left alone (bpmn-js cannot fit into 0×0) and fitted when it gets one. */
 (function () {
   "use strict";
   var CF = window.CF = window.CF || {};
   var PAD = 16;
   CF.fitBesidePalette = function (canvas, node) {
+    canvas.resized();
+    var size = canvas.getSize();
+    if (!size.width || !size.height) { return; }
+    node.setAttribute("data-fitted-to", size.width + "x" + size.height);
     canvas.zoom("fit-viewport", "auto");
     var palette = node.querySelector(".djs-palette");
     var box = canvas.viewbox();
@@ -15,6 +20,13 @@
     canvas.viewbox({ x: box.inner.x - left / scale, y: box.inner.y - PAD / scale,
                      width: box.outer.width / scale, height: box.outer.height / scale });
   };
+  /* Fit again when the box changes size, not when an observer merely reports the size it had. */
+  function refit(canvas, node) {
+    var size = canvas.getSize();
+    if (size.width + "x" + size.height !== node.getAttribute("data-fitted-to")) {
+      CF.fitBesidePalette(canvas, node);
+    }
+  }
   /* Buttons with data-zoom="in|out|fit" inside `root` zoom the canvas; a resized window fits again. */
   CF.zoomButtons = function (canvas, node, root) {
     Array.prototype.forEach.call(root.querySelectorAll("[data-zoom]"), function (button) {
@@ -25,6 +37,10 @@
       });
       button.disabled = false;
     });
-    window.addEventListener("resize", function () { canvas.resized(); CF.fitBesidePalette(canvas, node); });
+    if (window.ResizeObserver) {
+      new window.ResizeObserver(function () { refit(canvas, node); }).observe(node);
+    } else {
+      window.addEventListener("resize", function () { refit(canvas, node); });
+    }
   };
 })();

@@ -1,6 +1,7 @@
 /* Draw a process version with bpmn-js and mark it: one complaint's path (data-mode="instance")
    or, on the dashboard, each step coloured by its load with breaches outlined (data-mode="heatmap").
-   The diagram fits its box; the buttons beside it zoom in, out and back to fit. */
+   The diagram fits its box; the buttons beside it zoom in, out and back to fit. A box without a
+   size yet (its stylesheet still loading) is fitted once it gets one: bpmn-js cannot fit into 0×0. */
 (function () {
   "use strict";
   var container = document.getElementById("diagram");
@@ -60,18 +61,38 @@
     container.setAttribute("data-marked", shown);
   }
 
+  var fittedTo = "";
+
+  function fit(canvas) {
+    canvas.resized();
+    var size = canvas.getSize();
+    if (!size.width || !size.height) { return; }
+    fittedTo = size.width + "x" + size.height;
+    canvas.zoom("fit-viewport", "auto");
+  }
+
+  // Fit again when the box changes size, not when an observer merely reports the size it had.
+  function refit(canvas) {
+    var size = canvas.getSize();
+    if (size.width + "x" + size.height !== fittedTo) { fit(canvas); }
+  }
+
   // Zoom buttons next to the diagram (any element with data-zoom inside the diagram's figure).
   function zoomControls(canvas) {
     var box = container.parentNode;
     Array.prototype.forEach.call(box.querySelectorAll("[data-zoom]"), function (button) {
       button.addEventListener("click", function () {
         var how = button.getAttribute("data-zoom");
-        if (how === "fit") { canvas.zoom("fit-viewport", "auto"); }
+        if (how === "fit") { fit(canvas); }
         else { canvas.zoom(canvas.zoom() * (how === "in" ? 1.25 : 0.8)); }
       });
       button.disabled = false;
     });
-    window.addEventListener("resize", function () { canvas.resized(); canvas.zoom("fit-viewport", "auto"); });
+    if (window.ResizeObserver) {
+      new window.ResizeObserver(function () { refit(canvas); }).observe(container);
+    } else {
+      window.addEventListener("resize", function () { refit(canvas); });
+    }
   }
 
   fetch(container.getAttribute("data-xml-url"), { credentials: "same-origin" })
@@ -79,7 +100,7 @@
     .then(function (xml) { return viewer.importXML(xml); })
     .then(function () {
       var canvas = viewer.get("canvas");
-      canvas.zoom("fit-viewport", "auto");
+      fit(canvas);
       zoomControls(canvas);
       if (container.getAttribute("data-mode") === "heatmap") {
         heatmap(canvas, viewer.get("elementRegistry"), viewer.get("overlays"));
