@@ -253,3 +253,26 @@ def test_at_run_time_a_table_cell_runs_in_the_diagram_sandbox():
     with pytest.raises(ProcedureFailure) as stopped:
         context.runtime().engine.start(bundle, seed)
     assert stopped.value.element == "rule_priority_suggestion"
+
+
+def test_comparison_cells_choose_the_same_rule_on_every_evaluation():
+    """A cell like `!= "x"` is not an equality: SpiffWorkflow tells by whether the cell parses on its own.
+    The engine parses each cell text once and remembers the answer, refusals included."""
+    from app.engine import parse_bpmn
+    from app.services import context
+
+    tables = with_cell(shipped_decisions(), "priority_suggestion.dmn",
+                       '<inputEntry id="entry_priority_1_1"><text>"no_service"</text>',
+                       '<inputEntry id="entry_priority_1_1"><text>!= "other"</text>')
+    tables = with_cell(tables, "priority_suggestion.dmn",
+                       '<inputEntry id="entry_priority_1_2"><text>"corporate"</text>',
+                       '<inputEntry id="entry_priority_1_2"><text>!= "individual"</text>')
+    bundle = parse_bpmn(edits.shipped()[0], tables)
+    seed = {"registration_number": "SK-2026-000010", "channel": "telefon", "received_at": "2026-11-25T10:00:00+03:00",
+            "preferred_contact": "telefon", "customer_has_email": False, "kind": "complaint", "category": None,
+            "service_impact": "billing", "customer_segment": "corporate", "repeat_complaint": False}
+    engine = context.runtime().engine
+    for _ in range(3):
+        assert engine.start(bundle, dict(seed)).data_snapshot()["suggested_priority"] == "high"
+    individual = {**seed, "customer_segment": "individual"}
+    assert engine.start(bundle, individual).data_snapshot()["suggested_priority"] != "high"

@@ -7,8 +7,10 @@ functions take and return such strings.
 
 from __future__ import annotations
 
+import ast
 from contextvars import ContextVar
 from datetime import datetime
+from functools import lru_cache
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
@@ -113,8 +115,25 @@ def build_script_engine(calendar: BusinessCalendar, limits: sandbox.Limits | Non
     return _DiagramScriptEngine(environment=environment)
 
 
+@lru_cache(maxsize=4096)
+def _syntax_error(source: str) -> tuple | None:
+    """SyntaxError's arguments for `source`, or None when it parses (cached: the text is the diagram's)."""
+    try:
+        ast.parse(source)
+    except SyntaxError as exc:
+        return exc.args
+    return None
+
+
 class _DiagramScriptEngine(PythonScriptEngine):
     """Tells a sandbox stop which task it happened in (a BaseException passes SpiffWorkflow's wrapping)."""
+
+    def validate(self, expression):
+        """SpiffWorkflow's decision tables parse every rule's cells on every evaluation (twice when a cell
+        is a comparison such as `> 5`); the texts come from the diagram, so each is parsed once."""
+        error = _syntax_error(expression)
+        if error is not None:
+            raise SyntaxError(*error)
 
     def evaluate(self, task, expression, external_context=None):
         watchdog.begin_run(task.task_spec)
