@@ -184,6 +184,20 @@ def test_staff_views_of_personal_data_are_logged_and_exported(app, as_user, staf
     assert as_user("handler").get("/admin/kvkk/views.csv").status_code == 403
 
 
+def test_a_task_page_shown_again_after_a_refused_submission_is_logged_too(app, as_user, staff):
+    """The form comes back with the complaint's personal data on it: that showing is a view as well."""
+    from .helpers import task_named
+
+    c = register("faks")
+    task = task_named(c, "task_acknowledge")
+    intake = as_user("intake")
+    assert intake.get(f"/tasks/{task.id}").status_code == 200
+    refused = intake.post(f"/tasks/{task.id}", data={"expected_version": str(refreshed(c).instance.lock_version)})
+    assert refused.status_code == 422 and "Ayşe Yılmaz" in refused.get_data(as_text=True)
+    rows = db.session.scalars(sa.select(PersonalDataView).order_by(PersonalDataView.id)).all()
+    assert [(r.actor, r.context) for r in rows] == [("kabul", "task_page"), ("kabul", "task_page")]
+
+
 def test_attachment_download_is_logged(app, as_user, staff, attachment_dir):
     c = register("faks")
     upload = casefile.check_upload("a.txt", io.BytesIO(b"merhaba"))

@@ -43,8 +43,10 @@ def _closed_page(task: HumanTask, status: int, *, by: str | None = None, at=None
 
 
 def _render(task: HumanTask, *, values=None, errors=None, message: str | None = None, status: int = 200):
+    """The task page; every showing of it (a refused form comes back too) shows personal data: logged."""
     schema = tasks.form_schema(task) or {"properties": {}}
     complaint = task.complaint
+    record_personal_data_view(current_user, complaint, "task_page", ip=request.remote_addr)
     form = TaskForm()
     form.expected_version.data = str(complaint.instance.lock_version)
     case = case_context(complaint)
@@ -68,7 +70,6 @@ def task(task_id: int):
         return _closed_page(task, 200)
     if not inbox.can_open(current_user, task):
         abort(403)
-    record_personal_data_view(current_user, task.complaint, "task_page", ip=request.remote_addr)
     return _render(task)
 
 
