@@ -89,10 +89,12 @@ def test_an_outage_is_suggested_linked_resolved_once_and_answered_by_each_custom
     page.wait_for_load_state()
     assert page.locator("#incident-status").inner_text() == "Çözüldü"
     assert f"0 / {SIZE} uygulandı" in page.locator("#application").inner_text()
+    assert page.locator(".flashes").filter(has_text="arka planda uygulanıyor").is_visible()
     # The scheduler's incident job applies it (here in the test's process, as `complaintflow scheduler` would).
     assert apply_incident_resolutions(current_app._get_current_object()) == SIZE
     # The page follows on its own (its progress line is fetched again), then offers the updated table.
     page.locator("#application").filter(has_text=f"{SIZE} şikâyete uygulandı.").wait_for(timeout=30_000)
+    assert page.get_by_text("arka planda uygulanıyor").count() == 0  # finished: not "being applied" any more
     page.get_by_role("link", name="Bağlı şikâyetleri güncel göster").click()
     page.wait_for_load_state()
     assert page.locator("#linked tbody tr td:last-child").filter(has_text="–").count() == 0

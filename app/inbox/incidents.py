@@ -198,8 +198,9 @@ def incident_resolve(incident_id: int):
         flash(_("Karar kaydedilmedi; işaretli alanları düzeltin."), "error")
         return _incident_page(incidents.get_incident(incident_id), form)
     scheduler.wake(current_app, scheduler.INCIDENT_RESOLUTIONS)
+    # Its own category: the page takes this message away once the application has finished.
     flash(_("Karar kayıtta; analizde bekleyen bağlı şikâyetlere arka planda uygulanıyor. İlerleme bu sayfada."),
-          "success")
+          "applying")
     return redirect(url_for("inbox.incident_page", incident_id=incident_id))
 
 

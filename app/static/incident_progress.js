@@ -1,9 +1,19 @@
 // While an incident's decision is being applied, its progress line is fetched again every two seconds
-// (no page reload: the line is a status region that screen readers announce as it changes).
+// (no page reload: the line is a status region that screen readers announce as it changes). Once it has
+// finished, the "being applied" message above the page goes: the line below it says what happened.
 (function () {
+  function dropApplyingMessage() {
+    Array.prototype.forEach.call(document.querySelectorAll(".flash-applying"), function (message) {
+      var box = message.parentNode;
+      message.remove();
+      if (box && box.classList.contains("flashes") && !box.children.length) { box.remove(); }
+    });
+  }
+
   function follow() {
     var line = document.getElementById("application");
-    if (!line || !line.dataset.poll) { return; }
+    if (!line) { return; }
+    if (!line.dataset.poll) { dropApplyingMessage(); return; }
     window.setTimeout(function () {
       fetch(line.dataset.poll, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
