@@ -26,6 +26,11 @@ def event_hash(prev_hash: str | None, complaint_id: int, seq: int, at: datetime,
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
+# Built once: every write path reads a chain's tail.
+_TAIL = (sa.select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.complaint_id == sa.bindparam("id"))
+         .order_by(AuditEvent.seq.desc()).limit(1))
+
+
 def start_chain(complaint_id: int) -> None:
     """A complaint created in this transaction has no events yet: spare the look-up of its chain tail."""
     db.session.info.setdefault("audit_chain_tail", {})[complaint_id] = (0, None)
@@ -35,12 +40,7 @@ def _tail(complaint_id: int) -> tuple[int, str | None]:
     chain = db.session.info.setdefault("audit_chain_tail", {})
     tail = chain.get(complaint_id)
     if tail is None:
-        last = db.session.execute(
-            sa.select(AuditEvent.seq, AuditEvent.hash)
-            .where(AuditEvent.complaint_id == complaint_id)
-            .order_by(AuditEvent.seq.desc())
-            .limit(1)
-        ).first()
+        last = db.session.execute(_TAIL, {"id": complaint_id}).first()
         tail = (last.seq, last.hash) if last else (0, None)
     return tail
 

@@ -78,12 +78,15 @@ def revoke_token(name: str, *, at: datetime | None = None) -> ApiToken:
     return token
 
 
+# Built once: every API request runs it. The user comes along, every caller needs it.
+_BY_HASH = sa.select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == sa.bindparam("hash"))
+
+
 def authenticate(secret: str | None, *, at: datetime | None = None) -> ApiToken | None:
     """The live token for this secret, or None (unknown and revoked look the same to the caller)."""
     if not secret or len(secret) > 200:
         return None
-    token = db.session.scalar(sa.select(ApiToken).options(joinedload(ApiToken.user))  # every caller needs it
-                              .where(ApiToken.token_hash == hash_token(secret)))
+    token = db.session.scalar(_BY_HASH, {"hash": hash_token(secret)})
     if token is None or token.revoked_at is not None:
         return None
     at = context.utc(at)

@@ -73,16 +73,28 @@ def search_complaints(q: str = "", status: str = "", date_from: date | None = No
     return SearchResult(list(rows), total, page, pages)
 
 
+# The status look-up's statements, built once: building a statement and its cache key each call cost
+# SQLAlchemy more than running it.
+_BY_NUMBER = sa.select(Complaint).where(Complaint.registration_number == sa.bindparam("number"))
+_INSTANCE_VERSION = sa.select(ProcessInstance.lock_version).where(ProcessInstance.id == sa.bindparam("id"))
+_EVENTS = sa.select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.data_json) \
+    .where(AuditEvent.complaint_id == sa.bindparam("id")).order_by(AuditEvent.seq)  # one instant: chain order
+_NOTES = sa.select(ComplaintNote.created_at, ComplaintNote.author, ComplaintNote.body) \
+    .where(ComplaintNote.complaint_id == sa.bindparam("id")).order_by(ComplaintNote.id)
+_MESSAGES = sa.select(OutboxMessage.created_at, OutboxMessage.kind, OutboxMessage.recipient, OutboxMessage.status,
+                      OutboxMessage.sent_at).where(OutboxMessage.complaint_id == sa.bindparam("id")) \
+    .order_by(OutboxMessage.id)
+
+
 def complaint_by_number(number: str) -> Complaint | None:
-    return db.session.scalar(
-        sa.select(Complaint).where(Complaint.registration_number == (number or "").strip().upper()))
+    return db.session.scalar(_BY_NUMBER, {"number": (number or "").strip().upper()})
 
 
 def instance_version(complaint: Complaint) -> int | None:
     """The workflow's optimistic-lock version (what a client sends back), without loading its state."""
     if complaint.instance_id is None:
         return None
-    return db.session.scalar(sa.select(ProcessInstance.lock_version).where(ProcessInstance.id == complaint.instance_id))
+    return db.session.scalar(_INSTANCE_VERSION, {"id": complaint.instance_id})
 
 
 @dataclass
@@ -99,19 +111,13 @@ def timeline(complaint_id: int) -> list[TimelineEntry]:
 
     Only the columns shown are read (no ORM objects): after twenty reopens a complaint has a few hundred
     audit events, and the status look-up reads them on every call."""
-    events = sa.select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.data_json) \
-        .where(AuditEvent.complaint_id == complaint_id).order_by(AuditEvent.seq)  # one instant: chain order
+    key = {"id": complaint_id}
     entries = [TimelineEntry(at, actor, "event", action, json.loads(data_json or "{}"))
-               for at, actor, action, data_json in db.session.execute(events) if action not in _HIDDEN_ACTIONS]
-    notes = sa.select(ComplaintNote.created_at, ComplaintNote.author, ComplaintNote.body) \
-        .where(ComplaintNote.complaint_id == complaint_id).order_by(ComplaintNote.id)
+               for at, actor, action, data_json in db.session.execute(_EVENTS, key) if action not in _HIDDEN_ACTIONS]
     entries += [TimelineEntry(at, author, "note", "note", {"body": body})
-                for at, author, body in db.session.execute(notes)]
-    messages = sa.select(OutboxMessage.created_at, OutboxMessage.kind, OutboxMessage.recipient, OutboxMessage.status,
-                         OutboxMessage.sent_at).where(OutboxMessage.complaint_id == complaint_id) \
-        .order_by(OutboxMessage.id)
+                for at, author, body in db.session.execute(_NOTES, key)]
     entries += [TimelineEntry(at, "system", "message", kind, {"recipient": recipient, "status": status,
                                                               "sent_at": sent_at})
-                for at, kind, recipient, status, sent_at in db.session.execute(messages)]
+                for at, kind, recipient, status, sent_at in db.session.execute(_MESSAGES, key)]
     order = {"event": 0, "message": 1, "note": 2}
     return sorted(entries, key=lambda e: (e.at, order[e.kind]))

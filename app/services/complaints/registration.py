@@ -270,9 +270,12 @@ class Registration:
     created: bool
 
 
+_BY_IDEMPOTENCY_KEY = sa.select(Complaint).where(Complaint.idempotency_key == sa.bindparam("key"))  # built once
+
+
 def _registered_with(idempotency_key: str, fingerprint: str | None) -> Complaint | None:
     """The complaint this key registered, if any; KeyReused when it came from a different request."""
-    existing = db.session.scalar(sa.select(Complaint).where(Complaint.idempotency_key == idempotency_key))
+    existing = db.session.scalar(_BY_IDEMPOTENCY_KEY, {"key": idempotency_key})
     if existing is not None and fingerprint and existing.idempotency_fingerprint \
             and existing.idempotency_fingerprint != fingerprint:
         raise KeyReused(existing.registration_number)

@@ -18,6 +18,7 @@ from app.models import Complaint, PersonalDataView, User
 from app.services import context as clock
 
 CSV_HEADER = ("at", "actor", "user_id", "registration_number", "context", "ip")
+_INSERT_VIEW = sa.insert(PersonalDataView.__table__)  # a Core insert built once: every case page pays it
 
 
 def record_personal_data_view(user: User | None, complaint: Complaint | int, context: str, *, ip: str | None = None,
@@ -26,10 +27,10 @@ def record_personal_data_view(user: User | None, complaint: Complaint | int, con
 
     One INSERT and the commit, without the ORM's unit of work: every case page and API look-up pays it."""
     complaint_id = complaint if isinstance(complaint, int) else complaint.id
-    db.session.execute(sa.insert(PersonalDataView).values(
-        complaint_id=complaint_id, user_id=user.id if user is not None else None,
-        actor=(actor or (user.username if user is not None else "?"))[:100], context=context[:100],
-        ip=(ip or "")[:45] or None, at=clock.utc(at)))
+    db.session.execute(_INSERT_VIEW, {
+        "complaint_id": complaint_id, "user_id": user.id if user is not None else None,
+        "actor": (actor or (user.username if user is not None else "?"))[:100], "context": context[:100],
+        "ip": (ip or "")[:45] or None, "at": clock.utc(at)})
     db.session.commit()
 
 

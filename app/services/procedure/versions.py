@@ -133,8 +133,11 @@ def diff_versions(old_number: int, new_number: int) -> dict:
     return result
 
 
+_LIVE = sa.select(ProcessVersion).where(ProcessVersion.is_live)  # built once: every registration reads it
+
+
 def live_version() -> ProcessVersion:
-    version = db.session.scalar(sa.select(ProcessVersion).where(ProcessVersion.is_live))
+    version = db.session.scalar(_LIVE)
     if version is None:
         raise NoLiveVersion()
     return version

@@ -102,13 +102,15 @@ def save_run(complaint: Complaint, instance: ProcessInstance, run: WorkflowRun, 
         db.session.execute(OutboxMessage.__table__.insert(), rows)
 
 
+_OPEN_ROWS = sa.select(HumanTask).where(HumanTask.instance_id == sa.bindparam("id"), HumanTask.state == "ready")
+
+
 def _open_rows(instance: ProcessInstance) -> dict[str, HumanTask]:
     """The instance's open inbox rows, read without flushing: what the caller changed before the run was
     saved (a completion's override flag on the complaint, a correction's audit event) is written with the
     step's other rows, not ahead of the serialization. Only save_run changes inbox rows' states."""
     with db.session.no_autoflush:
-        return {row.task_guid: row for row in db.session.scalars(
-            sa.select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready"))}
+        return {row.task_guid: row for row in db.session.scalars(_OPEN_ROWS, {"id": instance.id})}
 
 
 def _sync_inbox(views, open_rows, *, at, actor, completed_guid) -> list:

@@ -25,6 +25,10 @@ from app.services.errors import (
 from app.services.procedure import versions
 from app.services.workflow import forms, inbox, priority, runtime
 
+# Built once: every completion, claim and task page runs it.
+_TASK_WITH_COMPLAINT = sa.select(HumanTask).where(HumanTask.id == sa.bindparam("id")).options(
+    joinedload(HumanTask.complaint, innerjoin=True).joinedload(Complaint.instance).joinedload(ProcessInstance.version))
+
 
 def get_task(task_id: int, *, with_complaint: bool = False) -> HumanTask:
     """The task; `with_complaint` loads its complaint, instance and version in the same query."""
@@ -32,9 +36,7 @@ def get_task(task_id: int, *, with_complaint: bool = False) -> HumanTask:
     if with_complaint and task is None:
         # A query, not session.get: a task already in the session without its complaint would come
         # back as it is, and complaint, instance and version would each be a lazy load of its own.
-        task = db.session.scalar(sa.select(HumanTask).where(HumanTask.id == task_id).options(
-            joinedload(HumanTask.complaint, innerjoin=True).joinedload(Complaint.instance)
-            .joinedload(ProcessInstance.version)))
+        task = db.session.scalar(_TASK_WITH_COMPLAINT, {"id": task_id})
     if task is None:
         raise NotFound(f"no task {task_id}")
     return task
@@ -127,11 +129,11 @@ def _is_lock_conflict(exc: OperationalError) -> bool:
     return "locked" in message or "could not serialize" in message or "deadlock" in message
 
 
+# Built once: every case page reads it.
+_READY_OF_COMPLAINT = (sa.select(HumanTask)
+                       .where(HumanTask.complaint_id == sa.bindparam("id"), HumanTask.state == "ready")
+                       .order_by(HumanTask.created_at, HumanTask.id))
+
+
 def ready_tasks_for(complaint: Complaint) -> list[HumanTask]:
-    return list(
-        db.session.scalars(
-            sa.select(HumanTask)
-            .where(HumanTask.complaint_id == complaint.id, HumanTask.state == "ready")
-            .order_by(HumanTask.created_at, HumanTask.id)
-        )
-    )
+    return list(db.session.scalars(_READY_OF_COMPLAINT, {"id": complaint.id}))
