@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import format_datetime
-
+from .i18n import format_datetime, ngettext
 from .i18n import gettext as _
-from .i18n import ngettext
 from .services.workflow.deadlines import DeadlineStatus, deadline_status
 
 

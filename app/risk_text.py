@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 
 from flask import current_app
-from flask_babel import format_decimal
 
+from .i18n import format_decimal, ngettext
 from .i18n import gettext as _
-from .i18n import ngettext
 from .labels import task_name
 
 
@@ -20,7 +19,7 @@ def amount(hours: float) -> str:
     """Business hours as "2,5 iş günü" or "4 iş saati" (one decimal, the locale's separator)."""
     day = current_app.extensions["complaintflow"].calendar.day_length.total_seconds() / 3600
     value = round(hours / day, 1) if abs(hours) >= day else round(hours, 1)
-    text = format_decimal(value, format="#,##0.#")
+    text = format_decimal(value, "#,##0.#")
     if abs(hours) >= day:
         return ngettext("%(n)s iş günü", "%(n)s iş günü", 1 if value == 1 else 2, n=text)
     return ngettext("%(n)s iş saati", "%(n)s iş saati", 1 if value == 1 else 2, n=text)

@@ -32,16 +32,16 @@ def index():
                              kind=form.kind.data if form.kind.data in labels.KIND_LABELS else "",
                              q="" if form.q.errors else form.q.data or "", sort=form.sort.data or "due",
                              page=form.page.data or 1, after=request.args.get("after", ""))
-    if not inbox.can_see_all(current_user):
+    user = current_user._get_current_object()  # the services read it per row: not through the proxy
+    sees_all = inbox.can_see_all(user)
+    if not sees_all:
         form.scope.choices = [c for c in form.scope.choices if next(iter(c)) != "all"]
-    page = inbox.inbox_page(current_user, query)
-    assignees = {}
-    if inbox.can_see_all(current_user):
-        assignees = assignee_options({row.task.lane for row in page.rows})
+    page = inbox.inbox_page(user, query)
+    assignees = assignee_options({row.task.lane for row in page.rows}) if sees_all else {}
     args = {k: v for k, v in request.args.items() if k not in ("page", "after")}
-    attention = inbox.needing_attention() if inbox.can_see_all(current_user) else []
-    return render_template("inbox/index.html", filters=filters_html(form), page=page, query=query,
-                           rows=row_views(current_user, page.rows), assignees=assignees, page_args=args,
+    attention = inbox.needing_attention() if sees_all else []
+    return render_template("inbox/index.html", filters=filters_html(form, sees_all), page=page, query=query,
+                           rows=row_views(user, page.rows), assignees=assignees, page_args=args,
                            attention=attention)
 
 
@@ -51,14 +51,14 @@ def index():
 _FILTERS_KEPT = 256
 
 
-def filters_html(form: InboxFilterForm) -> Markup:
+def filters_html(form: InboxFilterForm, sees_all: bool) -> Markup:
     """The filter form's HTML, from the app's cache when the same inputs rendered it before.
 
     A repeated parameter keeps its order in the key (the form shows its first value: `?channel=a&channel=b`
     and `?channel=b&channel=a` are different forms); different parameters are sorted by name only."""
     kept: dict[tuple, Markup] = current_app.extensions.setdefault("inbox_filters_html", {})
     args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "after")]
-    key = (str(get_locale()), inbox.can_see_all(current_user), request.script_root,
+    key = (str(get_locale()), sees_all, request.script_root,
            tuple(sorted(args, key=itemgetter(0))))  # a stable sort: one name's values stay in order
     html = kept.get(key)
     if html is None:
