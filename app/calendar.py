@@ -8,6 +8,7 @@ working-day helpers treat half days as whole days off, so hours are counted here
 
 import math
 import re
+import threading
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -18,6 +19,7 @@ import holidays
 __all__ = ["BusinessCalendar", "parse_time"]
 
 _MAX_DAYS_SCANNED = 3660  # ten years; guards every day-by-day walk against runaway input
+_SCAN, _DAY = timedelta(days=_MAX_DAYS_SCANNED), timedelta(days=1)
 _TIME_RE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*")
 
 
@@ -52,6 +54,20 @@ def _require_aware(value: datetime, name: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got naive datetime {value.isoformat()}")
     return value.astimezone(UTC)
+
+
+class _Prefix:
+    """Business time before each day of a contiguous run of days, grown at either end on demand."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.table: dict[date, timedelta] = {}
+        self.first: date | None = None
+        self.last: date | None = None
+
+    def restart(self, day: date) -> None:
+        self.table = {day: timedelta()}
+        self.first = self.last = day
 
 
 class BusinessCalendar:
@@ -93,6 +109,7 @@ class BusinessCalendar:
         # datetime is a date subclass but never equals a date, so normalise it away.
         self._extra_days_off = frozenset(d.date() if isinstance(d, datetime) else d for d in dates)
         self._windows: dict[date, tuple[datetime, datetime] | None] = {}
+        self._before = _Prefix()
 
     def set_extra_days_off(self, dates: Iterable[date]) -> None:
         """Replace the extra days off (e.g. after the DB table changed)."""
@@ -180,16 +197,47 @@ class BusinessCalendar:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def business_hours_between(self, a: datetime, b: datetime) -> float:
-        """Business hours from ``a`` to ``b``; negative when ``b`` is before ``a``."""
+        """Business hours from ``a`` to ``b``; negative when ``b`` is before ``a``.
+
+        The business time before each day (from a day this calendar first counted from) is kept, so this
+        is two look-ups, not a walk over the days between: an inbox page, the dashboard and the risk
+        estimate ask it for every row, many of them weeks apart."""
         start, end = _require_aware(a, "a"), _require_aware(b, "b")
         if end < start:
             return -self.business_hours_between(b, a)
-        total = timedelta()
-        for open_, close in self._days_from(start):
-            if open_ >= end:
-                break
-            total += max(timedelta(), min(close, end) - max(open_, start))
+        first, last = start.astimezone(self.tz).date(), end.astimezone(self.tz).date()
+        if (last - first).days >= _MAX_DAYS_SCANNED:
+            raise ValueError(f"no result within {_MAX_DAYS_SCANNED} days; check the calendar inputs")
+        total = self._business_days_between(first, last) + self._business_within(last, end) \
+            - self._business_within(first, start)
         return total / timedelta(hours=1)
+
+    def _business_within(self, day: date, instant: datetime) -> timedelta:
+        """Business time on ``day`` before ``instant`` (UTC, on that local day)."""
+        window = self._utc_window(day)
+        if window is None or instant <= window[0]:
+            return timedelta()
+        return min(instant, window[1]) - window[0]
+
+    def _business_days_between(self, first: date, last: date) -> timedelta:
+        """Business time from the start of ``first`` to the start of ``last`` (``first`` <= ``last``, fewer
+        than _MAX_DAYS_SCANNED days apart), from the table of business time before each day."""
+        prefix = self._before  # taken first, like the windows: new days off replace it, never fill it stale
+        with prefix.lock:  # both ends from one table: another thread may restart it between two look-ups
+            if prefix.first is None or last < prefix.first - _SCAN or first > prefix.last + _SCAN \
+                    or (prefix.last - prefix.first).days > 3 * _MAX_DAYS_SCANNED:
+                prefix.restart(first)  # far from the counted days (or too many kept): count from here
+            while last > prefix.last:
+                prefix.table[prefix.last + _DAY] = prefix.table[prefix.last] + self._length(prefix.last)
+                prefix.last += _DAY
+            while first < prefix.first:
+                prefix.first -= _DAY
+                prefix.table[prefix.first] = prefix.table[prefix.first + _DAY] - self._length(prefix.first)
+            return prefix.table[last] - prefix.table[first]
+
+    def _length(self, day: date) -> timedelta:
+        window = self._utc_window(day)
+        return timedelta() if window is None else window[1] - window[0]
 
     def is_business_time(self, at: datetime) -> bool:
         """True while the desk is open: within a working day's hours, end exclusive."""

@@ -1,6 +1,6 @@
 """Tests for app.calendar; every expected value below was worked out by hand from the rules."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -269,3 +269,51 @@ def test_add_business_hours_agrees_with_business_hours_between(cal: BusinessCale
 def test_add_business_hours_refuses_what_is_not_a_count(cal: BusinessCalendar, hours) -> None:
     with pytest.raises(ValueError):
         cal.add_business_hours(ist(2026, 11, 25, 10), hours)
+
+
+def _walked_hours(cal: BusinessCalendar, a: datetime, b: datetime) -> float:
+    """Business hours from a to b by walking every local day between them (the definition)."""
+    if b < a:
+        return -_walked_hours(cal, b, a)
+    total, day = timedelta(), a.astimezone(cal.tz).date()
+    while day <= b.astimezone(cal.tz).date():
+        hours = cal.working_hours(day)
+        if hours is not None:
+            total += max(timedelta(), min(hours[1], b) - max(hours[0], a))
+        day += timedelta(days=1)
+    return total / timedelta(hours=1)
+
+
+def test_business_hours_between_agrees_with_walking_the_days_in_any_order_and_after_days_off_change() -> None:
+    """The calendar keeps the business time before each day instead of walking the days on every call;
+    instants are taken on the hour, at the edges of the day and anywhere, across holidays and half days,
+    asked in any order (so its table grows at both ends), and again after the extra days off change."""
+    import random
+
+    rng = random.Random(10002)
+    cal = BusinessCalendar()
+    edges = [time(0), time(8, 59), time(9), time(12, 59, 59), time(13), time(17, 59), time(18), time(23, 59)]
+
+    def instant() -> datetime:
+        day = date(2025, 1, 1) + timedelta(days=rng.randrange(4 * 365))
+        at = rng.choice(edges) if rng.random() < 0.5 else time(rng.randrange(24), rng.randrange(60), rng.randrange(60))
+        return datetime.combine(day, at, tzinfo=rng.choice([IST, UTC, BERLIN]))
+
+    pairs = [(instant(), instant()) for _ in range(400)]
+    for a, b in pairs:
+        assert cal.business_hours_between(a, b) == pytest.approx(_walked_hours(cal, a, b), abs=1e-9), (a, b)
+
+    a, b = ist(2026, 11, 23, 10), ist(2026, 11, 27, 10)
+    assert cal.business_hours_between(a, b) == 36
+    cal.set_extra_days_off([date(2026, 11, 25)])  # a bridge day decided later
+    assert cal.business_hours_between(a, b) == 27
+    for a, b in pairs[:100]:
+        assert cal.business_hours_between(a, b) == pytest.approx(_walked_hours(cal, a, b), abs=1e-9), (a, b)
+
+
+def test_business_hours_between_instants_ten_years_apart_is_refused() -> None:
+    cal = BusinessCalendar()
+    with pytest.raises(ValueError, match="3660 days"):
+        cal.business_hours_between(ist(2020, 1, 1, 10), ist(2031, 1, 1, 10))
+    with pytest.raises(ValueError, match="3660 days"):
+        cal.business_hours_between(ist(2031, 1, 1, 10), ist(2020, 1, 1, 10))
