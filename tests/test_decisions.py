@@ -256,14 +256,15 @@ def test_at_run_time_a_table_cell_runs_in_the_diagram_sandbox():
 
 
 def test_comparison_cells_choose_the_same_rule_on_every_evaluation():
-    """A cell like `!= "x"` is not an equality: SpiffWorkflow tells by whether the cell parses on its own.
-    The engine parses each cell text once and remembers the answer, refusals included."""
+    """A cell like `in (...)` or `!= "x"` is not an equality: SpiffWorkflow tells by whether the cell parses
+    on its own, and appends it to the input. The engine parses each cell text once and remembers the answer,
+    refusals included; `in` works (the engine glued it to the input name: `service_impactin (...)`)."""
     from app.engine import parse_bpmn
     from app.services import context
 
     tables = with_cell(shipped_decisions(), "priority_suggestion.dmn",
                        '<inputEntry id="entry_priority_1_1"><text>"no_service"</text>',
-                       '<inputEntry id="entry_priority_1_1"><text>!= "other"</text>')
+                       '<inputEntry id="entry_priority_1_1"><text>in ("no_service", "billing")</text>')
     tables = with_cell(tables, "priority_suggestion.dmn",
                        '<inputEntry id="entry_priority_1_2"><text>"corporate"</text>',
                        '<inputEntry id="entry_priority_1_2"><text>!= "individual"</text>')
@@ -276,3 +277,16 @@ def test_comparison_cells_choose_the_same_rule_on_every_evaluation():
         assert engine.start(bundle, dict(seed)).data_snapshot()["suggested_priority"] == "high"
     individual = {**seed, "customer_segment": "individual"}
     assert engine.start(bundle, individual).data_snapshot()["suggested_priority"] != "high"
+
+
+def test_the_gate_takes_an_in_cell_and_checks_its_coverage():
+    """The coverage check runs the table that will run: `in (...)` is read as the analyst meant."""
+    same = with_cell(shipped_decisions(), "priority_suggestion.dmn",
+                     '<inputEntry id="entry_priority_1_1"><text>"no_service"</text>',
+                     '<inputEntry id="entry_priority_1_1"><text>in ("no_service",)</text>')
+    assert gate(same) == []
+    wider = with_cell(shipped_decisions(), "priority_suggestion.dmn",
+                      '<inputEntry id="entry_priority_1_1"><text>"no_service"</text>',
+                      '<inputEntry id="entry_priority_1_1"><text>in ("no_service", "billing")</text>')
+    problems = gate(wider)
+    assert problems and "overlap" in problems[0]["message"].lower(), problems  # now rule 1 also takes billing

@@ -17,7 +17,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from . import sandbox
 from .messages import Text, message_fields
-from .specs import _add_decisions, _safe_tree
+from .specs import _add_decisions, _safe_tree, space_comparisons
 
 MAX_COMBINATIONS = 5000
 MAX_PROBLEMS_PER_TABLE = 5
@@ -100,6 +100,7 @@ def decision_tables(decisions: dict[str, str]) -> list[tuple[str, str, object]]:
     for decision_id, dmn_parser in sorted(parser.dmn_parsers.items()):
         dmn_parser.parse()
         for table in dmn_parser.decision.decisionTables:
+            space_comparisons(table)  # as parse_bpmn does: the gate checks the table that will run
             tables.append((dmn_parser.filename, decision_id, table))
     return tables
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -146,6 +147,37 @@ def _add_decisions(parser, decisions: dict[str, str]) -> None:
                 f"{name}: the engine cannot read this decision table ({type(exc).__name__}: {exc})")}]) from exc
 
 
+def _comparison(cell: str) -> bool:
+    """A cell SpiffWorkflow appends to the input expression rather than compares with `==` (`> 5`,
+    `in ("a", "b")`): one that does not parse alone but does after a name."""
+    try:
+        ast.parse(cell)
+    except SyntaxError:
+        try:
+            ast.parse(f"v {cell}")
+        except SyntaxError:
+            return False
+        return True
+    return False
+
+
+def space_comparisons(table) -> None:
+    """Put a space in front of each comparison cell of a SpiffWorkflow decision table.
+
+    The engine glues a comparison to the input expression as written: `in ("a", "b")` under the input
+    `service_impact` became `service_impactin ("a", "b")`, an unknown name. With the space it reads
+    `service_impact in ("a", "b")`, as the analyst meant; `> 5` is unchanged in meaning."""
+    for rule in table.rules:
+        for entry in rule.inputEntries:
+            entry.lhs = [f" {cell.lstrip()}" if cell is not None and _comparison(cell.strip()) else cell
+                         for cell in entry.lhs]
+
+
+def _decision_tables_of(bundle_specs) -> list:
+    return [spec.dmnEngine.decision_table for process in bundle_specs for spec in process.task_specs.values()
+            if getattr(spec, "dmnEngine", None) is not None]
+
+
 def parse_bpmn(bpmn_xml: str | bytes, decisions: dict[str, str] | None = None) -> ProcessBundle:
     """Parse and validate a diagram with its DMN decision tables (file name → XML); raises
     ProcessDefinitionError with the problems found. A business rule task carries its table in the spec."""
@@ -169,6 +201,8 @@ def parse_bpmn(bpmn_xml: str | bytes, decisions: dict[str, str] | None = None) -
     except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
         raise ProcessDefinitionError([{"element": process_id, "message": _stable(
             f"the engine cannot read this diagram ({type(exc).__name__}: {exc})")}]) from exc
+    for table in _decision_tables_of([spec, *subprocess_specs.values()]):
+        space_comparisons(table)
     return ProcessBundle(process_id, spec, subprocess_specs)
 
 
