@@ -123,6 +123,8 @@ def test_the_public_form_is_rate_limited_per_client_address(app, client):
     assert refused.status_code == 429 and "çok sayıda şikâyet formu gönderildi" in page
     assert refused.headers["Retry-After"] == str(app.config["PORTAL_FORM_WINDOW_MINUTES"] * 60)
     assert count() == 0
+    # A client that keeps posting stays refused (its posts are counted only up to one past the limit).
+    assert {client.post("/sikayet", data=form_data()).status_code for _ in range(6)} == {429}
     client.post("/language", data={"lang": "en", "next": "/sikayet"})
     assert "Too many complaint forms" in client.post("/sikayet", data=form_data()).get_data(as_text=True)
     other = app.test_client().post("/sikayet", data=form_data(), environ_base={"REMOTE_ADDR": "203.0.113.9"})

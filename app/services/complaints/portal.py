@@ -90,7 +90,10 @@ def count_form_post(ip: str, at: datetime | None = None) -> None:
     except Exception:
         db.session.rollback()
         raise
-    posts = db.session.scalar(sa.select(sa.func.count()).select_from(LookupAttempt).where(
-        LookupAttempt.scope == FORM_POST_SCOPE, LookupAttempt.key == key, LookupAttempt.at > since)) or 0
-    if posts > current_app.config["PORTAL_FORM_MAX_POSTS"]:
+    # Counted up to one past the limit: a client that keeps posting keeps adding rows, and counting all
+    # of them would make each of its posts dearer than the last.
+    limit = current_app.config["PORTAL_FORM_MAX_POSTS"]
+    recent = sa.select(LookupAttempt.id).where(LookupAttempt.scope == FORM_POST_SCOPE, LookupAttempt.key == key,
+                                               LookupAttempt.at > since).limit(limit + 1).subquery()
+    if (db.session.scalar(sa.select(sa.func.count()).select_from(recent)) or 0) > limit:
         raise TooManyPosts()
