@@ -94,11 +94,12 @@ def test_a_c_level_operation_in_the_sweep_ends_the_process_and_flags_only_that_c
     status, seconds, stderr = _complaintflow(["timers", "fire", "--now", "2026-11-26T10:00:00+03:00"], tmp_path)
     assert status == -signal.SIGALRM, (status, stderr)  # the kernel's timer, not the test, ended it
     assert seconds < 60  # the comparison alone would take many minutes
-    # One marker per sweep thread (PostgreSQL fires with several); only the killed step's is not blank.
+    # One marker per sweep thread (PostgreSQL fires with several). The killed step's is not blank; another
+    # thread's may not be either, when the kill came in the middle of its step (CI saw it under load).
     markers = [m for m in (tmp_path / "running").glob("*.run") if m.read_bytes().strip()]
-    assert len(markers) == 1
-    action = json.loads(markers[0].read_bytes()[:2048].strip())
-    assert action["instance_id"] == instance_id and action["action"] == "timers"
+    actions = [json.loads(m.read_bytes()[:2048].strip()) for m in markers]
+    assert {"instance_id": instance_id, "action": "timers"}.items() <= next(
+        a for a in actions if a.get("instance_id") == instance_id).items()
 
     hostile = _complaint(hostile_id)  # nothing of the killed step was written
     assert hostile.instance.lock_version == lock_before and hostile.attention_reason is None
@@ -210,3 +211,49 @@ def test_a_c_level_operation_in_a_web_request_ends_that_worker_and_its_successor
         else:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+def _dead_process_with_markers(directory, steps) -> None:
+    """A process that ran `steps` (action info, and whether its diagram code was still running) and died:
+    a forked child writes the markers as the runner does, then exits without ending any action."""
+    from types import SimpleNamespace
+
+    from app.engine import watchdog
+
+    pid = os.fork()
+    if pid == 0:  # the child: markers only, no database, no cleanup
+        try:
+            watchdog.install(directory, 60)
+            for info, in_code in steps:
+                watchdog.start_action(info)
+                watchdog.begin_run(SimpleNamespace(bpmn_id=f"script_{info['instance_id']}", bpmn_name=None))
+                if not in_code:
+                    watchdog.end_run()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+@pytest.mark.parametrize("frozen_by_the_later_step", [True, False])
+def test_only_the_step_that_stopped_its_process_is_flagged_the_others_are_tried_again(app, live_version, tmp_path,
+                                                                                       frozen_by_the_later_step):
+    """A web worker's or a sweep's other steps die with the one that froze the process. The timer went off
+    for the earliest step, which a C-level operation of a later step may only have starved of the GIL; the
+    step still inside diagram code is the one. With none inside diagram code, the earliest step's time ran out."""
+    from app.services.workflow import stopped_runs
+
+    first, later = register("faks", at=ist(2026, 11, 25, 10, 0)), register("faks", at=ist(2026, 11, 25, 10, 0))
+    directory = tmp_path / "running"
+    app.config["SCRIPT_WATCHDOG_DIR"] = str(directory)
+    _dead_process_with_markers(directory, [({"action": "timers", "instance_id": first.instance_id}, False),
+                                           ({"action": "timers", "instance_id": later.instance_id},
+                                            frozen_by_the_later_step)])
+    assert stopped_runs.recover(at=ist(2026, 11, 25, 10, 5)) == 2
+    culprit, innocent = (later, first) if frozen_by_the_later_step else (first, later)
+    culprit, innocent = _complaint(culprit.id), _complaint(innocent.id)
+    assert culprit.instance.status == "suspended"
+    assert culprit.attention_reason.startswith(f"script_{culprit.instance_id}: the script did not finish")
+    assert innocent.instance.status == "running" and innocent.attention_reason is None
+    assert _actions(innocent.id).count("procedure_failed") == 0
+    assert list(directory.glob("*.run")) == []  # both dealt with
+    assert stopped_runs.recover(at=ist(2026, 11, 25, 10, 6)) == 0

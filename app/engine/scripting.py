@@ -142,6 +142,8 @@ class _DiagramScriptEngine(PythonScriptEngine):
         except sandbox.DiagramCodeError as exc:
             exc.task_spec = task.task_spec
             raise
+        finally:
+            watchdog.end_run()
 
     def execute(self, task, script, external_context=None):
         watchdog.begin_run(task.task_spec)
@@ -150,6 +152,8 @@ class _DiagramScriptEngine(PythonScriptEngine):
         except sandbox.DiagramCodeError as exc:
             exc.task_spec = task.task_spec
             raise
+        finally:
+            watchdog.end_run()
 
 
 def collect_effects() -> tuple[list, object]:

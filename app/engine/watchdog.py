@@ -30,6 +30,8 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 
 ACTION_BLOCK = 2048  # bytes of the marker holding the action; the running element follows
 ELEMENT_BLOCK = 1024
+STATE_AT = ACTION_BLOCK + ELEMENT_BLOCK - 32  # the element's last 32 bytes: "R" and when its code began, or blank
 MARKER_BYTES = ACTION_BLOCK + ELEMENT_BLOCK
 SUFFIX = ".run"
 _IDLE = b" " * MARKER_BYTES
@@ -66,7 +69,11 @@ class _Slot:
         self.map[:] = _block(info, ACTION_BLOCK) + _IDLE[:ELEMENT_BLOCK]
 
     def write_element(self, block: bytes) -> None:
-        self.map[ACTION_BLOCK:] = block
+        self.map[ACTION_BLOCK:STATE_AT] = block
+        self.map[STATE_AT:] = b"R%-31.6f" % time.time()
+
+    def end_element(self) -> None:
+        self.map[STATE_AT:STATE_AT + 1] = b" "
 
     def clear(self) -> None:
         self.map[:] = _IDLE
@@ -82,7 +89,7 @@ def _block(value: dict, size: int) -> bytes:
 
 @lru_cache(maxsize=4096)
 def _element_block(element: str | None, name: str | None) -> bytes:
-    return _block({"element": element, "name": name}, ELEMENT_BLOCK)
+    return _block({"element": element, "name": name}, STATE_AT - ACTION_BLOCK)
 
 
 class _Watchdog:
@@ -222,11 +229,19 @@ def end_action(token) -> None:
 
 
 def begin_run(spec) -> None:
-    """Name the element whose code runs now (a task spec) in the action's marker: a memory write."""
+    """Name the element whose code runs now (a task spec) in the action's marker, and when it began:
+    memory writes."""
     slot = _slot.get()
     if slot is not None:
         slot.write_element(_element_block(getattr(spec, "bpmn_id", None) or getattr(spec, "name", None),
                                           getattr(spec, "bpmn_name", None)))
+
+
+def end_run() -> None:
+    """The element's code has finished (the marker keeps its name, for a step that stops later)."""
+    slot = _slot.get()
+    if slot is not None:
+        slot.end_element()
 
 
 @dataclass
@@ -238,6 +253,7 @@ class DeadRun:
     action: dict
     element: str | None
     name: str | None
+    in_code_since: float | None = None  # when the element's code began, if it was still running
 
     def discard(self) -> None:
         """The run was dealt with: empty the marker (a second scanner then sees nothing) and remove it."""
@@ -249,6 +265,66 @@ class DeadRun:
 
     def release(self) -> None:
         os.close(self.fd)
+
+    @property
+    def process(self) -> str:
+        """The host and process the marker belonged to (its file name without the slot number)."""
+        return self.path.name.removesuffix(SUFFIX).rsplit("-", 1)[0]
+
+    @property
+    def deadline(self) -> float:
+        """When the watchdog would end this action (wall clock); infinite when the marker does not say."""
+        try:
+            return float(self.action["started"]) + float(self.action["limit"])
+        except (KeyError, TypeError, ValueError):
+            return float("inf")
+
+
+def stopping_runs(runs: list[DeadRun]) -> set[Path]:
+    """Of the dead runs, the one per process that ended it; the process's other actions (threads of a web
+    worker, a sweep's other timers) were cut off with it: nothing of them was saved, they are tried again.
+
+    The timer goes off at the earliest deadline among the process's actions, but that action may only
+    have been starved: one C-level operation holds the GIL, and no other thread runs a line meanwhile.
+    So the action still inside diagram code that entered it last is the one that froze the process;
+    when none was inside diagram code (an action stuck outside it, e.g. waiting on the database), the
+    action whose deadline passed is."""
+    chosen: dict[str, DeadRun] = {}
+    for run in runs:
+        best = chosen.get(run.process)
+        if best is None or _blame(run) > _blame(best):
+            chosen[run.process] = run
+    return {run.path for run in chosen.values()}
+
+
+def _blame(run: DeadRun) -> tuple:
+    if run.in_code_since is not None:
+        return (1, run.in_code_since)
+    return (0, -run.deadline)
+
+
+@contextmanager
+def recovery(directory: str | os.PathLike) -> Iterator[bool]:
+    """One scanner of the markers at a time (a web worker starting, a sweep): a scanner that saw only some
+    of a dead process's markers (another holding the rest) could not tell which one stopped it. Yields
+    False when another scanner is at it (it deals with every dead marker there is)."""
+    path = Path(directory)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path / ".recovery.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        log.warning("cannot lock the watchdog's markers in %s (%s)", path, exc)
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
 
 
 def _read_json(data: bytes) -> dict:
@@ -286,5 +362,15 @@ def dead_markers(directory: str | os.PathLike):
                 marker.unlink(missing_ok=True)  # an idle marker of a process that ended
             os.close(fd)
             continue
-        element = _read_json(data[ACTION_BLOCK:])
-        yield DeadRun(marker, fd, _read_json(data[:ACTION_BLOCK]), element.get("element"), element.get("name"))
+        element = _read_json(data[ACTION_BLOCK:STATE_AT])
+        yield DeadRun(marker, fd, _read_json(data[:ACTION_BLOCK]), element.get("element"), element.get("name"),
+                      _in_code_since(data[STATE_AT:]))
+
+
+def _in_code_since(state: bytes) -> float | None:
+    if state[:1] != b"R":
+        return None
+    try:
+        return float(state[1:].strip(b" \0"))
+    except ValueError:
+        return None

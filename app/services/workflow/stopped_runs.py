@@ -33,23 +33,39 @@ def failure_of(run: watchdog.DeadRun) -> ProcedureFailure:
 
 
 def recover(at: datetime | None = None) -> int:
-    """Flag the complaint of every run killed by the watchdog; returns how many runs were found."""
+    """Flag the complaint of every run the watchdog stopped; returns how many runs were found.
+
+    Only the run that stopped its process is flagged: the same process's other runs (another request of
+    the worker, another timer of the sweep) were cut off with it, saved nothing, and are simply tried again.
+    """
     directory = current_app.config.get("SCRIPT_WATCHDOG_DIR")
     if not directory:
         return 0
     at = context.utc(at)
     found = 0
-    for run in watchdog.dead_markers(directory):
-        try:
-            _flag(run, at)
-            db.session.commit()
-        except Exception:  # noqa: BLE001 - the marker stays for the next sweep; the others go on
-            db.session.rollback()
-            log.exception("could not flag the run stopped by the watchdog (%s)", run.path)
-            run.release()
-            continue
-        run.discard()
-        found += 1
+    with watchdog.recovery(directory) as mine:
+        if not mine:
+            return 0
+        runs = list(watchdog.dead_markers(directory))
+        stopping = watchdog.stopping_runs(runs)
+        for run in runs:
+            if run.path not in stopping:
+                log.warning("%s of instance %s was cut off when another action stopped process %s; nothing of "
+                            "it was saved and it is tried again", run.action.get("action"),
+                            run.action.get("instance_id") or run.action.get("registration_number"), run.process)
+                run.discard()
+                found += 1
+                continue
+            try:
+                _flag(run, at)
+                db.session.commit()
+            except Exception:  # noqa: BLE001 - the marker stays for the next sweep; the others go on
+                db.session.rollback()
+                log.exception("could not flag the run stopped by the watchdog (%s)", run.path)
+                run.release()
+                continue
+            run.discard()
+            found += 1
     return found
 
 
