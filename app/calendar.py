@@ -7,6 +7,7 @@ working-day helpers treat half days as whole days off, so hours are counted here
 """
 
 import math
+import os
 import re
 import threading
 from collections.abc import Iterable
@@ -19,7 +20,18 @@ import holidays
 __all__ = ["BusinessCalendar", "parse_time"]
 
 _MAX_DAYS_SCANNED = 3660  # ten years; guards every day-by-day walk against runaway input
-_SCAN, _DAY = timedelta(days=_MAX_DAYS_SCANNED), timedelta(days=1)
+_DAY = timedelta(days=1)
+# One lock for every calendar's table of business time per day. Reset in a forked child: a process forked
+# while another thread held it (the incident job forks from the scheduler) would inherit it held, for ever.
+_PREFIX_LOCK = threading.Lock()
+
+
+def _new_prefix_lock() -> None:
+    global _PREFIX_LOCK
+    _PREFIX_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_prefix_lock)
 _TIME_RE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*")
 
 
@@ -60,7 +72,6 @@ class _Prefix:
     """Business time before each day of a contiguous run of days, grown at either end on demand."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
         self.table: dict[date, timedelta] = {}
         self.first: date | None = None
         self.last: date | None = None
@@ -223,8 +234,10 @@ class BusinessCalendar:
         """Business time from the start of ``first`` to the start of ``last`` (``first`` <= ``last``, fewer
         than _MAX_DAYS_SCANNED days apart), from the table of business time before each day."""
         prefix = self._before  # taken first, like the windows: new days off replace it, never fill it stale
-        with prefix.lock:  # both ends from one table: another thread may restart it between two look-ups
-            if prefix.first is None or last < prefix.first - _SCAN or first > prefix.last + _SCAN \
+        with _PREFIX_LOCK:  # both ends from one table: another thread may restart it between two look-ups
+            # Distances in days, never dates: a date near date.min or date.max must not overflow.
+            if prefix.first is None or (prefix.first - last).days > _MAX_DAYS_SCANNED \
+                    or (first - prefix.last).days > _MAX_DAYS_SCANNED \
                     or (prefix.last - prefix.first).days > 3 * _MAX_DAYS_SCANNED:
                 prefix.restart(first)  # far from the counted days (or too many kept): count from here
             while last > prefix.last:

@@ -317,3 +317,13 @@ def test_business_hours_between_instants_ten_years_apart_is_refused() -> None:
         cal.business_hours_between(ist(2020, 1, 1, 10), ist(2031, 1, 1, 10))
     with pytest.raises(ValueError, match="3660 days"):
         cal.business_hours_between(ist(2031, 1, 1, 10), ist(2020, 1, 1, 10))
+
+
+def test_a_date_at_the_end_of_the_calendar_does_not_break_later_questions() -> None:
+    """A stored instant near year 1 or 9999 (a placeholder deadline) once stayed in the calendar's table
+    and made every later question overflow; each question stands on its own."""
+    cal = BusinessCalendar()
+    assert cal.business_hours_between(datetime(1, 1, 5, 9, tzinfo=UTC), datetime(1, 1, 9, 9, tzinfo=UTC)) >= 0
+    assert cal.business_hours_between(ist(2026, 11, 23, 10), ist(2026, 11, 27, 10)) == 36
+    assert cal.business_hours_between(ist(9999, 12, 20, 10), ist(9999, 12, 24, 10)) >= 0
+    assert cal.business_hours_between(ist(2026, 11, 23, 10), ist(2026, 11, 27, 10)) == 36
