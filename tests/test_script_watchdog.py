@@ -257,3 +257,31 @@ def test_only_the_step_that_stopped_its_process_is_flagged_the_others_are_tried_
     assert _actions(innocent.id).count("procedure_failed") == 0
     assert list(directory.glob("*.run")) == []  # both dealt with
     assert stopped_runs.recover(at=ist(2026, 11, 25, 10, 6)) == 0
+
+
+def _run(name: str, life: str, started: float, in_code_since: float | None = None):
+    from pathlib import Path
+
+    from app.engine import watchdog
+
+    return watchdog.DeadRun(Path(f"/markers/{name}.run"), -1, {"life": life, "started": started, "limit": 5},
+                            None, None, in_code_since)
+
+
+@pytest.mark.parametrize(("runs", "stopping"), [
+    # The earlier step's time ran out while a later one sat in one C-level operation since long before.
+    ([("a", "p1", 100.0, None), ("b", "p1", 101.0, 101.1)], {"b"}),
+    # Nobody inside diagram code (stuck on the database, say): the step whose time ran out.
+    ([("a", "p1", 100.0, None), ("b", "p1", 101.0, None)], {"a"}),
+    # A step caught in a short condition just before the deadline is a bystander: the slow step is it.
+    ([("a", "p1", 100.0, None), ("b", "p1", 104.0, 104.99)], {"a"}),
+    # Several starved inside their code: the last to enter froze the others.
+    ([("a", "p1", 100.0, 100.5), ("b", "p1", 100.2, 101.0), ("c", "p1", 100.3, 100.9)], {"b"}),
+    # Two dead processes, or two lives of one pid in a container: one each.
+    ([("a", "p1", 100.0, None), ("b", "p2", 101.0, None), ("c", "p2", 102.0, None)], {"a", "b"}),
+])
+def test_the_step_that_stopped_a_process_is_told_from_its_bystanders(runs, stopping):
+    from app.engine import watchdog
+
+    found = watchdog.stopping_runs([_run(*r) for r in runs])
+    assert {path.stem for path in found} == stopping

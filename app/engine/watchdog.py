@@ -97,6 +97,8 @@ class _Watchdog:
         self.directory = directory
         self.seconds = seconds
         self.pid = os.getpid()
+        # This process's life, told apart from an earlier one with the same pid (a container's pids restart).
+        self.life = f"{socket.gethostname()}:{self.pid}:{time.time_ns()}"
         self.lock = threading.Lock()
         self.free: list[_Slot] = []
         self.numbers = count(1)
@@ -211,7 +213,8 @@ def start_action(info: dict) -> object:
     slot = watchdog.take_slot()
     context_token = None
     if slot is not None:
-        slot.write_action({**info, "pid": os.getpid(), "limit": watchdog.seconds, "started": time.time()})
+        slot.write_action({**info, "pid": os.getpid(), "life": watchdog.life, "limit": watchdog.seconds,
+                           "started": time.time()})
         context_token = _slot.set(slot)
     return watchdog, slot, context_token, watchdog.begin()
 
@@ -256,10 +259,15 @@ class DeadRun:
     in_code_since: float | None = None  # when the element's code began, if it was still running
 
     def discard(self) -> None:
-        """The run was dealt with: empty the marker (a second scanner then sees nothing) and remove it."""
+        """The run was dealt with: empty the marker (a second scanner then sees nothing) and remove it,
+        unless a new process of the same pid has put its own marker under the name meanwhile."""
         try:
             os.pwrite(self.fd, _IDLE, 0)
-            self.path.unlink(missing_ok=True)
+            try:
+                if os.stat(self.path).st_ino == os.fstat(self.fd).st_ino:
+                    self.path.unlink(missing_ok=True)
+            except FileNotFoundError:
+                pass
         finally:
             os.close(self.fd)
 
@@ -268,8 +276,9 @@ class DeadRun:
 
     @property
     def process(self) -> str:
-        """The host and process the marker belonged to (its file name without the slot number)."""
-        return self.path.name.removesuffix(SUFFIX).rsplit("-", 1)[0]
+        """The process life the marker belonged to; for a marker that does not say, its host and pid."""
+        life = self.action.get("life")
+        return life if isinstance(life, str) else self.path.name.removesuffix(SUFFIX).rsplit("-", 1)[0]
 
     @property
     def deadline(self) -> float:
@@ -286,21 +295,28 @@ def stopping_runs(runs: list[DeadRun]) -> set[Path]:
 
     The timer goes off at the earliest deadline among the process's actions, but that action may only
     have been starved: one C-level operation holds the GIL, and no other thread runs a line meanwhile.
-    So the action still inside diagram code that entered it last is the one that froze the process;
-    when none was inside diagram code (an action stuck outside it, e.g. waiting on the database), the
-    action whose deadline passed is."""
-    chosen: dict[str, DeadRun] = {}
+    An action that had been inside diagram code since at least half a limit before that deadline froze
+    the process (of several, the one that entered last: the others were starved inside theirs); an
+    action that entered just before is a bystander caught mid-condition while the late action was slow
+    on its own (outside diagram code, the GIL is free). Without such an action, the late action is it."""
+    by_process: dict[str, list[DeadRun]] = {}
     for run in runs:
-        best = chosen.get(run.process)
-        if best is None or _blame(run) > _blame(best):
-            chosen[run.process] = run
-    return {run.path for run in chosen.values()}
+        by_process.setdefault(run.process, []).append(run)
+    stopping = set()
+    for group in by_process.values():
+        late = min(group, key=lambda r: r.deadline)
+        limit = _number(late.action.get("limit"))
+        frozen = [r for r in group if r.in_code_since is not None
+                  and r.in_code_since <= late.deadline - limit / 2]
+        stopping.add(max(frozen, key=lambda r: r.in_code_since).path if frozen else late.path)
+    return stopping
 
 
-def _blame(run: DeadRun) -> tuple:
-    if run.in_code_since is not None:
-        return (1, run.in_code_since)
-    return (0, -run.deadline)
+def _number(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 @contextmanager

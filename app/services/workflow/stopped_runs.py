@@ -53,18 +53,19 @@ def recover(at: datetime | None = None) -> int:
                 log.warning("%s of instance %s was cut off when another action stopped process %s; nothing of "
                             "it was saved and it is tried again", run.action.get("action"),
                             run.action.get("instance_id") or run.action.get("registration_number"), run.process)
-                run.discard()
-                found += 1
-                continue
+            else:
+                try:
+                    _flag(run, at)
+                    db.session.commit()
+                except Exception:  # noqa: BLE001 - the marker stays for the next sweep; the others go on
+                    db.session.rollback()
+                    log.exception("could not flag the run stopped by the watchdog (%s)", run.path)
+                    run.release()
+                    continue
             try:
-                _flag(run, at)
-                db.session.commit()
-            except Exception:  # noqa: BLE001 - the marker stays for the next sweep; the others go on
-                db.session.rollback()
-                log.exception("could not flag the run stopped by the watchdog (%s)", run.path)
-                run.release()
-                continue
-            run.discard()
+                run.discard()
+            except OSError:  # its descriptor is closed all the same; the next scan finds the marker blank
+                log.exception("could not remove the watchdog marker %s", run.path)
             found += 1
     return found
 
