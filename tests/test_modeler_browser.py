@@ -106,6 +106,25 @@ def test_the_palette_leaves_the_diagram_free_and_the_preview_draws_radio_buttons
     assert preview.locator("fieldset legend", has_text="Öncelik").count() == 1
 
 
+def test_a_modeler_box_without_a_size_when_the_diagram_opens_is_fitted_once_it_has_one(analyst_page):
+    """bpmn-js cannot fit into 0×0 (CI saw 'SVGMatrix scale: non-finite' on a review diagram): the diagram is
+    left alone until its box gets a size, then fitted beside the palette."""
+    page = analyst_page
+    page.add_init_script(script="""document.addEventListener('readystatechange', () => {
+        const box = document.getElementById('canvas');
+        if (document.readyState === 'interactive' && box) { box.style.display = 'none'; } });""")
+    page.goto("/modeler/")
+    page.wait_for_selector("#canvas[data-ready='1']", state="attached")
+    assert page.locator("#canvas").get_attribute("data-fitted-to") is None
+    page.evaluate("document.getElementById('canvas').style.display = ''")
+    page.wait_for_selector("#canvas[data-fitted-to]")
+    palette = page.locator("#canvas .djs-palette").bounding_box()
+    shapes = page.locator("#canvas .djs-element.djs-shape").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect()).filter(r => r.width > 0).map(r => r.left)")
+    assert shapes and min(shapes) >= palette["x"] + palette["width"]
+    assert page.js_errors == []
+
+
 SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 

@@ -27,6 +27,15 @@
       CF.fitBesidePalette(canvas, node);
     }
   }
+  /* A box that had no size when the diagram arrived is fitted once it gets one (once: after that only a
+     resized window fits again, so a scrollbar appearing does not undo the reader's zoom). */
+  CF.fitWhenSized = function (canvas, node) {
+    if (!window.ResizeObserver || node.getAttribute("data-fit-watched")) { return; }
+    node.setAttribute("data-fit-watched", "1");
+    new window.ResizeObserver(function () {
+      if (!node.getAttribute("data-fitted-to")) { CF.fitBesidePalette(canvas, node); }
+    }).observe(node);
+  };
   /* Buttons with data-zoom="in|out|fit" inside `root` zoom the canvas; a resized window fits again. */
   CF.zoomButtons = function (canvas, node, root) {
     Array.prototype.forEach.call(root.querySelectorAll("[data-zoom]"), function (button) {
@@ -37,10 +46,7 @@
       });
       button.disabled = false;
     });
-    if (window.ResizeObserver) {
-      new window.ResizeObserver(function () { refit(canvas, node); }).observe(node);
-    } else {
-      window.addEventListener("resize", function () { refit(canvas, node); });
-    }
+    CF.fitWhenSized(canvas, node);
+    window.addEventListener("resize", function () { refit(canvas, node); });
   };
 })();

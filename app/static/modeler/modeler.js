@@ -178,7 +178,9 @@
 
     function open(xml, problems) {
       return modeler.importXML(xml).then(function (result) {
+        canvasNode.removeAttribute("data-fitted-to");  // a new diagram: fit it, now or once the box has a size
         CF.fitBesidePalette(canvas, canvasNode);
+        CF.fitWhenSized(canvas, canvasNode);
         canvasNode.setAttribute("data-ready", "1");
         showProblems(problems || []);
         lintNow();

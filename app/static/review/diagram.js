@@ -88,11 +88,12 @@
       });
       button.disabled = false;
     });
+    // A box that had no size when the diagram arrived is fitted once it gets one; after that only a
+    // resized window fits again (a scrollbar appearing must not undo the reader's zoom).
     if (window.ResizeObserver) {
-      new window.ResizeObserver(function () { refit(canvas); }).observe(container);
-    } else {
-      window.addEventListener("resize", function () { refit(canvas); });
+      new window.ResizeObserver(function () { if (!fittedTo) { fit(canvas); } }).observe(container);
     }
+    window.addEventListener("resize", function () { refit(canvas); });
   }
 
   fetch(container.getAttribute("data-xml-url"), { credentials: "same-origin" })
