@@ -79,6 +79,7 @@ def test_every_get_page_carries_the_security_headers(app, as_user, desk, role):
         assert "Strict-Transport-Security" not in r.headers, url
         if r.mimetype == "text/html":
             assert not INLINE_SCRIPT.search(r.get_data(as_text=True)), f"inline script: {url}"
+        r.close()  # a streamed export ends its request context here, not when it is garbage-collected
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
@@ -92,6 +93,7 @@ def test_the_xss_probe_is_never_rendered_unescaped(app, as_user, desk, role):
             assert "<script>alert(1)" not in body, url
             assert "<img src=x onerror" not in body, url
             seen_escaped += "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+        r.close()
     if role in ("handler", "representative", "intake"):
         assert seen_escaped >= 2, "the probe should be visible (escaped) on the complaint and task pages"
 
