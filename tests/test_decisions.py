@@ -238,6 +238,13 @@ def test_the_api_takes_the_table_inputs_and_refuses_unknown_ones(api):
     assert refused.status_code == 422 and "service_impact" in refused.json["errors"]
 
 
+def _start_data(number: str, **fields) -> dict:
+    """What the app passes the engine at registration: a corporate customer's phone complaint."""
+    return {"registration_number": number, "channel": "telefon", "received_at": "2026-11-25T10:00:00+03:00",
+            "preferred_contact": "telefon", "customer_has_email": False, "kind": "complaint", "category": None,
+            "service_impact": "other", "customer_segment": "corporate", "repeat_complaint": False, **fields}
+
+
 def test_at_run_time_a_table_cell_runs_in_the_diagram_sandbox():
     """A table that never met the gate (parsed directly) still cannot reach Python's internals."""
     from app.engine import ProcedureFailure, parse_bpmn
@@ -247,11 +254,8 @@ def test_at_run_time_a_table_cell_runs_in_the_diagram_sandbox():
                         '<outputEntry id="output_priority_1"><text>"high"</text>',
                         '<outputEntry id="output_priority_1"><text>().__class__.__base__.__subclasses__()</text>')
     bundle = parse_bpmn(edits.shipped()[0], hostile)
-    seed = {"registration_number": "SK-2026-000009", "channel": "telefon", "received_at": "2026-11-25T10:00:00+03:00",
-            "preferred_contact": "telefon", "customer_has_email": False, "kind": "complaint", "category": None,
-            "service_impact": "no_service", "customer_segment": "corporate", "repeat_complaint": False}
     with pytest.raises(ProcedureFailure) as stopped:
-        context.runtime().engine.start(bundle, seed)
+        context.runtime().engine.start(bundle, _start_data("SK-2026-000009", service_impact="no_service"))
     assert stopped.value.element == "rule_priority_suggestion"
 
 
@@ -269,9 +273,7 @@ def test_comparison_cells_choose_the_same_rule_on_every_evaluation():
                        '<inputEntry id="entry_priority_1_2"><text>"corporate"</text>',
                        '<inputEntry id="entry_priority_1_2"><text>!= "individual"</text>')
     bundle = parse_bpmn(edits.shipped()[0], tables)
-    seed = {"registration_number": "SK-2026-000010", "channel": "telefon", "received_at": "2026-11-25T10:00:00+03:00",
-            "preferred_contact": "telefon", "customer_has_email": False, "kind": "complaint", "category": None,
-            "service_impact": "billing", "customer_segment": "corporate", "repeat_complaint": False}
+    seed = _start_data("SK-2026-000010", service_impact="billing")
     engine = context.runtime().engine
     for _ in range(3):
         assert engine.start(bundle, dict(seed)).data_snapshot()["suggested_priority"] == "high"

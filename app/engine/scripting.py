@@ -116,7 +116,7 @@ def build_script_engine(calendar: BusinessCalendar, limits: sandbox.Limits | Non
 
 
 @lru_cache(maxsize=4096)
-def _syntax_error(source: str) -> tuple | None:
+def syntax_error(source: str) -> tuple | None:
     """SyntaxError's arguments for `source`, or None when it parses (cached: the text is the diagram's)."""
     try:
         ast.parse(source)
@@ -131,7 +131,7 @@ class _DiagramScriptEngine(PythonScriptEngine):
     def validate(self, expression):
         """SpiffWorkflow's decision tables parse every rule's cells on every evaluation (twice when a cell
         is a comparison such as `> 5`); the texts come from the diagram, so each is parsed once."""
-        error = _syntax_error(expression)
+        error = syntax_error(expression)
         if error is not None:
             raise SyntaxError(*error)
 

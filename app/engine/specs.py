@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import os
@@ -16,6 +15,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .lint import reference_findings
+from .scripting import syntax_error
 from .serialization import SERIALIZER
 
 MAX_BPMN_BYTES = 2 * 1024 * 1024
@@ -149,16 +149,8 @@ def _add_decisions(parser, decisions: dict[str, str]) -> None:
 
 def _comparison(cell: str) -> bool:
     """A cell SpiffWorkflow appends to the input expression rather than compares with `==` (`> 5`,
-    `in ("a", "b")`): one that does not parse alone but does after a name."""
-    try:
-        ast.parse(cell)
-    except SyntaxError:
-        try:
-            ast.parse(f"v {cell}")
-        except SyntaxError:
-            return False
-        return True
-    return False
+    `in ("a", "b")`): one that does not parse alone but does after a name (the engine's own test)."""
+    return syntax_error(cell) is not None and syntax_error(f"v {cell}") is None
 
 
 def space_comparisons(table) -> None:
