@@ -24,6 +24,8 @@ from urllib.parse import urlencode
 import requests
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+# What each intake registers: the ratio to the engine floor compares the same diagram path.
+REST_CHANNEL, FORM_CHANNEL = "eposta", "web"
 PASSWORD = "bench-handler-2026"
 
 
@@ -134,7 +136,7 @@ def p50_p95(times: list[float]) -> tuple[float, float]:
 def intake_over_rest(server: Server, token: str, count: int, clients: int = 4) -> float:
     def one(client, i):
         status, text = client.call("POST", "/api/v1/complaints", headers={"Idempotency-Key": uuid.uuid4().hex},
-                                   json_body={"channel": "eposta", "customer_name": f"REST Müşteri {i}",
+                                   json_body={"channel": REST_CHANNEL, "customer_name": f"REST Müşteri {i}",
                                               "customer_email": f"rest{i}@example.com.tr",
                                               "description": "Faturam iki kez kesildi."})
         assert status == 201, text[:300]

@@ -20,7 +20,7 @@ def ist(*args) -> datetime:
     return datetime(*args, tzinfo=IST)
 
 
-def register(channel: str = "faks", at: datetime | None = None, **fields) -> Complaint:
+def register(channel: str = "faks", at: datetime | None = None, origin: dict | None = None, **fields) -> Complaint:
     data = {
         "channel": channel,
         "customer_name": "Ayşe Yılmaz",
@@ -29,7 +29,7 @@ def register(channel: str = "faks", at: datetime | None = None, **fields) -> Com
         "description": "İnternet bağlantım üç gündür sık sık kopuyor.",
     }
     data.update(fields)
-    return complaints.register_complaint(data, actor="test", at=at or ist(2026, 11, 25, 10, 0))
+    return complaints.register_complaint(data, actor="test", at=at or ist(2026, 11, 25, 10, 0), origin=origin)
 
 
 def ready(complaint: Complaint) -> list[HumanTask]:

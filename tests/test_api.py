@@ -81,6 +81,26 @@ def test_get_complaint_shows_status_tasks_timeline_and_logs_the_view(api, app):
     assert (view.actor, view.context) == ("api.crm", "api:get_complaint")
 
 
+def test_the_timeline_reads_events_messages_and_notes_in_order_with_the_version(api, smtp):
+    """Events, messages and notes come from one statement: at one instant, events in chain order, then
+    messages, then notes; a sent message's time is an instant like the others; the version is the
+    workflow's lock version, read with the complaint."""
+    from .mailbox import deliver
+
+    complaint = register("eposta", at=ist(2026, 11, 25, 11, 0))  # the pinned desk clock's instant
+    client = api("handler", name="crm")
+    assert client.post(f"/complaints/{complaint.registration_number}/notes", json={"body": "Arandı."}).status_code \
+        == 201
+    before = client.get(f"/complaints/{complaint.registration_number}").json
+    assert [(e["kind"], e["action"]) for e in before["timeline"]] == [
+        ("event", "registered"), ("event", "message_queued"), ("message", "acknowledgement"), ("note", "note")]
+    assert before["timeline"][2]["data"]["sent_at"] is None and before["timeline"][3]["data"] == {"body": "Arandı."}
+    assert before["timeline"][0]["at"] == "2026-11-25T08:00:00+00:00" and before["version"] == 1
+    deliver(ist(2026, 11, 25, 11, 5))
+    message = client.get(f"/complaints/{complaint.registration_number}").json["timeline"][2]
+    assert (message["data"]["status"], message["data"]["sent_at"]) == ("sent", "2026-11-25T08:05:00+00:00")
+
+
 def test_unknown_complaint_and_unknown_route_are_problem_404s(api):
     client = api("handler")
     for r in (client.get("/complaints/SK-1999-000001"), client.get("/nothing-here"),

@@ -255,17 +255,17 @@ def test_the_number_counter_connects_with_the_apps_engine_options(app, monkeypat
     the counter's own connections too."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("application_name is PostgreSQL's")
-    from app.services.complaints import registration
+    from app.services import side_writes
 
     monkeypatch.setitem(app.config, "SQLALCHEMY_ENGINE_OPTIONS",
                         {"connect_args": {"application_name": "complaintflow-counter-test"}})
-    registration._counter_engine.cache_clear()
+    side_writes.engine_for.cache_clear()
     try:
-        with registration._counter_engine(db.engine).connect() as conn:
+        with side_writes.engine_for(db.engine).connect() as conn:
             assert conn.execute(sa.text("SHOW application_name")).scalar() == "complaintflow-counter-test"
     finally:
-        registration._counter_engine(db.engine).dispose()
-        registration._counter_engine.cache_clear()
+        side_writes.engine_for(db.engine).dispose()
+        side_writes.engine_for.cache_clear()
 
 
 def _closed(driver_connection) -> bool:
@@ -281,9 +281,9 @@ def _closed(driver_connection) -> bool:
 
 
 def _counter_connection():
-    from app.services.complaints import registration
+    from app.services import side_writes
 
-    with registration._counter_engine(db.engine).connect() as conn:
+    with side_writes.engine_for(db.engine).connect() as conn:
         return conn.connection.driver_connection  # back in the counter's pool, open
 
 
@@ -291,9 +291,9 @@ def test_disposing_the_apps_engine_closes_the_number_counters_connections(app, m
     """The app disposes its engine when no connection may stay open: after a restore, at the end of a test,
     before it forks bulk workers (parallel.run_shares). The number counter's own pool goes with it, so no
     counter connection outlives the app's or crosses the fork; a forked child leaves the parent's alone."""
-    from app.services.complaints import registration
+    from app.services import side_writes
 
-    if registration._in_memory(db.engine):
+    if side_writes.in_memory(db.engine):
         pytest.skip("an in-memory database takes its numbers on the session's connection")
     assert register("telefon").registration_number == "SK-2026-000001"
     kept = _counter_connection()
@@ -305,7 +305,7 @@ def test_disposing_the_apps_engine_closes_the_number_counters_connections(app, m
     parents = _counter_connection()
     db.session.remove()
     with monkeypatch.context() as child:
-        child.setattr(registration.os, "getpid", lambda: -1)  # as in a child forked from this process
+        child.setattr(side_writes.os, "getpid", lambda: -1)  # as in a child forked from this process
         db.engine.dispose()
     assert not _closed(parents)
     parents.close()

@@ -156,3 +156,42 @@ def test_the_representatives_views_are_read_from_indexes(desk, staff, filters, w
     assert all(re.search(r"SEARCH complaint USING COVERING INDEX ix_complaint_risk \(risk_status=\?\)", p)
                for p in at_risk), at_risk
     assert not [p for p in at_risk if "ix_human_task_open" in p or "ix_complaint_channel" in p], at_risk
+
+
+def test_a_view_over_several_lanes_reads_each_segment_in_one_statement_from_the_lanes_indexes(desk, staff):
+    """A clerk with intake's and the handler's roles sees own tasks and three lanes: each segment of the
+    order is one statement (the branches are subqueries put together by UNION ALL), each branch still
+    read along its own index in due order, and the merged pages keep the order across lanes."""
+    from app.services.accounts import users
+
+    both = users.create_user("iki.rol", "İki Rol", "iki-rol-parola-2026", ["intake", "handler"])
+    db.session.commit()
+    seen: list[tuple[str, object]] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        shown, after = [], ""
+        while True:
+            page = inbox.inbox_page(both, inbox.InboxQuery(after=after), page_size=3)
+            shown += [row.task.id for row in page.rows]
+            after = page.next_after
+            if not after:
+                break
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    lanes = inbox.lanes_for(both)
+    assert len(lanes) == 3
+    expected = [t.id for t in db.session.scalars(sa.select(HumanTask).where(
+        HumanTask.state == "ready", HumanTask.lane.in_(lanes)))]
+    expected.sort(key=lambda task_id: (db.session.get(HumanTask, task_id).due_at is None,
+                                       db.session.get(HumanTask, task_id).due_at or 0, task_id))
+    assert shown == expected and len(shown) > 3
+    keys = [(sql, params) for sql, params in seen if "UNION ALL" in sql]
+    assert keys and all(sql.count("SELECT human_task.id") == 4 for sql, _ in keys)  # own tasks and 3 lanes
+    if db.engine.dialect.name == "sqlite":
+        plans = _plans(keys)
+        assert not [p for p in plans if "SCAN human_task" in p or "TEMP B-TREE" in p], plans
+        assert all("ix_human_task_lane_due" in p and "ix_human_task_assignee_due" in p for p in plans), plans

@@ -11,10 +11,11 @@ import sqlalchemy as sa
 
 from app.engine import sandbox
 from app.extensions import db
-from app.models import AuditEvent, HumanTask
+from app.models import AuditEvent, Complaint, HumanTask, ProcessInstance
 from app.services.operations import audit_check
 from app.services.workflow import timers
 
+from .conftest import TESTS_DIR
 from .helpers import ist, register
 
 
@@ -56,6 +57,53 @@ def test_registration_inserts_each_row_once_and_updates_none(app, live_version):
     assert task.task_guid in complaint.instance.state_json and complaint.instance.next_timer_at is not None
     assert [e.action for e in db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.complaint_id == complaint.id).order_by(AuditEvent.seq))] == ["registered"]
+
+
+def test_a_registration_answers_from_the_rows_it_wrote_and_keeps_tracking_them(app, live_version):
+    """The complaint and its instance are inserted by plain statements, then kept as loaded: the answer to
+    the registering client reads every column without a query, and a later change in the same session is
+    still written (as one UPDATE, under the instance's lock version)."""
+    complaint = register("eposta", subject=None)
+    with statements() as seen:
+        columns = {c.key: getattr(complaint, c.key) for c in Complaint.__table__.columns}
+        instance = {c.key: getattr(complaint.instance, c.key) for c in ProcessInstance.__table__.columns}
+    assert seen == []
+    assert columns["subject"] is None and columns["priority"] is None and columns["deadline_breached"] is False
+    # Stage 3: an e-mail complaint is acknowledged by the diagram at once.
+    assert (columns["kind"], columns["language"], columns["stage"]) == ("complaint", "tr", 3)
+    assert instance["lock_version"] == 1 and instance["id"] == columns["instance_id"]
+    stored = db.session.execute(sa.select(Complaint.__table__).where(Complaint.id == complaint.id)).one()
+    assert stored._asdict() == columns
+    with statements() as seen:
+        complaint.subject = "Fatura"
+        db.session.commit()
+    assert _writes(seen) == ["UPDATE complaint"]
+    db.session.expire_all()
+    assert db.session.get(Complaint, columns["id"]).subject == "Fatura"
+
+
+def test_a_web_or_an_e_mail_complaint_is_stored_with_what_its_channel_knows_in_one_insert(app, live_version,
+                                                                                          mail_dirs):
+    """The customer's language and the opening mail's Message-ID go into the complaint's INSERT: neither
+    channel updates the row it has just written."""
+    from app.services.complaints import portal
+    from app.services.mail import ingest
+
+    with statements() as seen:
+        web = portal.file_complaint({"customer_name": "Jane Doe", "customer_email": "jane@example.com",
+                                     "description": "My line drops every evening."}, [], consent=True,
+                                    language="en", idempotency_key=None, at=ist(2026, 11, 25, 10, 0))
+    assert [w for w in _writes(seen) if w.endswith(" complaint")] == ["INSERT complaint"]
+    raw = (TESTS_DIR / "data" / "mail" / "plain.eml").read_bytes()
+    with statements() as seen:
+        assert ingest.ingest_bytes(raw, at=ist(2026, 11, 25, 10, 5)).outcome == "created"
+    assert [w for w in _writes(seen) if w.endswith(" complaint")] == ["INSERT complaint"]
+    db.session.expire_all()
+    assert db.session.get(Complaint, web.id).language == "en"
+    mailed = db.session.scalar(sa.select(Complaint).where(Complaint.channel == "eposta"))
+    assert (mailed.language, mailed.source_message_id) == ("tr", "<20261125094012.plain-1@mail.example.com.tr>")
+    with pytest.raises(ValueError, match="not an origin column"):
+        register("telefon", origin={"status": "closed"})
 
 
 def test_a_fired_deadline_updates_the_complaint_once_and_keeps_the_audit_chain(app, live_version):

@@ -25,8 +25,12 @@ INTAKE_FIELDS = {key: (str,) for key in ("kind", "channel", "customer_name", "cu
                                           "category", "service_impact", "customer_segment")}
 
 
+def _plausible_number(number: str) -> bool:
+    return len(number) <= 40 and "\x00" not in number
+
+
 def _complaint(number: str) -> Complaint:
-    complaint = lookup.complaint_by_number(number) if len(number) <= 40 and "\x00" not in number else None
+    complaint = lookup.complaint_by_number(number) if _plausible_number(number) else None
     if complaint is None:
         raise NotFound(f"no complaint {number}")
     return complaint
@@ -72,12 +76,14 @@ def create_complaint():
 @bp.get("/complaints/<number>")
 @token_required(*CASE_READERS)
 def get_complaint(number: str):
-    complaint = _complaint(number)
+    complaint, version = lookup.complaint_and_version_by_number(number) if _plausible_number(number) else (None, None)
+    if complaint is None:
+        raise NotFound(f"no complaint {number}")
     token = current_token()
     # Built before the view is logged: the log's commit would expire what the answer reads. If the log
     # cannot be written, the request fails and nothing is shown.
     body = complaint_detail(complaint, lookup.timeline(complaint.id), tasks.ready_tasks_for(complaint),
-                            version=lookup.instance_version(complaint))
+                            version=version)
     record_personal_data_view(token.user, complaint.id, "api:get_complaint", ip=request.remote_addr,
                               actor=token.user.username)
     return body

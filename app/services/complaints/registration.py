@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import os
 import re
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +17,7 @@ from app.engine import ProcedureFailure
 from app.extensions import db
 from app.i18n import gettext
 from app.models import KINDS, Complaint, ProcessInstance, RegistrationCounter
-from app.services import context
+from app.services import context, side_writes
 from app.services.complaints.channels import (
     CHANNELS,
     CONTACT_CHANNELS,
@@ -46,6 +43,8 @@ _PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
 SINGLE_LINE_FIELDS = ("kind", "channel", "customer_name", "customer_phone", "customer_email", "preferred_contact",
                       "subscription_number", "subject")
 MULTI_LINE_FIELDS = ("description",)
+# Complaint columns a channel fills from what it knows, not from intake fields (see `register`).
+ORIGIN_COLUMNS = ("language", "source_message_id")
 _LIMITS = {"customer_name": 200, "customer_phone": 40, "customer_email": 254, "subscription_number": 50,
            "subject": 200, "description": 10000}
 
@@ -186,21 +185,15 @@ def _next_registration_number(year: int, prefix: str) -> str:
     SQLite the bump was the registration's first write, so the database's one write lock was held
     through the whole engine run (80% of a registration) and a second web worker only queued. A
     registration that fails after this leaves a gap; a number is never given twice. The counter's
-    commit does not wait for the disk: the registration's own durable commit comes later in the same
-    log (PostgreSQL's WAL, SQLite's -wal file) and carries it, so a crash can only lose numbers that no
-    stored complaint used. An in-memory SQLite database has no second connection to the same data and
-    bumps the counter inside the registration's transaction.
+    commit does not wait for the disk (`side_writes`): the registration's own durable commit comes later
+    in the same log (PostgreSQL's WAL, SQLite's -wal file) and carries it, so a crash can only lose
+    numbers that no stored complaint used. An in-memory SQLite database has no second connection to the
+    same data and bumps the counter inside the registration's transaction.
     """
     engine = db.session.get_bind()
-    if _in_memory(engine):
+    if side_writes.in_memory(engine):
         return f"{prefix}-{year}-{_number_inside_transaction(year):06d}"
     return f"{prefix}-{year}-{_number_outside_transaction(engine, year):06d}"
-
-
-def _in_memory(engine: sa.Engine) -> bool:
-    url = engine.url
-    return url.get_backend_name() == "sqlite" and (
-        url.database in (None, "", ":memory:") or url.query.get("mode") == "memory")
 
 
 def _number_inside_transaction(year: int) -> int:
@@ -216,43 +209,8 @@ def _number_inside_transaction(year: int) -> int:
     return number
 
 
-def _counter_session_settings(dbapi_connection, _record) -> None:
-    """Commits on the counter's own connections do not wait for the disk (see _next_registration_number)."""
-    cursor = dbapi_connection.cursor()
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
-    else:
-        cursor.execute("SET synchronous_commit TO OFF")
-    cursor.close()
-    dbapi_connection.commit()  # a session setting, kept; leaves no transaction open before autocommit is set
-
-
-@functools.lru_cache(maxsize=4)
-def _counter_engine(engine: sa.Engine) -> sa.Engine:
-    """A small pool of its own: a request holding its session's connection never waits for a counter
-    connection held by a request that waits for the session pool (16 threads would deadlock one pool).
-    It takes the app's engine options (connect arguments, for one), with its own pool size; its
-    connections autocommit, so a bump is one statement and one round trip."""
-    options = dict(current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    if "poolclass" not in options:
-        options.update(pool_size=2, max_overflow=14)
-    counter = sa.create_engine(engine.url, **{**options, "pool_pre_ping": True, "isolation_level": "AUTOCOMMIT"})
-    sa.event.listen(counter, "connect", _counter_session_settings)
-    owner = os.getpid()
-
-    def with_the_apps_engine(_engine) -> None:
-        # The app disposes its engine when no connection may stay open (a restore, the end of a test, before
-        # forking bulk workers): the counter's go too. In a forked child the parent's are left to the parent.
-        counter.dispose(close=os.getpid() == owner)
-
-    sa.event.listen(engine, "engine_disposed", with_the_apps_engine)
-    return counter
-
-
 def _number_outside_transaction(engine: sa.Engine, year: int) -> int:
-    with _counter_engine(engine).connect() as conn:
+    with side_writes.engine_for(engine).connect() as conn:
         number = conn.execute(_counter_bump(year)).scalar()
         if number is None:
             table = RegistrationCounter.__table__
@@ -270,12 +228,16 @@ class Registration:
     created: bool
 
 
-_BY_IDEMPOTENCY_KEY = sa.select(Complaint).where(Complaint.idempotency_key == sa.bindparam("key"))  # built once
+# Built once. The id alone first: almost every key is new, and a plain look-up that finds nothing costs a
+# third of an ORM one.
+_ID_BY_IDEMPOTENCY_KEY = sa.select(Complaint.__table__.c.id).where(
+    Complaint.__table__.c.idempotency_key == sa.bindparam("key"))
 
 
 def _registered_with(idempotency_key: str, fingerprint: str | None) -> Complaint | None:
     """The complaint this key registered, if any; KeyReused when it came from a different request."""
-    existing = db.session.scalar(_BY_IDEMPOTENCY_KEY, {"key": idempotency_key})
+    found = db.session.connection().execute(_ID_BY_IDEMPOTENCY_KEY, {"key": idempotency_key}).scalar()
+    existing = db.session.get(Complaint, found) if found is not None else None
     if existing is not None and fingerprint and existing.idempotency_fingerprint \
             and existing.idempotency_fingerprint != fingerprint:
         raise KeyReused(existing.registration_number)
@@ -283,7 +245,7 @@ def _registered_with(idempotency_key: str, fingerprint: str | None) -> Complaint
 
 
 def register(fields: dict, *, actor: str, at: datetime | None = None, idempotency_key: str | None = None,
-             fingerprint: str | None = None,
+             fingerprint: str | None = None, origin: dict | None = None,
              before_commit: Callable[[Complaint], None] | None = None) -> Registration:
     """Record a complaint and start its procedure, in one transaction.
 
@@ -291,8 +253,13 @@ def register(fields: dict, *, actor: str, at: datetime | None = None, idempotenc
     the complaint the first request created, or raises KeyReused when `fingerprint` (the request's)
     differs from the one stored with it. Concurrent requests with one key store one complaint: the
     unique key makes every loser roll back and return the winner's. `before_commit` lets a caller add
-    its own rows (the portal's KVKK consent) inside that same transaction.
+    its own rows (the portal's KVKK consent) inside that same transaction. `origin` holds what the channel
+    knows beyond the intake fields (ORIGIN_COLUMNS: the customer's language, the Message-ID of the e-mail
+    that opened the complaint), stored with the complaint's row rather than updated after it.
     """
+    unknown = set(origin or ()) - set(ORIGIN_COLUMNS)
+    if unknown:
+        raise ValueError(f"not an origin column: {', '.join(sorted(unknown))}")
     at = context.utc(at)
     if idempotency_key:
         existing = _registered_with(idempotency_key, fingerprint)
@@ -313,7 +280,7 @@ def register(fields: dict, *, actor: str, at: datetime | None = None, idempotenc
             idempotency_fingerprint=fingerprint if idempotency_key else None, received_at=received,
             created_by=actor,
             created_at=at, updated_at=at, stage=1, status="open", repeat_of_id=repeat_of.id if repeat_of else None,
-            **data,
+            **data, **(origin or {}),
         )
         seed = {
             "registration_number": number,
@@ -355,10 +322,11 @@ def register(fields: dict, *, actor: str, at: datetime | None = None, idempotenc
 
 def register_complaint(fields: dict, *, actor: str, at: datetime | None = None,
                        idempotency_key: str | None = None, fingerprint: str | None = None,
+                       origin: dict | None = None,
                        before_commit: Callable[[Complaint], None] | None = None) -> Complaint:
     """`register`, for callers that do not need to know whether the complaint is new."""
     return register(fields, actor=actor, at=at, idempotency_key=idempotency_key, fingerprint=fingerprint,
-                    before_commit=before_commit).complaint
+                    origin=origin, before_commit=before_commit).complaint
 
 
 def get_by_number(registration_number: str) -> Complaint:

@@ -165,8 +165,6 @@ def _open_complaint(mail: InboundMail, raw: bytes, *, source: str, at: datetime)
     filed = []
 
     def file_message(complaint: Complaint) -> None:
-        complaint.language = mail.language
-        complaint.source_message_id = mail.message_id
         db.session.add(_message_row(complaint, mail, text=mail.text[:MAX_DESCRIPTION * 5], check=check,
                                     verdict=verdict, outcome="created", at=at))
         filed.append(complaint)
@@ -174,6 +172,8 @@ def _open_complaint(mail: InboundMail, raw: bytes, *, source: str, at: datetime)
     try:
         complaint = complaints.register_complaint(fields, actor=MAIL_ACTOR, at=at,
                                                   idempotency_key="mail:" + dedupe_key(mail)[:40],
+                                                  origin={"language": mail.language,
+                                                          "source_message_id": mail.message_id},
                                                   before_commit=file_message)
     except ValidationFailed as exc:
         return IngestResult("quarantined", reason=f"rejected: {exc}",

@@ -217,10 +217,10 @@ def _segments(user: User, query: InboxQuery) -> list[int]:
     return [DATED, UNDATED]
 
 
-def _segment_rows(segment: int, query: InboxQuery, rep_order: bool, branch, where: list, on_complaint: list,
-                  after: _Key | None, need: int, walk_at_risk: bool) -> list[_Key]:
-    """The first `need` keys of one branch in one segment after the cursor, read in index order; rows of
-    at-risk complaints only are read from those complaints (few) instead."""
+def _segment_statement(segment: int, query: InboxQuery, rep_order: bool, branch, where: list, on_complaint: list,
+                       after: _Key | None, need: int, walk_at_risk: bool) -> sa.Select:
+    """The first `need` (id, sort instant) of one branch in one segment after the cursor, read in index
+    order; rows of at-risk complaints only are read from those complaints (few) instead."""
     column = HumanTask.created_at if query.sort == "age" else HumanTask.due_at
     conditions = [*where, branch]
     joined = False
@@ -253,8 +253,17 @@ def _segment_rows(segment: int, query: InboxQuery, rep_order: bool, branch, wher
     stmt = sa.select(HumanTask.id, column).where(*conditions)
     if joined:
         stmt = stmt.join(Complaint, HumanTask.complaint_id == Complaint.id)
-    stmt = stmt.order_by(*order).limit(sql.literal_limit(need))
-    return [_Key(segment, at, task_id) for task_id, at in db.session.execute(stmt)]
+    return stmt.order_by(*order).limit(sql.literal_limit(need))
+
+
+def _segment_rows(segment: int, statements: list[sa.Select]) -> list[_Key]:
+    """The keys the branches' statements find, read in one round trip: each branch stays a subquery with
+    its own order and limit (its own index range), put together by UNION ALL."""
+    if len(statements) > 1:
+        statement = sa.union_all(*(sa.select(*branch.subquery().c) for branch in statements))
+    else:
+        (statement,) = statements
+    return [_Key(segment, at, task_id) for task_id, at in db.session.execute(statement)]
 
 
 def _page_keys(user: User, query: InboxQuery, now: datetime, after: _Key | None, need: int) -> list[_Key]:
@@ -267,10 +276,10 @@ def _page_keys(user: User, query: InboxQuery, now: datetime, after: _Key | None,
         if after is not None and segment < after.segment:
             continue
         found: dict[int, _Key] = {}
-        for branch in branches:
-            for key in _segment_rows(segment, query, rep_order, branch, where, on_complaint, after,
-                                     need - len(keys), walk_at_risk):
-                found.setdefault(key.id, key)
+        statements = [_segment_statement(segment, query, rep_order, branch, where, on_complaint, after,
+                                         need - len(keys), walk_at_risk) for branch in branches]
+        for key in _segment_rows(segment, statements):
+            found.setdefault(key.id, key)
         keys.update((k.id, k) for k in sorted(found.values(), key=_Key.sort_tuple)[:need - len(keys)])
         if len(keys) >= need:
             break

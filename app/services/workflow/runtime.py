@@ -60,7 +60,8 @@ def save_run(complaint: Complaint, instance: ProcessInstance, run: WorkflowRun, 
     """Write the run's results.
 
     `new`: the complaint and its instance were built in this transaction and are not in the database
-    yet: they are inserted here once, with their final values (no insert-then-update). `opening` is the
+    yet: they are inserted here once, with their final values (no insert-then-update), each by one Core
+    statement (`context.insert_whole`). `opening` is the
     step's first audit event, or events (the registration, an incident's resolution, a completed task),
     written with the others: nothing is written before the run is serialized, so on SQLite the one write
     lock is taken only for the writes themselves.
@@ -81,8 +82,8 @@ def save_run(complaint: Complaint, instance: ProcessInstance, run: WorkflowRun, 
         instance.next_timer_at = run.next_timer_at()
     messages = [_message(complaint, effect, events, at=at) for effect in run.effects]
     if new:
-        db.session.add_all([instance, complaint])
-        db.session.flush()
+        context.insert_whole(instance)
+        context.insert_whole(complaint)
         audit.start_chain(complaint.id)
     new_views = _sync_inbox(views, open_rows, at=at, actor=actor, completed_guid=completed_guid)
     for view in new_views:
