@@ -256,7 +256,10 @@ class Bench:
                      rate, "/s", floor=floor if one else None, ratio=per_ms / floor if one else None,
                      target=(lambda v, p=per_ms, f=floor: at_most(p / f, 3, "x floor")) if one
                      else (lambda v: at_least(v, 500, "/s")),
-                     population=f"{clients} clients", note=f"{per_ms:.2f} ms a complaint{note}")
+                     population=f"{clients} clients",
+                     note=f"{per_ms:.2f} ms a complaint" + (f"; {per_ms / _ms(self.floor_register):.1f}x the fax "
+                                                          "complaint's floor, as older results divided"
+                                                          if one else "") + note)
         return rest
 
     def latencies(self, backend: Backend, key: str, numbers: list[str], reopened: list[str], token: str,

@@ -195,3 +195,18 @@ def test_a_view_over_several_lanes_reads_each_segment_in_one_statement_from_the_
         plans = _plans(keys)
         assert not [p for p in plans if "SCAN human_task" in p or "TEMP B-TREE" in p], plans
         assert all("ix_human_task_lane_due" in p and "ix_human_task_assignee_due" in p for p in plans), plans
+
+
+def test_a_clerk_whose_roles_reach_no_lane_sees_an_empty_inbox(app, staff):
+    """With a lane configuration that leaves out the intake lane, an intake clerk has no branch to read: every
+    scope answers an empty page (not an error), on the inbox page too."""
+    from .staff_fixtures import login_as
+
+    app.config["LANE_ROLES"] = {lane: roles for lane, roles in app.config["LANE_ROLES"].items() if roles != ["intake"]}
+    register("faks")
+    for scope in ("roles", "unassigned", "visible", "mine"):
+        page = inbox.inbox_page(staff["intake"], inbox.InboxQuery(scope=scope))
+        assert (page.rows, page.total) == ([], 0), scope
+    client = app.test_client()
+    login_as(client, staff["intake"])
+    assert client.get("/inbox?scope=roles").status_code == 200

@@ -82,6 +82,31 @@ def test_a_registration_answers_from_the_rows_it_wrote_and_keeps_tracking_them(a
     assert db.session.get(Complaint, columns["id"]).subject == "Fatura"
 
 
+def test_a_registration_that_fails_after_its_inserts_leaves_nothing_behind_in_the_session(app, live_version):
+    """The complaint and its instance were written by plain statements: when the transaction rolls back they
+    leave the session as unsaved objects, and the next registration in the same session (SQLite gives the
+    same id again) is stored."""
+    from app.services.complaints import registration
+
+    held = []
+
+    def refuse(complaint):
+        held.append(complaint)
+        raise RuntimeError("the caller's own rows could not be written")
+
+    with pytest.raises(RuntimeError):
+        registration.register({"channel": "faks", "customer_name": "Geri Çevrilen",
+                               "customer_phone": "+90 312 555 0101", "description": "Bağlantı kopuyor."},
+                              actor="test", at=ist(2026, 11, 25, 10, 0), before_commit=refuse)
+    (failed,) = held
+    assert sa.inspect(failed).transient and sa.inspect(failed.instance).transient
+    assert failed not in db.session and failed.instance not in db.session
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0
+    stored = register("faks", at=ist(2026, 11, 25, 10, 5))
+    db.session.expire_all()
+    assert db.session.get(Complaint, stored.id).registration_number == stored.registration_number
+
+
 def test_a_web_or_an_e_mail_complaint_is_stored_with_what_its_channel_knows_in_one_insert(app, live_version,
                                                                                           mail_dirs):
     """The customer's language and the opening mail's Message-ID go into the complaint's INSERT: neither

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import RelationshipDirection, make_transient_to_detached
+from sqlalchemy.orm import RelationshipDirection, Session, make_transient, make_transient_to_detached
 
 from app import clock
 from app.calendar import BusinessCalendar
@@ -92,10 +92,12 @@ def insert_whole(obj) -> None:
     as if it had been loaded: nothing is left for a flush to do.
 
     The unit of work (dependency sort, per-column history, post-fetch bookkeeping) cost more than the
-    statement itself for the complaint and its instance, the two rows every registration writes. Column
-    defaults are applied here and a column given no value is NULL, so every column is loaded (none costs a
-    query when read); only a column with a server-side default alone is left to the database, expired. A
-    many-to-one set on the object gives its foreign key: insert its target first.
+    statement itself for the complaint and its instance, the two rows every registration writes. As the ORM
+    does, an attribute left unset or None takes its column's default (a value or a plain function); with no
+    default it is NULL, so every column is loaded and none costs a query when read. Only a column the
+    database fills in (a server default, an SQL expression) is left out, expired. A many-to-one set on the
+    object gives its foreign key: insert its target first. If the transaction rolls back, the object is
+    taken out of the session again, as the ORM does with the rows it inserted (`_forget_rolled_back`).
     """
     mapper = sa.inspect(obj).mapper
     for relationship in mapper.relationships:
@@ -106,20 +108,42 @@ def insert_whole(obj) -> None:
     values = {}
     for prop in mapper.column_attrs:
         column = prop.columns[0]
-        if prop.key in obj.__dict__:
-            values[column.key] = obj.__dict__[prop.key]
-        elif column.primary_key or (column.default is None and column.server_default is not None):
-            continue
-        else:
+        value = obj.__dict__.get(prop.key)
+        if value is None:
             default = column.default
-            value = None if default is None else default.arg(None) if default.is_callable else default.arg
-            setattr(obj, prop.key, value)
-            values[column.key] = value
+            if column.primary_key:
+                continue
+            if default is not None and (default.is_scalar or default.is_callable):
+                value = default.arg if default.is_scalar else default.arg(None)
+            elif default is not None or column.server_default is not None:
+                continue
+            if obj.__dict__.get(prop.key, _UNSET) is not value:
+                setattr(obj, prop.key, value)
+        values[column.key] = value
     result = db.session.execute(_insert_statement(mapper.local_table), values)
     (key,) = result.inserted_primary_key
     setattr(obj, mapper.primary_key[0].key, key)
     make_transient_to_detached(obj)
     db.session.add(obj)
+    db.session.info.setdefault(_INSERTED_WHOLE, []).append(obj)
+
+
+_UNSET = object()
+_INSERTED_WHOLE = "inserted_whole"
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session) -> None:
+    """Rows `insert_whole` wrote in a transaction that rolled back do not exist: their objects leave the
+    session (transient again), or they would stay in its identity map as loaded rows, and on SQLite, which
+    gives the same id again, the next registration in the session could not add its own."""
+    for obj in session.info.pop(_INSERTED_WHOLE, ()):
+        make_transient(obj)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _inserted_are_stored(session) -> None:
+    session.info.pop(_INSERTED_WHOLE, None)
 
 
 _INSERTS: dict = {}

@@ -259,6 +259,8 @@ def _segment_statement(segment: int, query: InboxQuery, rep_order: bool, branch,
 def _segment_rows(segment: int, statements: list[sa.Select]) -> list[_Key]:
     """The keys the branches' statements find, read in one round trip: each branch stays a subquery with
     its own order and limit (its own index range), put together by UNION ALL."""
+    if not statements:  # roles that reach no lane
+        return []
     if len(statements) > 1:
         statement = sa.union_all(*(sa.select(*branch.subquery().c) for branch in statements))
     else:
