@@ -318,6 +318,7 @@ def test_an_in_memory_database_numbers_its_registrations_inside_their_own_transa
 
     from app import create_app
     from app.config import PROJECT_ROOT, TestConfig
+    from app.services.complaints import portal
     from app.services.procedure import versions
 
     class InMemory(TestConfig):
@@ -329,6 +330,11 @@ def test_an_in_memory_database_numbers_its_registrations_inside_their_own_transa
         versions.deploy_version((PROJECT_ROOT / "processes" / "complaint.bpmn").read_text(encoding="utf-8"),
                                 versions.load_forms_dir(PROJECT_ROOT / "forms"), author="test")
         numbers = [register(channel).registration_number for channel in ("telefon", "faks")]
+        # The portal's form posts are counted on the session's connection there too, and still limited.
+        memory_app.config["PORTAL_FORM_MAX_POSTS"] = 1
+        portal.count_form_post("198.51.100.7")
+        with pytest.raises(portal.TooManyPosts):
+            portal.count_form_post("198.51.100.7")
         db.session.remove()
         db.engine.dispose()
     assert numbers == ["SK-2026-000001", "SK-2026-000002"]
