@@ -37,7 +37,8 @@ STEP_DATA = {"task_acknowledge": {"ack_method": "telefon"},
              "task_analyse": ANALYSIS, "task_respond": RESPONSE, "task_customer_answer": REJECT}
 RESULTS = Path(__file__).resolve().parent / "results.json"
 # The channels the HTTP intake registers through (bench.http), each with its own engine floor.
-INTAKE_CHANNELS = {"eposta": "e-mail complaint (REST intake's input)", "web": "web form complaint (public form's)"}
+INTAKE_CHANNELS = {http.REST_CHANNEL: "e-mail complaint (REST intake's input)",
+                   http.FORM_CHANNEL: "web form complaint (public form's)"}
 # Each view of the inbox, first page over HTTP: (user, URL, what the row says).
 INBOX_VIEWS = {
     "intake_lane": ("bench.kabul", "/inbox?scope=roles", "intake's lane (every acknowledgement)"),

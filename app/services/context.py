@@ -117,8 +117,7 @@ def insert_whole(obj) -> None:
                 value = default.arg if default.is_scalar else default.arg(None)
             elif default is not None or column.server_default is not None:
                 continue
-            if obj.__dict__.get(prop.key, _UNSET) is not value:
-                setattr(obj, prop.key, value)
+            setattr(obj, prop.key, value)
         values[column.key] = value
     result = db.session.execute(_insert_statement(mapper.local_table), values)
     (key,) = result.inserted_primary_key
@@ -128,7 +127,6 @@ def insert_whole(obj) -> None:
     db.session.info.setdefault(_INSERTED_WHOLE, []).append(obj)
 
 
-_UNSET = object()
 _INSERTED_WHOLE = "inserted_whole"
 
 

@@ -261,10 +261,8 @@ def _segment_rows(segment: int, statements: list[sa.Select]) -> list[_Key]:
     its own order and limit (its own index range), put together by UNION ALL."""
     if not statements:  # roles that reach no lane
         return []
-    if len(statements) > 1:
-        statement = sa.union_all(*(sa.select(*branch.subquery().c) for branch in statements))
-    else:
-        (statement,) = statements
+    statement = statements[0] if len(statements) == 1 else \
+        sa.union_all(*(sa.select(*branch.subquery().c) for branch in statements))
     return [_Key(segment, at, task_id) for task_id, at in db.session.execute(statement)]
 
 

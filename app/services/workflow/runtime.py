@@ -61,10 +61,9 @@ def save_run(complaint: Complaint, instance: ProcessInstance, run: WorkflowRun, 
 
     `new`: the complaint and its instance were built in this transaction and are not in the database
     yet: they are inserted here once, with their final values (no insert-then-update), each by one Core
-    statement (`context.insert_whole`). `opening` is the
-    step's first audit event, or events (the registration, an incident's resolution, a completed task),
-    written with the others: nothing is written before the run is serialized, so on SQLite the one write
-    lock is taken only for the writes themselves.
+    statement (`context.insert_whole`). `opening` is the step's first audit event, or events (the
+    registration, an incident's resolution, a completed task), written with the others: nothing is written
+    before the run is serialized, so on SQLite the one write lock is taken only for the writes themselves.
     The task tree is walked once for the inbox, the data and compaction; audit events and new inbox
     rows go in set-based INSERTs.
     """
