@@ -181,7 +181,8 @@ def test_sixteen_concurrent_form_posts_with_one_key_store_one_complaint(app):
 def test_a_burst_of_form_posts_from_one_address_lets_only_the_limit_through(app):
     """Each post is counted and committed before it is checked (on a side connection that does not wait for
     the disk): however many arrive at once, no more than the limit are filed. (A post that counts while
-    others of the burst are already recorded may be refused although fewer were filed.)"""
+    others of the burst are already recorded may be refused although fewer were filed: under load every
+    post of the burst can be.)"""
     app.config["PORTAL_FORM_MAX_POSTS"] = 3
     db.session.remove()
 
@@ -189,5 +190,5 @@ def test_a_burst_of_form_posts_from_one_address_lets_only_the_limit_through(app)
         return app.test_client().post("/sikayet", data=form_data(idempotency_key=str(uuid4()))).status_code
 
     outcomes = _race(8, post)
-    assert set(outcomes) == {302, 429} and 1 <= outcomes.count(302) <= 3, outcomes
+    assert set(outcomes) <= {302, 429} and outcomes.count(302) <= 3, outcomes
     assert count() == outcomes.count(302)
