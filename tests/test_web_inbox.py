@@ -233,6 +233,36 @@ def test_the_assign_box_offers_the_lanes_active_colleagues_and_the_page_reads_us
     assert len(many) <= len(few), "the inbox must not read once per row"
 
 
+def test_the_page_reads_only_what_its_rows_show_and_not_once_per_row(as_user):
+    """The rows' complaints are read with the columns a row shows: not the description the customer wrote,
+    and nothing left to a read per row (an at-risk row's figures included)."""
+    import sqlalchemy as sa
+
+    from app.models import Complaint
+
+    from .test_write_paths import statements
+
+    def at_risk_page() -> tuple[str, list[str]]:
+        db.session.execute(sa.update(Complaint).values(risk_status="at_risk", risk_needed_hours=20.0,
+                                                       risk_left_hours=4.5))
+        db.session.commit()
+        db.session.expunge_all()  # what a fresh request's session holds
+        with statements() as seen:
+            page = _text(rep.get("/inbox?scope=all"))
+        return page, seen
+
+    rep = as_user("representative")
+    register("faks", description="Modem ışığı yanıp sönüyor, gizli ayrıntı.")
+    _, few = at_risk_page()
+    for _ in range(6):
+        register("telefon", description="Modem ışığı yanıp sönüyor, gizli ayrıntı.")
+    page, many = at_risk_page()
+    reason = "Kalan adımlar geçmişte ortanca 2,2 iş günü sürdü; kalan süre 4,5 iş saati"
+    assert page.count(f"<small class=\"risk-reason\">{reason}</small>") == 7
+    assert len(many) <= len(few), "the inbox must not read once per row"
+    assert not [s for s in many if "complaint.description" in s]
+
+
 HOSTILE_NAMES = ("<img src=x onerror=alert(1)>", '"><script>alert(1)</script>', "O'Brien \"Kırıcı\" & <b>kalın</b>")
 
 

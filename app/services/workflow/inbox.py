@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import load_only
 
 from app.extensions import db
 from app.i18n import gettext
@@ -312,6 +313,15 @@ def _capped_count(user: User, query: InboxQuery, now: datetime) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(matches)) or 0
 
 
+# A page's tasks with the complaint columns a row shows (not its description, history or personal data).
+_PAGE_ROWS = (sa.select(HumanTask, Complaint).join(Complaint, HumanTask.complaint_id == Complaint.id)
+              .where(HumanTask.id.in_(sa.bindparam("ids", expanding=True)))
+              .options(load_only(Complaint.registration_number, Complaint.customer_name, Complaint.kind,
+                                        Complaint.priority, Complaint.channel, Complaint.risk_status,
+                                        Complaint.risk_needed_hours, Complaint.risk_left_hours,
+                                        Complaint.risk_detail_json)))
+
+
 def inbox_page(user: User, query: InboxQuery, *, now: datetime | None = None,
                page_size: int | None = None) -> InboxPage:
     """One page of the tasks this user may see, with business hours left per row.
@@ -335,8 +345,7 @@ def inbox_page(user: User, query: InboxQuery, *, now: datetime | None = None,
         keys = _page_keys(user, query, now, None, page * size + 1)[(page - 1) * size:]
     more, keys = len(keys) > size, keys[:size]
     loaded = {task.id: (task, complaint) for task, complaint in db.session.execute(
-        sa.select(HumanTask, Complaint).join(Complaint, HumanTask.complaint_id == Complaint.id)
-        .where(HumanTask.id.in_([k.id for k in keys])))}
+        _PAGE_ROWS, {"ids": [k.id for k in keys]})}
     rows = []
     for key in keys:
         if key.id not in loaded:
@@ -440,4 +449,5 @@ def needing_attention(limit: int = 20) -> list[Complaint]:
     """Complaints whose procedure stopped on a diagram failure, newest first (the representative's list)."""
     return list(db.session.scalars(
         sa.select(Complaint).where(Complaint.attention_at.is_not(None))
+        .options(load_only(Complaint.registration_number, Complaint.attention_at, Complaint.attention_reason))
         .order_by(Complaint.attention_at.desc()).limit(limit)))
