@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import RelationshipDirection, Session, make_transient, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import clock
 from app.calendar import BusinessCalendar
@@ -99,32 +101,65 @@ def insert_whole(obj) -> None:
     object gives its foreign key: insert its target first. If the transaction rolls back, the object is
     taken out of the session again, as the ORM does with the rows it inserted (`_forget_rolled_back`).
     """
-    mapper = sa.inspect(obj).mapper
-    for relationship in mapper.relationships:
-        if relationship.direction is RelationshipDirection.MANYTOONE and obj.__dict__.get(relationship.key):
-            target = obj.__dict__[relationship.key]
-            for local, remote in relationship.local_remote_pairs:
-                setattr(obj, mapper.get_property_by_column(local).key, getattr(target, remote.key))
+    plan = _insert_plan(type(obj))
+    state = obj.__dict__
+    for relationship_key, pairs in plan.foreign_keys:
+        target = state.get(relationship_key)
+        if target is not None:
+            for local_key, remote_key in pairs:
+                set_committed_value(obj, local_key, getattr(target, remote_key))
     values = {}
-    for prop in mapper.column_attrs:
-        column = prop.columns[0]
-        value = obj.__dict__.get(prop.key)
+    for key, column_key, default in plan.columns:
+        value = state.get(key)
         if value is None:
-            default = column.default
-            if column.primary_key:
+            if default is _FILLED_BY_DATABASE:
                 continue
-            if default is not None and (default.is_scalar or default.is_callable):
-                value = default.arg if default.is_scalar else default.arg(None)
-            elif default is not None or column.server_default is not None:
-                continue
-            setattr(obj, prop.key, value)
-        values[column.key] = value
-    result = db.session.execute(_insert_statement(mapper.local_table), values)
+            value = default() if callable(default) else default
+            set_committed_value(obj, key, value)
+        values[column_key] = value
+    result = db.session.connection().execute(plan.statement, values)
     (key,) = result.inserted_primary_key
-    setattr(obj, mapper.primary_key[0].key, key)
+    set_committed_value(obj, plan.primary_key, key)
     make_transient_to_detached(obj)
     db.session.add(obj)
     db.session.info.setdefault(_INSERTED_WHOLE, []).append(obj)
+
+
+_FILLED_BY_DATABASE = object()
+
+
+class _InsertPlan:
+    """What `insert_whole` needs of a mapped class, worked out once: its statement, its primary key, each
+    column with the default the ORM would apply, and the many-to-one relationships that give foreign keys."""
+
+    def __init__(self, cls):
+        mapper = sa.inspect(cls)
+        self.statement = mapper.local_table.insert()
+        self.primary_key = mapper.primary_key[0].key
+        self.foreign_keys = [
+            (relationship.key, [(mapper.get_property_by_column(local).key, remote.key)
+                                for local, remote in relationship.local_remote_pairs])
+            for relationship in mapper.relationships if relationship.direction is RelationshipDirection.MANYTOONE]
+        self.columns = []
+        for prop in mapper.column_attrs:
+            column = prop.columns[0]
+            default = column.default
+            if column.primary_key:
+                filled = _FILLED_BY_DATABASE  # given when set, else the database's next id
+            elif default is not None and default.is_scalar:
+                filled = default.arg
+            elif default is not None and default.is_callable:
+                filled = functools.partial(default.arg, None)  # SQLAlchemy's wrapper takes the context
+            elif default is not None or column.server_default is not None:
+                filled = _FILLED_BY_DATABASE
+            else:
+                filled = None
+            self.columns.append((prop.key, column.key, filled))
+
+
+@functools.cache
+def _insert_plan(cls) -> _InsertPlan:
+    return _InsertPlan(cls)
 
 
 _INSERTED_WHOLE = "inserted_whole"
@@ -142,14 +177,3 @@ def _forget_rolled_back(session) -> None:
 @sa.event.listens_for(Session, "after_commit")
 def _inserted_are_stored(session) -> None:
     session.info.pop(_INSERTED_WHOLE, None)
-
-
-_INSERTS: dict = {}
-
-
-def _insert_statement(table: sa.Table):
-    """One statement per table, built once (building one and its cache key cost more than running it)."""
-    statement = _INSERTS.get(table)
-    if statement is None:
-        statement = _INSERTS[table] = table.insert()
-    return statement
