@@ -1,14 +1,13 @@
 """Sign-in and small button forms (each carries the CSRF token)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..formkit import options
+from ..formkit import DeskForm, options
 
 
-class LoginForm(FlaskForm):
+class LoginForm(DeskForm):
     username = StringField(_l("Kullanıcı adı"), validators=[DataRequired(_l("Bu alan zorunludur.")), Length(max=64)],
                            render_kw={"autocomplete": "username", "autofocus": True})
     password = PasswordField(_l("Parola"), validators=[DataRequired(_l("Bu alan zorunludur.")), Length(max=200)],
@@ -17,7 +16,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Giriş yap"))
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(DeskForm):
     current_password = PasswordField(_l("Mevcut parola"), validators=[DataRequired(_l("Bu alan zorunludur.")),
                                                                      Length(max=200)],
                                      render_kw={"autocomplete": "current-password", "autofocus": True})
@@ -31,13 +30,13 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField(_l("Parolayı değiştir"))
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(DeskForm):
     """A button that changes state: only the CSRF token."""
 
     submit = SubmitField()
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(DeskForm):
     lang = SelectField(_l("Dil"), choices=options([("tr", "Türkçe"), ("en", "English")]))
     next = HiddenField()
     submit = SubmitField(_l("Değiştir"))

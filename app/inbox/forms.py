@@ -1,7 +1,6 @@
 """Forms of the staff pages; filters and search are GET forms without CSRF, every POST has it."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateField,
@@ -16,10 +15,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import labels
-from ..formkit import options, single_line
+from ..formkit import DeskForm, options, single_line
 
 
-class InboxFilterForm(FlaskForm):
+class InboxFilterForm(DeskForm):
     class Meta:
         csrf = False
 
@@ -41,24 +40,24 @@ class InboxFilterForm(FlaskForm):
     submit = SubmitField(_l("Listele"))
 
 
-class AssignForm(FlaskForm):
+class AssignForm(DeskForm):
     assignee = SelectField(_l("Atanacak kişi"), choices=[], validators=[DataRequired()])
     submit = SubmitField(_l("Ata"))
 
 
-class TaskForm(FlaskForm):
+class TaskForm(DeskForm):
     """The schema's fields are rendered by hand; this carries the CSRF token and the version seen."""
 
     expected_version = HiddenField()
     submit = SubmitField(_l("Görevi tamamla"))
 
 
-class NoteForm(FlaskForm):
+class NoteForm(DeskForm):
     body = TextAreaField(_l("İç not"), validators=[DataRequired(_l("Not boş olamaz.")), Length(max=10000)])
     submit = SubmitField(_l("Notu ekle"))
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(DeskForm):
     files = MultipleFileField(_l("Dosyalar"))
     submit = SubmitField(_l("Yükle"))
 
@@ -69,7 +68,7 @@ def _plausible_date(form, field) -> None:
         raise ValidationError(_l("2000 ile 2100 arasında bir tarih girin."))
 
 
-class SearchForm(FlaskForm):
+class SearchForm(DeskForm):
     class Meta:
         csrf = False
 
@@ -85,7 +84,7 @@ class SearchForm(FlaskForm):
     submit = SubmitField(_l("Ara"))
 
 
-class KindForm(FlaskForm):
+class KindForm(DeskForm):
     """Correct the kind of a registration; the service checks the kind and requires a reason."""
 
     kind = SelectField(_l("Doğru başvuru türü"), validate_choice=False, choices=options(labels.KIND_LABELS.items()))
@@ -93,14 +92,14 @@ class KindForm(FlaskForm):
     submit = SubmitField(_l("Türü düzelt"))
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(DeskForm):
     """Claim or release: only the CSRF token."""
 
     submit = SubmitField()
 
 
 
-class IncidentOpenForm(FlaskForm):
+class IncidentOpenForm(DeskForm):
     title = StringField(_l("Başlık"), validators=[DataRequired(), Length(max=200), single_line])
     service = SelectField(_l("Hizmet / kategori"), default="", choices=[])
     districts = TextAreaField(_l("Bölge: ilçe / mahalle (her satıra bir tane)"), validators=[Length(max=5000)])
@@ -112,14 +111,14 @@ class IncidentOpenForm(FlaskForm):
     submit = SubmitField(_l("Arıza kaydını aç"))
 
 
-class IncidentResolveForm(FlaskForm):
+class IncidentResolveForm(DeskForm):
     root_cause_category = SelectField(_l("Kök neden"), choices=[], validators=[DataRequired()])
     root_cause = TextAreaField(_l("Kök neden analizi"), validators=[DataRequired(), Length(max=5000)])
     solution = TextAreaField(_l("Müşteriye iletilecek çözüm / karar"), validators=[DataRequired(), Length(max=5000)])
     submit = SubmitField(_l("Arızayı çözüldü olarak kapat ve kararı uygula"))
 
 
-class IncidentLinkForm(FlaskForm):
+class IncidentLinkForm(DeskForm):
     """Link one complaint from its case file to an open incident."""
 
     incident = SelectField(_l("Arıza kaydı"), choices=[], validators=[DataRequired()])

@@ -5,7 +5,6 @@ from uuid import uuid4
 from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateTimeLocalField,
@@ -20,14 +19,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import labels
-from ..formkit import options
+from ..formkit import DeskForm, options
 from ..services.complaints import registration as complaints
 from ..services.errors import ValidationFailed
 
 REQUIRED = _l("Bu alan zorunludur.")
 
 
-class IntakeForm(FlaskForm):
+class IntakeForm(DeskForm):
     # validate_choice off: the service's message names the kinds, in the reader's language.
     kind = SelectField(_l("Başvuru türü"), default="complaint", validate_choice=False,
                        choices=options(labels.KIND_LABELS.items()))

@@ -1,14 +1,13 @@
 """Data-subject request form (POST with CSRF)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..formkit import options
+from ..formkit import DeskForm, options
 
 
-class SubjectForm(FlaskForm):
+class SubjectForm(DeskForm):
     email = StringField(_l("E-posta"), validators=[Optional(), Length(max=254)])
     phone = StringField(_l("Telefon"), validators=[Optional(), Length(max=40)])
     action = SelectField(_l("İşlem"), validators=[DataRequired()], choices=options([

@@ -1,19 +1,20 @@
 """Buttons of the versions page: each POST carries the CSRF token."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, SubmitField
 from wtforms.validators import Length
 
+from ..formkit import DeskForm
 
-class EmptyForm(FlaskForm):
+
+class EmptyForm(DeskForm):
     submit = SubmitField()
 
 
-class DeployForm(FlaskForm):
+class DeployForm(DeskForm):
     comment = StringField(validators=[Length(max=500)])
     submit = SubmitField()
 
 
-class MigrateForm(FlaskForm):
+class MigrateForm(DeskForm):
     dry_run = HiddenField(default="1")
     submit = SubmitField()

@@ -3,13 +3,12 @@
 from uuid import uuid4
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, SubmitField, TelField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from .. import labels
-from ..formkit import options
+from ..formkit import DeskForm, options
 from ..services.complaints.registration import CUSTOMER_SEGMENTS, SERVICE_IMPACTS
 
 REQUIRED = _l("Bu alan zorunludur.")
@@ -21,7 +20,7 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE_PATTERN = r"^\+?[0-9 ()\-]{7,20}$"
 
 
-class ComplaintForm(FlaskForm):
+class ComplaintForm(DeskForm):
     # The choice is checked in validate(), with a message in the reader's language (not WTForms' own);
     # a post without it (an older page, a script) is a complaint, as before kinds existed.
     kind = RadioField(_l("Bize ne iletmek istiyorsunuz?"), default="complaint", validate_choice=False,
@@ -82,7 +81,7 @@ class ComplaintForm(FlaskForm):
         return {name: getattr(self, name).data for name in self.FIELDS}
 
 
-class LookupForm(FlaskForm):
+class LookupForm(DeskForm):
     number = StringField(_l("Kayıt numarası"), validators=[DataRequired(REQUIRED), Length(max=30)],
                          render_kw={"placeholder": "SK-2026-000001", "autocomplete": "off"})
     contact = StringField(_l("Kayıtlı e-posta adresiniz veya telefon numaranız"),
@@ -90,7 +89,7 @@ class LookupForm(FlaskForm):
     submit = SubmitField(_l("Sorgula"))
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(DeskForm):
     """Accept the proposed solution, or say why it is not enough (the reason is required then)."""
 
     decision = RadioField(_l("Yanıtınız"), choices=options([("accept", _l("Çözümü kabul ediyorum")),
@@ -108,7 +107,7 @@ class AnswerForm(FlaskForm):
         return valid
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(DeskForm):
     score = RadioField(_l("Şikâyetinizin ele alınmasından ne kadar memnun kaldınız?"),
                        choices=options([("5", _l("5 — Çok memnun")), ("4", _l("4 — Memnun")),
                                         ("3", _l("3 — Kararsız")), ("2", _l("2 — Memnun değil")),
