@@ -128,9 +128,10 @@ def _latencies(calls) -> list[float]:
     return times
 
 
-def p50_p95(times: list[float]) -> tuple[float, float]:
+def percentiles(times: list[float]) -> tuple[float, float, float]:
+    """Median, 95th percentile and the slowest call (a pause such as a full garbage collection shows there)."""
     ordered = sorted(times)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], ordered[-1]
 
 
 def intake_over_rest(server: Server, token: str, count: int, clients: int = 4) -> float:
