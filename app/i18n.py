@@ -56,6 +56,8 @@ def format_datetime(value, pattern: str) -> str:
 def format_decimal(number, pattern: str) -> str:
     """Flask-Babel's `format_decimal`, the same way as `format_datetime`."""
     ctx = _babel_context()
+    if isinstance(number, float):
+        number += 0.0  # -0.0 becomes 0.0: equal keys of the cache below must give the same text
     return _formatted_decimal(number, pattern, getattr(ctx, "babel_locale", None) or get_locale())
 
 

@@ -52,3 +52,23 @@ def test_a_page_and_a_customer_mail_in_another_language_within_one_request(app):
         assert i18n.gettext("Atanmamış") == "Atanmamış"
         assert str(labels.PRIORITY_LABELS["high"]) == "Yüksek"
         assert i18n.ngettext("%(num)d iş günü", "%(num)d iş günü", 2) == "2 iş günü"
+
+
+def test_kept_number_and_date_texts_follow_the_language_and_the_value(app):
+    """Texts of figures and instants are kept per value and language: a kept text never answers for another
+    language, and 0.0 and -0.0 (equal, with one key) read the same whichever comes first."""
+    from datetime import UTC, datetime
+
+    from flask_babel import force_locale
+
+    from app import i18n
+
+    instant = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+    with app.test_request_context("/inbox"):
+        assert i18n.format_decimal(-0.0, "#,##0.#") == i18n.format_decimal(0.0, "#,##0.#") == "0"
+        assert i18n.format_decimal(2.5, "#,##0.#") == "2,5"
+        assert i18n.format_datetime(instant, "EEE dd.MM.yyyy HH:mm") == "Pzt 30.11.2026 18:00"
+        with force_locale("en"):
+            assert i18n.format_decimal(2.5, "#,##0.#") == "2.5"
+            assert i18n.format_datetime(instant, "EEE dd.MM.yyyy HH:mm") == "Mon 30.11.2026 18:00"
+        assert i18n.format_decimal(2.5, "#,##0.#") == "2,5"
