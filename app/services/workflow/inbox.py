@@ -313,13 +313,12 @@ def _capped_count(user: User, query: InboxQuery, now: datetime) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(matches)) or 0
 
 
-# A page's tasks with the complaint columns a row shows (not its description, history or personal data).
+# A page's tasks with the complaint columns a row shows (not the description or the contact details).
 _PAGE_ROWS = (sa.select(HumanTask, Complaint).join(Complaint, HumanTask.complaint_id == Complaint.id)
               .where(HumanTask.id.in_(sa.bindparam("ids", expanding=True)))
               .options(load_only(Complaint.registration_number, Complaint.customer_name, Complaint.kind,
-                                        Complaint.priority, Complaint.channel, Complaint.risk_status,
-                                        Complaint.risk_needed_hours, Complaint.risk_left_hours,
-                                        Complaint.risk_detail_json)))
+                                 Complaint.priority, Complaint.channel, Complaint.risk_status,
+                                 Complaint.risk_needed_hours, Complaint.risk_left_hours, Complaint.risk_detail_json)))
 
 
 def inbox_page(user: User, query: InboxQuery, *, now: datetime | None = None,
