@@ -6,6 +6,7 @@ and the outbox claim their rows, so two schedulers never fire a timer or send a 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -37,43 +38,41 @@ class _Gunicorn(BaseApplication):
         from app import create_app
 
         app = create_app({"SCHEDULER_IN_PROCESS": False})
-        _recover_stopped_runs(app)
-        _load_live_procedure(app)
+        _before_serving(app, (_recover_stopped_runs, _load_live_procedure))
         freeze_startup_objects()
         return app
 
 
-def _recover_stopped_runs(app) -> None:
+def _recover_stopped_runs() -> None:
     """A worker that replaces one the script watchdog ended flags that complaint before serving."""
-    from app.extensions import db
     from app.services.workflow import stopped_runs
 
-    with app.app_context():
-        try:
-            stopped_runs.recover()
-        except Exception:  # noqa: BLE001 - the sweep tries again; a worker must start regardless
-            db.session.rollback()
-            logging.getLogger(__name__).exception("could not look for runs stopped by the script watchdog")
-        finally:
-            db.session.remove()
+    stopped_runs.recover()
 
 
-def _load_live_procedure(app) -> None:
+def _load_live_procedure() -> None:
     """Parse the live diagram before the first request needs it (and before the start-up objects are frozen)."""
-    from app.extensions import db
     from app.services.errors import NoLiveVersion
     from app.services.procedure import versions
 
+    with contextlib.suppress(NoLiveVersion):  # nothing deployed yet: nothing to parse
+        versions.bundle_for(versions.live_version())
+
+
+def _before_serving(app, steps) -> None:
+    """Each step in the worker's app context; a failed one is logged (the sweep or the first request does
+    it later) and the worker starts regardless."""
+    from app.extensions import db
+
     with app.app_context():
-        try:
-            versions.bundle_for(versions.live_version())
-        except NoLiveVersion:
-            pass
-        except Exception:  # noqa: BLE001 - the first request loads it instead
-            logging.getLogger(__name__).warning("could not load the live procedure at start", exc_info=True)
-        finally:
-            db.session.rollback()
-            db.session.remove()
+        for step in steps:
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - a worker must start regardless
+                logging.getLogger(__name__).exception("%s failed at start", step.__name__)
+            finally:
+                db.session.rollback()
+                db.session.remove()
 
 
 def freeze_startup_objects() -> None:
